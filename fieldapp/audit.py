@@ -1,0 +1,71 @@
+"""Writing the s62 audit log: every act of processing personal data goes through here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import g, has_request_context, request
+from flask_login import current_user
+
+from fieldapp.extensions import db
+from fieldapp.models import AuditAction, AuditEvent
+from fieldapp.models.types import utcnow
+
+
+def _context() -> dict[str, Any]:
+    """Actor, device and address of the current request, as far as they are known."""
+    if not has_request_context():
+        return {"actor_id": None, "device_id": None, "remote_addr": None}
+    device = g.get("device")
+    user = g.get("api_user")
+    if user is None and current_user and current_user.is_authenticated:
+        user = current_user
+    return {
+        "actor_id": user.id if user is not None else None,
+        "device_id": device.id if device is not None else None,
+        "remote_addr": request.remote_addr,
+    }
+
+
+def record(
+    action: AuditAction,
+    record_type: str,
+    record_id: object | None = None,
+    detail: str | None = None,
+    *,
+    actor_id: int | None = None,
+) -> None:
+    """Add one audit event to the current transaction (it commits with the change it logs)."""
+    values = _context()
+    if actor_id is not None:
+        values["actor_id"] = actor_id
+    db.session.add(
+        AuditEvent(
+            action=str(action),
+            record_type=record_type,
+            record_id=None if record_id is None else str(record_id),
+            detail=None if detail is None else detail[:500],
+            at=utcnow(),
+            **values,
+        )
+    )
+
+
+def record_many(action: AuditAction, record_type: str, record_ids: Iterable[object], detail: str | None = None) -> None:
+    """Log one event per record in a single multi-row insert (the sync hot path)."""
+    values = _context()
+    now = utcnow()
+    rows = [
+        {
+            "action": str(action),
+            "record_type": record_type,
+            "record_id": str(record_id),
+            "detail": detail,
+            "at": now,
+            **values,
+        }
+        for record_id in record_ids
+    ]
+    if rows:
+        db.session.execute(AuditEvent.__table__.insert(), rows)

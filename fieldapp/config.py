@@ -1,0 +1,132 @@
+"""Configuration from the environment.
+
+Every setting a deployment may change is read here, once, from a
+``FIELDAPP_*`` variable. A bad value raises :class:`ConfigError` whose message
+names the variable, so the command line can print one clear line instead of
+a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+#: Record types whose retention period can be set, with their defaults in days.
+RETENTION_DEFAULTS = {
+    "encounter": 365 * 3,
+    "postbox_visit": 365 * 2,
+    "postbox_item": 365 * 2,
+    "audit_event": 365 * 6,
+}
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or wrong; the message names the variable."""
+
+
+def _int(environ: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}.")
+    return value
+
+
+def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}.")
+
+
+def database_url(environ: Mapping[str, str], instance_path: Path) -> str:
+    """Return the database URL, defaulting to a SQLite file in the instance folder."""
+    raw = environ.get("FIELDAPP_DATABASE_URL", "").strip()
+    if not raw:
+        return f"sqlite:///{instance_path / 'fieldapp.sqlite3'}"
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(
+            "FIELDAPP_DATABASE_URL is not a database URL "
+            "(expected e.g. postgresql+psycopg://user@host/db or sqlite:////path/file.db)."
+        ) from None
+    if url.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise ConfigError(
+            f"FIELDAPP_DATABASE_URL uses {url.get_backend_name()!r}; only sqlite and postgresql are supported."
+        )
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+def secret_key(environ: Mapping[str, str], instance_path: Path) -> str:
+    """Return FIELDAPP_SECRET_KEY, or a key generated once and kept in the instance folder.
+
+    The file is created with mode 0600 and linked into place atomically, so
+    several app processes starting together agree on one key.
+    """
+    raw = environ.get("FIELDAPP_SECRET_KEY", "")
+    if raw:
+        if len(raw) < 32:
+            raise ConfigError("FIELDAPP_SECRET_KEY must be at least 32 characters long.")
+        return raw
+    path = instance_path / "secret_key"
+    try:
+        existing = path.read_text().strip()
+    except FileNotFoundError:
+        existing = ""
+    if existing:
+        return existing
+    temporary = instance_path / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    try:
+        os.link(temporary, path)  # fails if another process won the race
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()
+    return path.read_text().strip()
+
+
+def load(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
+    """Build the Flask configuration from ``environ`` (normally ``os.environ``)."""
+    try:
+        instance_path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"FIELDAPP_INSTANCE_PATH {str(instance_path)!r} cannot be created: {exc.strerror}.") from None
+    retention = {
+        record_type: _int(environ, f"FIELDAPP_RETENTION_{record_type.upper()}_DAYS", days)
+        for record_type, days in RETENTION_DEFAULTS.items()
+    }
+    upload_folder = Path(environ.get("FIELDAPP_UPLOAD_FOLDER") or instance_path / "uploads")
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url(environ, instance_path),
+        "SECRET_KEY": secret_key(environ, instance_path),
+        "TOKEN_MAX_AGE": timedelta(days=_int(environ, "FIELDAPP_TOKEN_MAX_AGE_DAYS", 30)),
+        "UPLOAD_FOLDER": str(upload_folder),
+        "RETENTION_DAYS": retention,
+        "LOGIN_THROTTLE_LIMIT": _int(environ, "FIELDAPP_LOGIN_THROTTLE_LIMIT", 5),
+        "LOGIN_THROTTLE_WINDOW": timedelta(minutes=_int(environ, "FIELDAPP_LOGIN_THROTTLE_MINUTES", 15)),
+        "SESSION_COOKIE_SECURE": _bool(environ, "FIELDAPP_SECURE_COOKIES", False),
+        "TRUST_PROXY": _bool(environ, "FIELDAPP_TRUST_PROXY", False),
+    }

@@ -1,0 +1,51 @@
+"""Error pages for people and JSON errors for the API, with one shape for the whole API."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from fieldapp.extensions import db
+
+
+def wants_json() -> bool:
+    """API clients get JSON; people get a page."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def json_error(status: int, code: str, message: str, errors: dict[str, str] | None = None, **extra):
+    """The API's one error shape: ``{"error", "message", "errors"?}``."""
+    body = {"error": code, "message": message, **extra}
+    if errors:
+        body["errors"] = errors
+    return jsonify(body), status
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        if wants_json():
+            return json_error(400, "csrf_failed", error.description)
+        return render_template("errors/error.html", code=400, title="Form expired",
+                               message="This form had expired or was sent from elsewhere. Go back, reload the page and try again."), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if wants_json():
+            code = (error.name or "error").lower().replace(" ", "_")
+            return json_error(error.code or 500, code, error.description or error.name)
+        return render_template("errors/error.html", code=error.code, title=error.name,
+                               message=error.description), error.code
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        # Leave the session clean for the next request; log the traceback.
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return json_error(500, "server_error", "Something went wrong on the server. Nothing was changed; try again.")
+        return render_template("errors/error.html", code=500, title="Something went wrong",
+                               message="Something went wrong on the server. Please try again."), 500

@@ -1,0 +1,29 @@
+"""Home page and health check."""
+
+from __future__ import annotations
+
+from flask import jsonify, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from fieldapp.extensions import db
+from fieldapp.main import bp
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Where a signed-in person starts: what their role can do."""
+    return render_template("main/index.html", user=current_user)
+
+
+@bp.route("/healthz")
+def healthz():
+    """200 when the database answers, 503 when it does not (for load balancers)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")

@@ -1,0 +1,41 @@
+"""The data model: typed SQLAlchemy 2 models, one module per area.
+
+Import every model here so that Alembic and ``db.create_all`` see them all.
+"""
+
+from fieldapp.models.accounts import Device, LoginAttempt, Role, Team, User
+from fieldapp.models.audit import AuditAction, AuditEvent
+from fieldapp.models.entries import (
+    ConflictCopy,
+    Encounter,
+    Entry,
+    EntryType,
+    EntryVersion,
+    PostboxItem,
+    PostboxItemTopic,
+    PostboxVisit,
+)
+from fieldapp.models.postboxes import Placement, Postbox
+from fieldapp.models.reviews import Review, ReviewState
+
+__all__ = [
+    "AuditAction",
+    "AuditEvent",
+    "ConflictCopy",
+    "Device",
+    "Encounter",
+    "Entry",
+    "EntryType",
+    "EntryVersion",
+    "LoginAttempt",
+    "Placement",
+    "Postbox",
+    "PostboxItem",
+    "PostboxItemTopic",
+    "PostboxVisit",
+    "Review",
+    "ReviewState",
+    "Role",
+    "Team",
+    "User",
+]

@@ -1,0 +1,36 @@
+"""Running the app under gunicorn, started from ``fieldapp serve``."""
+
+from __future__ import annotations
+
+from gunicorn.app.base import BaseApplication
+
+
+class Server(BaseApplication):
+    """Gunicorn with its settings given in code; each worker builds its own app."""
+
+    def __init__(self, options: dict[str, object]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from fieldapp import create_app
+
+        return create_app()
+
+
+def run(host: str, port: int, workers: int) -> None:
+    """Serve until stopped (SIGINT or SIGTERM)."""
+    Server({
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "sync",
+        "timeout": 60,
+        "graceful_timeout": 20,
+        "errorlog": "-",
+        "loglevel": "warning",
+        "proc_name": "fieldapp",
+    }).run()

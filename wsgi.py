@@ -1,0 +1,3 @@
+from fieldapp import create_app
+
+app = create_app()
