@@ -36,7 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ``config`` overrides them, which is how the tests configure an app.
     Raises :class:`ConfigError` naming the variable when a setting is wrong.
     """
-    instance_path = os.environ.get("FIELDAPP_INSTANCE_PATH") or (config or {}).get("INSTANCE_PATH")
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("FIELDAPP_INSTANCE_PATH")
     app = Flask(__name__, instance_path=str(Path(instance_path).resolve()) if instance_path else None)
     environ = dict(os.environ)
     if config and "SQLALCHEMY_DATABASE_URI" in config:

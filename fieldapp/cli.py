@@ -72,7 +72,7 @@ def upgrade_database() -> None:
     upgrade()
 
 
-@main.command("init-db")
+@main.command("init-db", with_appcontext=False)
 @with_app
 def init_db_command() -> None:
     """Create the tables, or bring an older database up to date."""
@@ -87,7 +87,7 @@ def _read_password() -> str:
     return line.rstrip("\r\n")
 
 
-@main.command("create-user")
+@main.command("create-user", with_appcontext=False)
 @click.argument("username")
 @click.option("--role", type=click.Choice(["officer", "supervisor", "admin"]), required=True)
 @click.option("--team", "team_name", required=True, help="Team name; created if it does not exist yet.")
@@ -120,7 +120,7 @@ def _port_free(host: str, port: int) -> str | None:
     return None
 
 
-@main.command("serve")
+@main.command("serve", with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64),
@@ -166,3 +166,7 @@ def serve_command(host: str, port: int, workers: int, demo: bool) -> None:
     from fieldapp.server import run
 
     run(host=host, port=port, workers=workers)
+
+
+if __name__ == "__main__":
+    main()

@@ -68,11 +68,13 @@ def database_url(environ: Mapping[str, str], instance_path: Path) -> str:
             "FIELDAPP_DATABASE_URL is not a database URL "
             "(expected e.g. postgresql+psycopg://user@host/db or sqlite:////path/file.db)."
         ) from None
+    if url.drivername == "postgres":
+        url = url.set(drivername="postgresql")
     if url.get_backend_name() not in {"sqlite", "postgresql"}:
         raise ConfigError(
             f"FIELDAPP_DATABASE_URL uses {url.get_backend_name()!r}; only sqlite and postgresql are supported."
         )
-    if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
+    if url.drivername in {"postgresql", "postgres"}:
         url = url.set(drivername="postgresql+psycopg")
     return url.render_as_string(hide_password=False)
 

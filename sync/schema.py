@@ -1,0 +1,153 @@
+"""The fields of each entry type, and which encounter kind owns which field.
+
+Allowed values live in the reference file; this module only says which list
+each field draws from, its limits and its label for messages.
+"""
+from __future__ import annotations
+
+from sync.fields import (
+    MAX_INT32, Field, parse_bool, parse_choice, parse_choices, parse_date,
+    parse_datetime, parse_int, parse_number, parse_text, parse_uuid,
+)
+
+FREE_TEXT = 4000
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def text(name: str, label: str = "", max_len: int = 200, min_len: int = 0) -> Field:
+    """A string field (default limit 200 characters)."""
+    return Field(name, label or _label(name), parse_text, max_len=max_len, min_len=min_len)
+
+
+def choice(name: str, list_name: str, label: str = "") -> Field:
+    """One value of a reference list."""
+    return Field(name, label or _label(name), parse_choice, list_name=list_name)
+
+
+def flag(name: str, label: str = "") -> Field:
+    """A boolean."""
+    return Field(name, label or _label(name), parse_bool)
+
+
+def integer(name: str, low: int, high: int, label: str = "") -> Field:
+    """A whole number in low..high."""
+    return Field(name, label or _label(name), parse_int, low=low, high=high)
+
+
+def number(name: str, low: float, high: float | None, label: str = "") -> Field:
+    """A finite number in low..high (no upper bound when high is None)."""
+    return Field(name, label or _label(name), parse_number, low=low, high=high)
+
+
+def moment(name: str, label: str) -> Field:
+    """An ISO 8601 date and time with an offset."""
+    return Field(name, label, parse_datetime)
+
+
+def _index(*fields: Field) -> dict[str, Field]:
+    return {f.name: f for f in fields}
+
+
+# --- encounter -------------------------------------------------------------
+ENCOUNTER_COMMON = _index(
+    choice("kind", "encounter_kinds"),
+    moment("occurred_at", "Date and time"),
+    number("latitude", -90, 90),
+    number("longitude", -180, 180),
+    number("location_accuracy_m", 0, None, "Location accuracy"),
+    text("location_text", "Location", max_len=500),
+    choice("gender", "genders"),
+    choice("age_range", "age_ranges"),
+    choice("self_defined_ethnicity", "self_defined_ethnicities", "Self-defined ethnicity"),
+    choice("officer_defined_ethnicity", "officer_defined_ethnicities", "Officer-defined ethnicity"),
+    flag("bwv_used", "Body-worn video used"),
+    text("bwv_reason_not_used", "Reason body-worn video was not used", max_len=FREE_TEXT),
+    text("bwv_footage_ref", "Footage reference", max_len=100),
+    text("notes", max_len=FREE_TEXT),
+)
+
+# Fields that belong to one kind only; any other kind must leave them empty.
+ENCOUNTER_BY_KIND: dict[str, dict[str, Field]] = {
+    "stop_search": _index(
+        choice("search_type", "search_types"),
+        choice("legislation", "legislation"),
+        choice("object_of_search", "objects_of_search"),
+        text("grounds", max_len=FREE_TEXT, min_len=20),
+        choice("outcome", "outcomes"),
+        flag("outcome_linked_to_object_of_search"),
+        flag("removal_of_more_than_outer_clothing"),
+        text("vehicle_registration", max_len=20),
+        text("operation_name", max_len=200),
+    ),
+    "stop_account": {},
+    "asb": _index(
+        choice("asb_category", "asb_categories", "ASB category"),
+        choice("asb_action", "asb_actions", "ASB action"),
+        text("authorisation_ref", "Authorisation reference", max_len=100),
+        integer("exclusion_hours", 1, 48, "Exclusion period (hours)"),
+        text("area_description", "Area", max_len=FREE_TEXT),
+        text("conduct", max_len=FREE_TEXT),
+        Field("comply_by", "Comply by", parse_date),
+    ),
+    "begging": _index(flag("support_offered"), flag("referral_made"),
+                      text("referral_org", "Organisation referred to")),
+    "other": {},
+}
+ENCOUNTER_BY_KIND["welfare_check"] = ENCOUNTER_BY_KIND["begging"]
+
+ENCOUNTER_FIELDS = {**ENCOUNTER_COMMON}
+for _owned in ENCOUNTER_BY_KIND.values():
+    ENCOUNTER_FIELDS.update(_owned)
+KIND_SPECIFIC = tuple(name for name in ENCOUNTER_FIELDS if name not in ENCOUNTER_COMMON)
+
+STOP_SEARCH_REQUIRED = (
+    "search_type", "legislation", "object_of_search", "grounds", "outcome",
+    "outcome_linked_to_object_of_search", "removal_of_more_than_outer_clothing",
+    "self_defined_ethnicity",
+)
+# Search types that search a vehicle, so need its registration. These are the
+# national data.police.uk strings; a new type must be added here on purpose.
+VEHICLE_SEARCH_TYPES = frozenset({"Vehicle search", "Person and Vehicle search"})
+
+# ASB action -> the fields it requires; other actions must leave them empty.
+ASB_ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "s35_direction": ("authorisation_ref", "exclusion_hours", "area_description"),
+    "cpw": ("conduct", "comply_by"),
+}
+ASB_ACTION_SPECIFIC = tuple(n for names in ASB_ACTION_FIELDS.values() for n in names)
+
+# --- postbox ---------------------------------------------------------------
+POSTBOX_VISIT_FIELDS = _index(
+    integer("postbox_id", 1, MAX_INT32, "Postbox"),
+    moment("visited_at", "Date and time of visit"),
+    choice("box_condition", "box_conditions"),
+    integer("item_count", 0, 10000, "Number of items"),
+    text("notes", max_len=FREE_TEXT),
+)
+
+POSTBOX_ITEM_FIELDS = _index(
+    Field("visit_id", "Visit", parse_uuid),
+    Field("topics", "Topics", parse_choices, list_name="topics"),
+    text("summary", max_len=FREE_TEXT),
+    choice("anonymity", "anonymity"),
+    text("contact_details", max_len=1000),
+    text("location_text", "Location", max_len=500),
+    number("latitude", -90, 90),
+    number("longitude", -180, 180),
+    choice("urgency", "urgency"),
+    flag("safeguarding", "Safeguarding concern"),
+    flag("identifies_author", "Identifies the author"),
+    choice("action", "item_actions"),
+)
+# Filled in when not given: anonymous is the default for residents' cards.
+POSTBOX_ITEM_DEFAULTS = {
+    "anonymity": "anonymous", "urgency": "routine", "safeguarding": False,
+    "identifies_author": False, "action": "none",
+}
+
+ALL_FIELDS = (*ENCOUNTER_FIELDS.values(), *POSTBOX_VISIT_FIELDS.values(), *POSTBOX_ITEM_FIELDS.values())
+# Every reference list the validator reads, checked once at start-up.
+REQUIRED_LISTS = frozenset({"encounter_kinds", "asb_actions"} | {f.list_name for f in ALL_FIELDS if f.list_name})

@@ -1,0 +1,47 @@
+"""A newcomer signs in as the demo officer and the demo supervisor in a real browser."""
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def sign_in(page, base_url, username, password):
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.mark.parametrize(("username", "name", "role"), [("officer1", "PC Amira Shah", "Officer"),
+                                                        ("sergeant", "PS Jo Hughes", "Supervisor")])
+def test_demo_accounts_sign_in_and_out(page, demo_server, username, name, role):
+    sign_in(page, demo_server.url, username, demo_server.demo_password())
+    expect(page.get_by_role("heading", name=f"Hello, {name}")).to_be_visible()
+    expect(page.locator("dd", has_text=role).first).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.goto(f"{demo_server.url}/")
+    expect(page).to_have_url(f"{demo_server.url}/login?next=%2F")
+
+
+def test_wrong_password_shows_the_message_on_the_form(page, demo_server):
+    sign_in(page, demo_server.url, "officer1", "not the password")
+    expect(page.get_by_role("alert")).to_contain_text("do not match an active account")
+
+
+def test_sign_in_works_with_the_keyboard_at_360px(page, demo_server):
+    page.goto(f"{demo_server.url}/login")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Username")).to_be_focused()
+    page.keyboard.type("officer1")
+    page.keyboard.press("Tab")
+    page.keyboard.type(demo_server.demo_password())
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Hello, PC Amira Shah")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360
+    box = page.get_by_role("button", name="Sign out").bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44

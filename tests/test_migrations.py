@@ -1,0 +1,48 @@
+"""The Alembic migrations build exactly the schema the models describe."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DatabaseError
+
+from fieldapp.extensions import db
+
+
+def schema_differences(app) -> list:
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
+        return compare_metadata(context, db.metadata)
+
+
+def test_upgrade_from_empty_gives_exactly_the_models(make_app, empty_database_url):
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        upgrade()
+        assert schema_differences(app) == []
+
+
+def test_downgrade_to_nothing_and_back(make_app, empty_database_url):
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        assert schema_differences(app) == []
+
+
+def test_migrated_audit_log_is_append_only(make_app, empty_database_url):
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO audit_events (at, action, record_type) "
+                              "VALUES (CURRENT_TIMESTAMP, 'consult', 'test')"))
+        for statement in ("UPDATE audit_events SET detail = 'changed'", "DELETE FROM audit_events"):
+            with pytest.raises(DatabaseError, match="append-only"):
+                with db.engine.begin() as conn:
+                    conn.execute(text(statement))
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*), max(detail) FROM audit_events")).one() == (1, None)
