@@ -75,10 +75,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
-    from fieldapp import auth, errors, main
+    from fieldapp import api, auth, errors, main
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(api.bp)
     errors.init_app(app)
     return app
 

@@ -17,15 +17,13 @@ def _context() -> dict[str, Any]:
     """Actor, device and address of the current request, as far as they are known."""
     if not has_request_context():
         return {"actor_id": None, "device_id": None, "remote_addr": None}
-    device = g.get("device")
-    user = g.get("api_user")
-    if user is None and current_user and current_user.is_authenticated:
-        user = current_user
-    return {
-        "actor_id": user.id if user is not None else None,
-        "device_id": device.id if device is not None else None,
-        "remote_addr": request.remote_addr,
-    }
+    principal = g.get("principal")  # an API call: the token's user and device
+    if principal is not None:
+        return {"actor_id": principal.user_id, "device_id": principal.device_id,
+                "remote_addr": request.remote_addr}
+    user = current_user if current_user and current_user.is_authenticated else None
+    return {"actor_id": user.id if user is not None else None, "device_id": None,
+            "remote_addr": request.remote_addr}
 
 
 def record(

@@ -17,17 +17,21 @@ from fieldapp.models.entries import (
 )
 from fieldapp.models.postboxes import Placement, Postbox
 from fieldapp.models.reviews import Review, ReviewState
+from fieldapp.models.sync import Change, Counter, Photo
 
 __all__ = [
     "AuditAction",
     "AuditEvent",
+    "Change",
     "ConflictCopy",
+    "Counter",
     "Device",
     "Encounter",
     "Entry",
     "EntryType",
     "EntryVersion",
     "LoginAttempt",
+    "Photo",
     "Placement",
     "Postbox",
     "PostboxItem",

@@ -1,0 +1,223 @@
+"""Reading entries and their photos, and uploading photos: scoped by role, every read audited."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import uuid
+from datetime import datetime
+
+from flask import g, jsonify, request, send_file
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from fieldapp import audit
+from fieldapp.api import bp
+from fieldapp.api.auth import token_required
+from fieldapp.api.errors import ApiError
+from fieldapp.extensions import db
+from fieldapp.models import AuditAction, Entry, EntryVersion, Photo, Review, Team, User
+from fieldapp.photos import MAX_PHOTO_BYTES, SIGNATURES, looks_like, photo_path, store
+from fieldapp.scope import can_see_contact_details, visible_entries
+
+SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+NOT_FOUND = "No entry with that id that you can see."
+
+
+def _uuid(raw: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return None
+
+
+def _visible_entry(raw_id: str) -> Entry:
+    """The entry if the caller may see it; 404 otherwise (existence is not leaked)."""
+    entry_id = _uuid(raw_id)
+    principal = g.principal
+    entry = None
+    if entry_id is not None:
+        entry = db.session.scalar(select(Entry).where(
+            Entry.id == entry_id, visible_entries(principal.role, principal.user_id, principal.team_id)))
+    if entry is None:
+        raise ApiError(404, "not_found", NOT_FOUND)
+    return entry
+
+
+def _summary(entry: Entry, author: User) -> dict:
+    return {
+        "id": str(entry.id), "type": entry.type, "version": entry.version,
+        "author": {"username": author.username, "display_name": author.display_name},
+        "captured_at": entry.captured_at.isoformat(), "received_at": entry.received_at.isoformat(),
+        "updated_at": entry.updated_at.isoformat(), "occurred_at": entry.occurred_at.isoformat(),
+        "review_state": entry.review_state,
+    }
+
+
+@bp.get("/entries/<entry_id>")
+@token_required
+def get_entry(entry_id: str):
+    """One entry whole: current content, versions, reviews, photos."""
+    entry = _visible_entry(entry_id)
+    author = db.session.get(User, entry.author_id)
+    current = db.session.get(EntryVersion, (entry.id, entry.version))
+    data = dict(current.data)
+    shows_contact = "contact_details" in data and can_see_contact_details(g.principal.role)
+    if "contact_details" in data and not shows_contact:
+        del data["contact_details"]
+    reviews = db.session.execute(select(Review, User.display_name).join(User, Review.reviewer_id == User.id)
+                                 .where(Review.entry_id == entry.id).order_by(Review.created_at, Review.id))
+    body = {
+        **_summary(entry, author),
+        "team": db.session.get(Team, entry.team_id).name,
+        "data": data,
+        "versions": [{"version": v.version, "received_at": v.received_at.isoformat()} for v in entry.versions],
+        "reviews": [{"decision": r.decision, "comment": r.comment, "reviewer": name,
+                     "reviewed_at": r.created_at.isoformat(), "grounds_assessment": r.grounds_assessment,
+                     "bwv_viewed": r.bwv_viewed, "entry_version": r.entry_version} for r, name in reviews],
+        "photos": [{"id": str(p.id), "content_type": p.content_type, "size": p.size, "sha256": p.sha256}
+                   for p in db.session.scalars(select(Photo).where(Photo.entry_id == entry.id))],
+    }
+    audit.record(AuditAction.CONSULT, "entry", entry.id, "read through the API")
+    if shows_contact:
+        audit.record(AuditAction.CONSULT, "contact_details", entry.id, "resident's contact details shown")
+    db.session.commit()
+    return jsonify(body)
+
+
+def _since(raw: str | None) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() is None:
+        raise ApiError(400, "invalid_request", "Since must be a date and time with a UTC offset.",
+                       {"since": "An ISO 8601 date and time with an offset, e.g. 2026-11-27T09:00:00+00:00."})
+    return moment
+
+
+@bp.get("/entries")
+@token_required
+def list_entries():
+    """Entries the caller may see, newest first, a page at a time (keyset pagination)."""
+    from fieldapp.api.sync_routes import _limit
+
+    principal = g.principal
+    limit = _limit(request.args.get("limit"))
+    query = (select(Entry, User).join(User, Entry.author_id == User.id)
+             .where(visible_entries(principal.role, principal.user_id, principal.team_id)))
+    entry_type = request.args.get("type")
+    if entry_type:
+        if entry_type not in {"encounter", "postbox_visit", "postbox_item"}:
+            raise ApiError(400, "invalid_request", "Unknown type.",
+                           {"type": "One of encounter, postbox_visit, postbox_item."})
+        query = query.where(Entry.type == entry_type)
+    if request.args.get("author"):
+        query = query.where(User.username == request.args["author"].strip().lower())
+    since = _since(request.args.get("since"))
+    if since is not None:
+        query = query.where(Entry.received_at >= since)
+    cursor = request.args.get("cursor")
+    if cursor:
+        received_at, last_id = _decode_position(cursor)
+        query = query.where(or_(Entry.received_at < received_at,
+                                and_(Entry.received_at == received_at, Entry.id < last_id)))
+    rows = db.session.execute(query.order_by(Entry.received_at.desc(), Entry.id.desc()).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    audit.record(AuditAction.CONSULT, "entry_list", None, f"{len(rows)} entries listed through the API")
+    db.session.commit()
+    return jsonify(entries=[_summary(e, u) for e, u in rows],
+                   cursor=_encode_position(rows[-1][0]) if more else None, more=more)
+
+
+def _encode_position(entry: Entry) -> str:
+    """An opaque cursor: the last entry's place in (received_at, id) order."""
+    raw = f"{entry.received_at.isoformat()}|{entry.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_position(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, _, entry_id = raw.partition("|")
+        received_at = datetime.fromisoformat(moment)
+        if received_at.utcoffset() is None or len(cursor) > 120:
+            raise ValueError
+        return received_at, uuid.UUID(entry_id)
+    except ValueError:
+        raise ApiError(400, "invalid_cursor", "That cursor was not given by this server. Start again without one.",
+                       {"cursor": "Not a valid cursor."}) from None
+
+
+def _photo_id(raw: str) -> uuid.UUID:
+    photo_id = _uuid(raw)
+    if photo_id is None:
+        raise ApiError(400, "invalid_request", "The photo id must be a UUID.", {"photo_id": "Not a UUID."})
+    return photo_id
+
+
+def _photo_json(photo: Photo) -> dict:
+    return {"id": str(photo.id), "entry_id": str(photo.entry_id), "content_type": photo.content_type,
+            "size": photo.size, "sha256": photo.sha256}
+
+
+@bp.put("/entries/<entry_id>/photos/<photo_id>")
+@token_required
+def put_photo(entry_id: str, photo_id: str):
+    """Attach a photo to one's own entry; idempotent by photo id and digest."""
+    entry = _visible_entry(entry_id)
+    if entry.author_id != g.principal.user_id:
+        raise ApiError(403, "forbidden", "Only the officer who made the entry can add photos to it.")
+    photo_uuid = _photo_id(photo_id)
+    content_type = request.mimetype
+    if content_type not in SIGNATURES:
+        raise ApiError(415, "unsupported_media_type", "Send a JPEG, PNG or WebP image.")
+    if request.content_length is not None and request.content_length > MAX_PHOTO_BYTES:
+        raise ApiError(413, "too_large", "The photo is over 10 MB. Send a smaller one.")
+    declared = request.headers.get("X-Content-SHA256", "").strip()
+    if not SHA256.match(declared):
+        raise ApiError(400, "invalid_request", "Send the SHA-256 of the bytes in X-Content-SHA256 (64 hex digits).",
+                       {"X-Content-SHA256": "64 hexadecimal digits."})
+    data = request.stream.read(MAX_PHOTO_BYTES + 1)
+    if len(data) > MAX_PHOTO_BYTES:
+        raise ApiError(413, "too_large", "The photo is over 10 MB. Send a smaller one.")
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != declared.lower():
+        raise ApiError(422, "digest_mismatch", "The bytes received do not match X-Content-SHA256: "
+                       "the upload was damaged. Send it again.")
+    if not looks_like(content_type, data):
+        raise ApiError(400, "invalid_image", f"The bytes are not a {content_type.split('/')[1].upper()} image.")
+    existing = db.session.get(Photo, photo_uuid)
+    if existing is None:
+        store(digest, data)
+        photo = Photo(id=photo_uuid, entry_id=entry.id, content_type=content_type, size=len(data),
+                      sha256=digest, uploaded_by=g.principal.user_id)
+        db.session.add(photo)
+        audit.record(AuditAction.COLLECT, "photo", photo_uuid, f"photo of entry {entry.id}")
+        try:
+            db.session.commit()
+            return jsonify(_photo_json(photo)), 201
+        except IntegrityError:  # the same upload from another process won
+            db.session.rollback()
+            existing = db.session.get(Photo, photo_uuid)
+    if existing.sha256 != digest or existing.entry_id != entry.id:
+        raise ApiError(409, "conflict", "A different photo is already stored under this id.")
+    return jsonify(_photo_json(existing)), 200
+
+
+@bp.get("/entries/<entry_id>/photos/<photo_id>")
+@token_required
+def get_photo(entry_id: str, photo_id: str):
+    """A photo's bytes, for supervisors of the author's team and admins; audited."""
+    entry = _visible_entry(entry_id)
+    photo_uuid = _uuid(photo_id)
+    photo = db.session.get(Photo, photo_uuid) if photo_uuid else None
+    if g.principal.role == "officer" or photo is None or photo.entry_id != entry.id:
+        raise ApiError(404, "not_found", "No photo with that id that you can see.")
+    audit.record(AuditAction.CONSULT, "photo", photo.id, f"photo of entry {entry.id}")
+    db.session.commit()
+    return send_file(photo_path(photo.sha256), mimetype=photo.content_type, max_age=0)
