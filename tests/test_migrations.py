@@ -46,3 +46,18 @@ def test_migrated_audit_log_is_append_only(make_app, empty_database_url):
                     conn.execute(text(statement))
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*), max(detail) FROM audit_events")).one() == (1, None)
+
+
+def test_an_older_database_with_data_is_brought_up_to_date(make_app, empty_database_url):
+    """`fieldapp init-db` on a database at the first revision keeps its rows and adds the rest."""
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        upgrade(revision="1d76dc644c95")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO teams (name, created_at) VALUES ('Old team', CURRENT_TIMESTAMP)"))
+        assert "photos" not in inspect(db.engine).get_table_names()
+        upgrade()
+        assert schema_differences(app) == []
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT name FROM teams")).scalar() == "Old team"
+            assert conn.execute(text("SELECT value FROM sync_counters WHERE name = 'changes'")).scalar() == 0
