@@ -75,11 +75,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
-    from fieldapp import api, auth, errors, main
+    from fieldapp import admin, api, audit_log, auth, errors, exports, main, officer, reports, review
 
-    app.register_blueprint(main.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(api.bp)
+    for area in (main, auth, api, officer, review, admin, audit_log, exports, reports):
+        app.register_blueprint(area.bp)
     errors.init_app(app)
     return app
 

@@ -102,7 +102,16 @@ def push(raw_entries: Sequence[Any], author: Author) -> list[dict[str, Any]]:
 
 
 def _begin_write() -> None:
-    # SQLite: take the write lock now, so concurrent pushes queue instead of failing.
+    """Start the write transaction; on SQLite take the write lock now.
+
+    A SQLite transaction that read first and writes later cannot wait for
+    another writer, so a read in progress is ended (its objects reload) and
+    the write transaction queues on the busy timeout instead of failing.
+    """
+    if db.engine.dialect.name != "sqlite":
+        return
+    if db.session().in_transaction():
+        db.session.commit()
     db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
@@ -308,3 +317,46 @@ def _apply_edit(entry: Entry, author: Author, now: datetime, visits: dict[uuid.U
     db.session.execute(delete(table).where(table.c.entry_id == entry.id))
     _insert_content([entry])
     db.session.execute(EntryVersion.__table__.insert(), [_version_row(entry, author, now)])
+
+
+class ResolveError(ValueError):
+    """A conflict copy could not become a new version; ``errors`` says which fields are at fault."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def resolve_conflict(copy: ConflictCopy, resolver_id: int, data: dict[str, Any] | None = None) -> int:
+    """Make a conflict copy (or ``data`` merged by a supervisor) the entry's next version.
+
+    The officer's phone hears of the new version through the pull feed.
+    Returns the new version number.
+    """
+    _begin_write()
+    entry = db.session.scalar(select(EntryRow).where(EntryRow.id == copy.entry_id).with_for_update())
+    now = utcnow()
+    raw = {"id": str(entry.id), "type": entry.type, "version": entry.version + 1, "base_version": entry.version,
+           "captured_at": now.isoformat(), "data": data if data is not None else copy.data}
+    ctx = ValidationContext(reference_lists(), now, set(db.session.scalars(select(Postbox.id))))
+    validated, errors = validate_entry(raw, ctx)
+    if validated is None:
+        db.session.rollback()
+        raise ResolveError(errors)
+    visits = _stored_visits({validated.values["visit_id"]} if entry.type == "postbox_item" else set())
+    _apply_edit(validated, Author(resolver_id, entry.team_id, None), now, visits)
+    copy.resolved_at, copy.resolved_by, copy.resolved_version = now, resolver_id, validated.version
+    audit.record(AuditAction.ALTER, "entry", entry.id, f"conflict copy {copy.id} made version {validated.version}",
+                 actor_id=resolver_id)
+    record_changes([(entry.author_id, entry.id, entry.type, validated.version, None)])
+    db.session.commit()
+    return validated.version
+
+
+def dismiss_conflict(copy: ConflictCopy, resolver_id: int) -> None:
+    """Keep the stored version; the copy stays on record, marked resolved."""
+    entry_version = db.session.scalar(select(EntryRow.version).where(EntryRow.id == copy.entry_id))
+    copy.resolved_at, copy.resolved_by, copy.resolved_version = utcnow(), resolver_id, entry_version
+    audit.record(AuditAction.ALTER, "entry", copy.entry_id, f"conflict copy {copy.id} dismissed",
+                 actor_id=resolver_id)
+    db.session.commit()

@@ -1,0 +1,5 @@
+"""CSV exports: entries per type, the national stop-and-search format, postbox items."""
+
+from flask import Blueprint
+
+bp = Blueprint("exports", __name__, url_prefix="/exports")
