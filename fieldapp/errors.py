@@ -36,9 +36,16 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if wants_json():
             code = (error.name or "error").lower().replace(" ", "_")
-            return json_error(error.code or 500, code, error.description or error.name)
-        return render_template("errors/error.html", code=error.code, title=error.name,
-                               message=error.description), error.code
+            response, status = json_error(error.code or 500, code, error.description or error.name)
+        else:
+            response = app.make_response(render_template("errors/error.html", code=error.code, title=error.name,
+                                                          message=error.description))
+            status = error.code
+        # Keep what the exception says about itself, e.g. Allow on a 405.
+        for name, value in error.get_headers():
+            if name.lower() not in {"content-type", "content-length"}:
+                response.headers[name] = value
+        return response, status
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

@@ -27,18 +27,25 @@ def test_login_page_has_labelled_username_and_password(client):
 
 
 def test_sign_in_and_out(client, auth, create_user):
-    create_user("pc1", display_name="PC One")
-    response = auth.login("pc1")
+    create_user("ps1", role="supervisor", display_name="PS One")
+    response = auth.login("ps1")
     assert response.status_code == 302 and response.headers["Location"] == "/"
-    assert "PC One" in client.get("/").get_data(as_text=True)
+    assert "PS One" in client.get("/").get_data(as_text=True)
     response = auth.logout()
     assert response.status_code == 302
-    assert client.get("/").status_code == 302  # back to the sign-in page
+    assert client.get("/").headers["Location"].startswith("/login")  # back to the sign-in page
 
 
 def test_username_is_not_case_sensitive(auth, create_user):
     create_user("pc1")
     assert auth.login("PC1").status_code == 302
+
+
+def test_officers_are_sent_to_their_app(client, auth, create_user):
+    create_user("pc1")
+    auth.login("pc1")
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"] == "/app"
 
 
 def test_home_page_requires_sign_in(client):
@@ -64,10 +71,10 @@ def test_inactive_user_cannot_sign_in(auth, create_user):
 def test_deactivation_ends_existing_sessions(client, auth, create_user):
     user = create_user("pc1")
     auth.login("pc1")
-    assert client.get("/").status_code == 200
+    assert client.get("/").headers["Location"] == "/app"
     user.active = False
     db.session.commit()
-    assert client.get("/").status_code == 302
+    assert client.get("/").headers["Location"].startswith("/login")
 
 
 def test_password_change_ends_existing_sessions(client, auth, create_user):
@@ -75,7 +82,7 @@ def test_password_change_ends_existing_sessions(client, auth, create_user):
     auth.login("pc1")
     user.set_password("another long password")
     db.session.commit()
-    assert client.get("/").status_code == 302
+    assert client.get("/").headers["Location"].startswith("/login")
 
 
 def test_passwords_are_hashed_with_scrypt(create_user):
@@ -96,7 +103,7 @@ def test_sign_out_without_csrf_token_is_refused(client, auth, create_user):
     create_user("pc1")
     auth.login("pc1")
     assert client.post("/logout").status_code == 400
-    assert client.get("/").status_code == 200  # still signed in
+    assert client.get("/").status_code == 302 and client.get("/").headers["Location"] == "/app"  # still signed in
 
 
 def test_sign_out_by_get_is_not_allowed(client, auth, create_user):

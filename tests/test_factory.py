@@ -52,3 +52,9 @@ def test_unknown_pages_get_a_page_and_api_paths_get_json(client):
     api = client.get("/api/no-such-thing")
     assert api.status_code == 404
     assert api.json["error"] == "not_found" and api.json["message"]
+
+
+def test_method_not_allowed_keeps_the_allow_header(client):
+    response = client.get("/api/sync/push")
+    assert response.status_code == 405 and "POST" in response.headers["Allow"]
+    assert response.json["error"] == "method_not_allowed"

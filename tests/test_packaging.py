@@ -11,5 +11,5 @@ def test_every_package_is_listed():
     listed = set(config["packages"])
     found = {".".join(p.parent.relative_to(ROOT).parts) for top in ("fieldapp", "sync")
              for p in (ROOT / top).rglob("__init__.py") if "__pycache__" not in p.parts}
-    found |= {"fieldapp.migrations", "fieldapp.migrations.versions"}
+    found |= {"fieldapp.migrations", "fieldapp.migrations.versions", "fieldapp.webapp"}
     assert listed == found

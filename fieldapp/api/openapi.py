@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import fieldapp
+from fieldapp.api.sync_routes import MAX_ENTRIES, MAX_PULL, MAX_PUSH_BYTES
+from fieldapp.api.tokens import SIGN_IN_FIELDS
 from fieldapp.photos import MAX_PHOTO_BYTES, SIGNATURES
 from sync import ENTRY_TYPES, ReferenceLists, Status, load_reference
 from sync.fields import (
@@ -34,12 +36,7 @@ Schema = dict[str, Any]
 
 REFERENCE_FILE = Path(fieldapp.__file__).parent / "data" / "reference.json"
 
-MAX_ENTRIES = 200
-MAX_PUSH_BYTES = 2 * 1024 * 1024
-MAX_PAGE = 500
 DEFAULT_PAGE = 100
-# The sign-in fields and the most characters the server takes for each.
-SIGN_IN_LIMITS = {"username": 64, "password": 1024, "device_name": 200}
 PHOTO_TYPES = tuple(sorted(SIGNATURES))
 ROLES = ("officer", "supervisor", "admin")
 REVIEW_STATES = ("unreviewed", "approved", "returned", "flagged")
@@ -304,8 +301,8 @@ def _schemas(lists: ReferenceLists) -> dict[str, Schema]:
         "User": user,
         "TokenRequest": _object({
             name: _string(minLength=1, maxLength=limit, pattern=NOT_BLANK)
-            for name, limit in SIGN_IN_LIMITS.items()
-        }, SIGN_IN_LIMITS, description="Other properties are ignored."),
+            for name, limit in SIGN_IN_FIELDS.items()
+        }, SIGN_IN_FIELDS, description="Other properties are ignored."),
         "TokenResponse": _object({
             "token": _string("Send as `Authorization: Bearer <token>`."),
             "device_id": {"type": "integer"},
@@ -452,9 +449,9 @@ def _parameters() -> dict[str, Schema]:
                     "description": "The entry's id. Anything else, or an entry the caller may not see: 404."},
         "PhotoId": {"name": "photo_id", "in": "path", "required": True, "schema": _uuid(),
                     "description": "The photo's id, made by the client."},
-        "Limit": _query("limit", _or_empty({"type": "integer", "minimum": 1, "maximum": MAX_PAGE,
+        "Limit": _query("limit", _or_empty({"type": "integer", "minimum": 1, "maximum": MAX_PULL,
                                             "default": DEFAULT_PAGE}),
-                        f"Page size, 1 to {MAX_PAGE}; default {DEFAULT_PAGE}."),
+                        f"Page size, 1 to {MAX_PULL}; default {DEFAULT_PAGE}."),
     }
 
 
@@ -466,7 +463,7 @@ def _paths() -> dict[str, Schema]:
     return {
         "/api/auth/token": {
             "post": {
-                "operationId": "createToken", "tags": ["auth"], "security": [],
+                "operationId": "createToken", "tags": ["auth"], "security": [],  # no token needed
                 "summary": "Sign a device in",
                 "description": "Creates a device row and a signed token for it (valid 30 days by default). "
                                "Failed tries count towards the same throttle as the web sign-in.",
@@ -598,7 +595,7 @@ def _paths() -> dict[str, Schema]:
                              "bytes are not the declared format.",
                         e403="Only the entry's author adds photos.",
                         e409="Other bytes are already stored under this photo id.",
-                        e413="The photo is over 10 MB.",
+                        e413=f"The photo is over {MAX_PHOTO_BYTES:,} bytes.",
                         e415="Not image/jpeg, image/png or image/webp.",
                         e422="`digest_mismatch`: the bytes do not match X-Content-SHA256 (damaged upload; "
                              "send again)."),
@@ -615,7 +612,7 @@ def _paths() -> dict[str, Schema]:
         },
         "/api/openapi.json": {
             "get": {
-                "operationId": "getOpenApi", "tags": ["meta"], "security": [],
+                "operationId": "getOpenApi", "tags": ["meta"], "security": [],  # no token needed
                 "summary": "This document",
                 "responses": {"200": _json({"type": "object"}, "The OpenAPI 3.1 document.")},
             },

@@ -52,7 +52,8 @@ def sync_push():
 def _limit(raw: str | None, default: int = 100) -> int:
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PULL:
+    # ASCII digits only: str.isdigit() also accepts '²', which int() refuses.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not 1 <= int(raw) <= MAX_PULL:
         raise ApiError(400, "invalid_request", "Limit must be a whole number from 1 to 500.",
                        {"limit": "A whole number from 1 to 500."})
     return int(raw)

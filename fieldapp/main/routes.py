@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template
+from flask import jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -14,7 +14,9 @@ from fieldapp.main import bp
 @bp.route("/")
 @login_required
 def index():
-    """Where a signed-in person starts: what their role can do."""
+    """Where a signed-in person starts: officers go to their app, others see what their role can do."""
+    if current_user.role == "officer":
+        return redirect(url_for("officer.app_shell"))
     return render_template("main/index.html", user=current_user)
 
 

@@ -3,3 +3,4 @@
 from flask import Blueprint
 
 bp = Blueprint("officer", __name__)
+from fieldapp.officer import routes  # noqa: E402,F401  (registers the views)

@@ -90,3 +90,7 @@ def test_returning_without_a_comment_is_refused(officer, sergeant):
 def test_bad_cursor_or_limit_is_400(officer, query, field):
     response = officer.get("/api/sync/pull", query_string=query)
     assert response.status_code == 400 and field in response.get_json()["errors"]
+
+
+def test_a_non_ascii_digit_limit_is_400_not_500(officer):
+    assert officer.get("/api/sync/pull", query_string={"limit": "²"}).status_code == 400

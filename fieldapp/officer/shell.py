@@ -1,0 +1,48 @@
+"""The app shell: which files make up the officer app, and a version that changes with them."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from functools import cache
+from pathlib import Path
+
+from fieldapp.officer.rules import field_rules
+
+#: Served under /app/static/; everything the app needs to start with no connection.
+SHELL_FILES = (
+    "app.css",
+    "js/app.js",
+    "js/db.js",
+    "js/outbox.js",
+    "js/sync.js",
+    "js/forms.js",
+    "js/validate.js",
+    "js/screens.js",
+    "js/updates.js",
+    "icons/icon-192.png",
+    "icons/icon-512.png",
+    "icons/icon-maskable-512.png",
+)
+
+
+def static_dir() -> Path:
+    """The officer app's folder: ``static/`` in a checkout, ``fieldapp/webapp`` when installed."""
+    spec = importlib.util.find_spec("fieldapp.webapp")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - broken install
+        raise RuntimeError("the officer app's files (fieldapp.webapp) are not installed")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+@cache
+def shell_version() -> str:
+    """A digest of every shell file, the page template and the worker: a new one means an update."""
+    digest = hashlib.sha256()
+    root = static_dir()
+    for name in (*SHELL_FILES, "sw.js"):
+        digest.update(name.encode())
+        digest.update((root / name).read_bytes())
+    digest.update((Path(__file__).resolve().parent.parent / "templates" / "officer" / "app.html").read_bytes())
+    digest.update(json.dumps(field_rules(), sort_keys=True).encode())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,343 @@
+// The officer app: sign-in, capture, the outbox and syncing, wired together.
+
+import { deleteMeta, getMeta, setMeta } from './db.js';
+import { fillForm, locate, readForm, renderForm, showErrors, updateVisibility } from './forms.js';
+import {
+  UNSENT, clearDraft, editEntry, entriesOf, forgetOwner, getEntry, isoNow, loadDraft, newEntry, saveDraft,
+  saveEntry, toIso,
+} from './outbox.js';
+import { describe, renderOutbox, show } from './screens.js';
+import { AuthNeeded, RetryLater, backoff, refreshReference, syncOutbox } from './sync.js';
+import { acceptUpdate, registerWorker, requestBackgroundSync } from './updates.js';
+import { validate } from './validate.js';
+
+const rules = JSON.parse(document.getElementById('field-rules').textContent);
+const $ = (selector) => document.querySelector(selector);
+const forms = { encounter: $('#encounter-form'), visit: $('#visit-form'), item: $('#item-form') };
+const app = { session: null, reference: null, failures: 0, timer: null, authNeeded: false, here: null };
+const ENCOUNTER_DEFAULTS = { kind: 'stop_search', search_type: 'Person search', bwv_used: true,
+  removal_of_more_than_outer_clothing: false };
+
+// --- start -------------------------------------------------------------------
+
+async function start() {
+  registerWorker((worker) => {
+    $('#banner-update').hidden = false;
+    $('#apply-update').onclick = async () => { await saveAllDrafts(); acceptUpdate(worker); };
+  });
+  app.session = await getMeta('session');
+  const cached = await getMeta('reference');
+  app.reference = cached ? cached.document : null;
+  window.addEventListener('hashchange', route);
+  window.addEventListener('online', () => trySync());
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') trySync(); });
+  if (navigator.serviceWorker) {
+    navigator.serviceWorker.addEventListener('message', (event) => { if (event.data && event.data.type === 'sync') trySync(); });
+  }
+  $('#sync-now').addEventListener('click', () => trySync({ manual: true }));
+  $('#signin-form').addEventListener('submit', signIn);
+  $('#signin-again').addEventListener('click', () => { show('signin'); $('#signin-username').value = app.session.user.username; });
+  $('#sign-out').addEventListener('click', signOut);
+  wireForms();
+  if (!app.session) { show('signin'); return; }
+  await enter();
+  trySync();
+}
+
+/** Signed in: build the forms from the cached lists, show where the hash points. */
+async function enter() {
+  $('#home-title').textContent = `${app.session.user.display_name}`;
+  if (!app.reference) {
+    try { app.reference = await refreshReference(app.session); } catch (error) { /* offline: retried on sync */ }
+  }
+  if (app.reference) {
+    renderForm(forms.encounter, rules, app.reference);
+    renderForm(forms.visit, rules, app.reference);
+    renderForm(forms.item, rules, app.reference);
+  }
+  showStorage();
+  await updateCount();
+  await route();
+}
+
+async function route() {
+  if (!app.session) { show('signin'); return; }
+  const screen = (window.location.hash || '#home').slice(1);
+  if (screen === 'encounter') await openEncounter();
+  else if (screen === 'round') await openRound();
+  else if (screen === 'outbox') await openOutbox();
+  else show('home');
+}
+
+// --- sign-in and sign-out ----------------------------------------------------------
+
+async function signIn(event) {
+  event.preventDefault();
+  const form = event.target;
+  const error = $('#signin-error');
+  error.textContent = '';
+  let response;
+  try {
+    response = await fetch('/api/auth/token', {
+      method: 'POST', credentials: 'omit', cache: 'no-store', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: form.username.value, password: form.password.value,
+        device_name: navigator.userAgent.slice(0, 200) }),
+    });
+  } catch (networkError) {
+    error.textContent = 'No connection: signing in needs the server. Your entries are safe on this phone.';
+    return;
+  }
+  const body = await response.json().catch(() => null);
+  if (response.status !== 201 || !body) {
+    error.textContent = (body && body.message) || `Sign-in failed (${response.status}).`;
+    return;
+  }
+  form.password.value = '';
+  app.session = { token: body.token, device_id: body.device_id, expires_at: body.expires_at, user: body.user };
+  await setMeta('session', app.session);
+  app.authNeeded = false;
+  $('#banner-signin').hidden = true;
+  askPersistence();
+  window.location.hash = '#home';
+  await enter();
+  trySync();
+}
+
+async function signOut() {
+  const owner = app.session.user.username;
+  const unsent = (await entriesOf(owner)).filter((e) => UNSENT.has(e.state)).length;
+  if (unsent) {
+    $('#signout-error').textContent = `You cannot sign out yet: ${unsent} ${unsent === 1 ? 'entry is' : 'entries are'} ` +
+      'not on the server. Connect, press Send now, and try again.';
+    return;
+  }
+  await forgetOwner(owner);
+  fetch('/api/auth/token', { method: 'DELETE', credentials: 'omit', headers: { Authorization: `Bearer ${app.session.token}` } })
+    .catch(() => { /* offline: the token expires on its own */ });
+  await deleteMeta('session');
+  await deleteMeta(`round:${owner}`);
+  app.session = null;
+  $('#signout-error').textContent = '';
+  window.location.hash = '';
+  show('signin');
+  await updateCount();
+}
+
+// --- capture ----------------------------------------------------------------
+
+function wireForms() {
+  for (const [name, form] of Object.entries(forms)) {
+    let timer = null;
+    form.addEventListener('input', () => {
+      updateVisibility(form);
+      clearTimeout(timer);
+      timer = setTimeout(() => saveFormDraft(name), 300);
+    });
+    form.addEventListener('change', () => updateVisibility(form));
+    form.addEventListener('submit', (event) => { event.preventDefault(); saveForm(name); });
+    for (const button of form.querySelectorAll('.locate')) {
+      button.addEventListener('click', async () => {
+        const coords = await locate(form, form.querySelector('.locate-status'));
+        if (coords && name === 'visit') sortPostboxes(coords);
+      });
+    }
+  }
+}
+
+async function saveFormDraft(name) {
+  if (!app.session || !app.reference) return;
+  const form = forms[name];
+  await saveDraft(app.session.user.username, name, { data: readForm(form, rules, toIso), editing: form.dataset.editing || null });
+}
+
+async function saveAllDrafts() {
+  await Promise.all(Object.keys(forms).map((name) => saveFormDraft(name)));
+}
+
+async function saveForm(name) {
+  const form = forms[name];
+  const type = form.dataset.type;
+  const data = readForm(form, rules, toIso);
+  const errors = validate(type, data, rules, app.reference);
+  showErrors(form, errors);
+  const saved = form.querySelector('.saved');
+  saved.textContent = '';
+  if (Object.keys(errors).length) return;
+  const owner = app.session.user.username;
+  const existing = form.dataset.editing ? await getEntry(form.dataset.editing) : null;
+  const entry = existing ? editEntry(existing, data) : newEntry(type, data, owner);
+  try {
+    await saveEntry(entry);  // resolves only once the transaction is committed to disk
+  } catch (error) {
+    storageProblem(error);
+    return;
+  }
+  saved.textContent = 'Saved on this phone';
+  delete form.dataset.editing;
+  await clearDraft(owner, name);
+  await updateCount();
+  if (name === 'visit') await startItems(entry);
+  else if (name === 'item') await nextItem();
+  else resetEncounter();
+  requestBackgroundSync();
+  trySync();
+}
+
+function resetEncounter(kind = ENCOUNTER_DEFAULTS.kind) {
+  // The home screen's 'Other encounter' passes '' so that the officer picks the kind.
+  fillForm(forms.encounter, { ...ENCOUNTER_DEFAULTS, kind: kind || undefined, occurred_at: isoNow() });
+}
+
+async function openEncounter() {
+  show('encounter');
+  if (!app.reference) return;
+  const draft = await loadDraft(app.session.user.username, 'encounter');
+  if (draft && Object.keys(draft.data).length) {
+    fillForm(forms.encounter, draft.data);
+    if (draft.editing) forms.encounter.dataset.editing = draft.editing;
+  } else if (!forms.encounter.dataset.editing) {
+    resetEncounter(app.nextKind ?? undefined);
+  }
+  app.nextKind = undefined;
+}
+
+// --- postbox round -------------------------------------------------------------
+
+async function openRound() {
+  show('round');
+  if (!app.reference) return;
+  const owner = app.session.user.username;
+  const round = await getMeta(`round:${owner}`);
+  if (round) {
+    await showItemForm(round);
+    const draft = await loadDraft(owner, 'item');
+    if (draft && Object.keys(draft.data).length) fillForm(forms.item, { ...draft.data, visit_id: round.visitId });
+    return;
+  }
+  forms.item.hidden = true;
+  forms.visit.hidden = false;
+  const draft = await loadDraft(owner, 'visit');
+  fillForm(forms.visit, draft && Object.keys(draft.data).length ? draft.data : { visited_at: isoNow(), box_condition: 'ok' });
+}
+
+async function startItems(visitEntry) {
+  const round = { visitId: visitEntry.id, postboxId: visitEntry.data.postbox_id, items: 0 };
+  await setMeta(`round:${app.session.user.username}`, round);
+  await showItemForm(round);
+}
+
+async function showItemForm(round) {
+  forms.visit.hidden = true;
+  forms.item.hidden = false;
+  fillForm(forms.item, { visit_id: round.visitId, anonymity: 'anonymous', urgency: 'routine', action: 'none' });
+  const box = (app.reference.postboxes || []).find((b) => b.id === round.postboxId);
+  $('#round-summary').textContent = `${box ? box.name : 'Postbox'}: ${round.items} ${round.items === 1 ? 'card' : 'cards'} saved.`;
+}
+
+async function nextItem() {
+  const key = `round:${app.session.user.username}`;
+  const round = await getMeta(key);
+  if (!round) return;
+  round.items += 1;
+  await setMeta(key, round);
+  await showItemForm(round);
+  forms.item.querySelector('.saved').textContent = 'Saved on this phone';
+}
+
+function sortPostboxes(coords) {
+  const distance = (box) => (box.latitude === null ? Infinity :
+    (box.latitude - coords.latitude) ** 2 + ((box.longitude - coords.longitude) * Math.cos(coords.latitude * Math.PI / 180)) ** 2);
+  app.reference = { ...app.reference, postboxes: [...app.reference.postboxes].sort((a, b) => distance(a) - distance(b)) };
+  const chosen = readForm(forms.visit, rules, toIso);
+  renderForm(forms.visit, rules, app.reference);
+  fillForm(forms.visit, chosen);
+}
+
+// --- outbox and sync ----------------------------------------------------------------
+
+async function openOutbox() {
+  show('outbox');
+  const entries = await entriesOf(app.session.user.username);
+  renderOutbox($('#outbox-list'), entries, app.reference, editFromOutbox);
+}
+
+async function editFromOutbox(entry) {
+  const name = entry.type === 'encounter' ? 'encounter' : entry.type === 'postbox_visit' ? 'visit' : 'item';
+  const form = forms[name];
+  if (name === 'encounter') { window.location.hash = '#encounter'; show('encounter'); }
+  else { show('round'); forms.visit.hidden = name !== 'visit'; forms.item.hidden = name !== 'item'; }
+  fillForm(form, entry.data);
+  form.dataset.editing = entry.id;
+  showErrors(form, entry.state === 'attention' ? entry.errors : {});
+}
+
+async function updateCount() {
+  const entries = app.session ? await entriesOf(app.session.user.username) : [];
+  const unsent = entries.filter((e) => UNSENT.has(e.state)).length;
+  $('[data-testid="outbox-count"]').textContent = String(unsent);
+  if (!$('#screen-outbox').hidden) renderOutbox($('#outbox-list'), entries, app.reference, editFromOutbox);
+  return unsent;
+}
+
+/** Send now: one attempt; on failure the next is scheduled with backoff. */
+async function trySync({ manual = false } = {}) {
+  if (!app.session || (app.authNeeded && !manual)) return;
+  clearTimeout(app.timer);
+  const status = $('#sync-status');
+  try {
+    status.textContent = 'Sending…';
+    const { sent, tried } = await syncOutbox(app.session);
+    app.failures = 0;
+    app.authNeeded = false;
+    $('#banner-signin').hidden = true;
+    if (!app.reference || manual) app.reference = await refreshReference(app.session).catch(() => app.reference);
+    const left = await updateCount();
+    status.textContent = left ? `${left} not sent: check the outbox.` : (tried ? `All sent (${sent}).` : 'Everything is on the server.');
+  } catch (error) {
+    const left = await updateCount();
+    if (error instanceof AuthNeeded) {
+      app.authNeeded = true;
+      $('#banner-signin').hidden = false;
+      status.textContent = `${left} waiting: sign in again to send.`;
+      return;
+    }
+    app.failures += 1;
+    const delay = backoff(app.failures);
+    status.textContent = `${left} waiting to send. ${error instanceof RetryLater ? error.message : 'Will retry.'} Next try in ${Math.round(delay / 1000)} s.`;
+    app.timer = setTimeout(() => trySync(), delay);
+    return;
+  }
+  const left = await updateCount();
+  if (left) app.timer = setTimeout(() => trySync(), backoff(app.failures + 3));
+}
+
+// --- storage ------------------------------------------------------------------
+
+async function askPersistence() {
+  if (navigator.storage && navigator.storage.persist) await navigator.storage.persist().catch(() => false);
+  showStorage();
+}
+
+async function showStorage() {
+  const node = $('#storage-state');
+  if (!navigator.storage || !navigator.storage.persisted) { node.textContent = ''; return; }
+  const persisted = await navigator.storage.persisted().catch(() => false);
+  node.textContent = persisted ? 'Storage: kept on this phone (persistent).'
+    : 'Storage: the browser may clear it if the phone runs short of space. Send entries when you can.';
+}
+
+function storageProblem(error) {
+  const banner = $('#banner-storage');
+  banner.hidden = false;
+  banner.textContent = error && error.name === 'QuotaExceededError'
+    ? 'This phone is out of space: the last entry was NOT saved. Everything saved before is safe. Free some space, then save again.'
+    : `The last entry was NOT saved (${error && error.message}). Everything saved before is safe. Try again.`;
+}
+
+// Links on the home screen choose the encounter kind.
+for (const link of document.querySelectorAll('a[data-kind]')) {
+  link.addEventListener('click', () => { app.nextKind = link.dataset.kind; });
+}
+
+window.fieldapp = { describe, trySync, updateCount };  // for debugging on a phone and for tests
+start().catch((error) => storageProblem(error));

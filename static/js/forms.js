@@ -1,0 +1,197 @@
+// Building the forms from the field rules and reference lists, and reading them back.
+// Every input is named exactly as the sync contract's data field and has a label.
+
+const RADIO_LIMIT = 7;  // longer lists become a select
+
+let uid = 0;
+const el = (tag, attrs = {}, ...children) => {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === false || value === undefined || value === null) continue;
+    if (key === 'text') node.textContent = value; else node.setAttribute(key, value === true ? '' : value);
+  }
+  node.append(...children);
+  return node;
+};
+
+function options(spec, reference, name) {
+  if (spec.kind === 'bool') return [{ value: 'true', label: 'Yes' }, { value: 'false', label: 'No' }];
+  if (name === 'postbox_id') return (reference.postboxes || []).filter((box) => box.active)
+    .map((box) => ({ value: String(box.id), label: `${box.name}${box.address ? ` (${box.address})` : ''}` }));
+  return reference.lists[spec.list] || [];
+}
+
+/** Build the controls of every [data-field] placeholder in a form. */
+export function renderForm(form, rules, reference) {
+  const type = form.dataset.type;
+  for (const holder of form.querySelectorAll('[data-field]')) {
+    const name = holder.dataset.field;
+    const spec = rules.fields[type][name];
+    const id = `${form.id}-${name}`;
+    holder.replaceChildren();
+    holder.classList.add('field');
+    const error = el('p', { class: 'error', id: `${id}-error` });
+    let control = holder.dataset.control;
+    if (!control) {
+      if (spec.kind === 'bool') control = 'radio';
+      else if (spec.kind === 'choice') control = options(spec, reference, name).length <= RADIO_LIMIT ? 'radio' : 'select';
+      else control = { int: 'number', number: 'number', datetime: 'datetime', date: 'date' }[spec.kind] || 'text';
+    }
+    if (control === 'radio' || control === 'checkboxes') {
+      const fieldset = el('fieldset', { class: 'choices', 'aria-describedby': `${id}-error` }, el('legend', { text: spec.label }));
+      const inputType = control === 'radio' ? 'radio' : 'checkbox';
+      for (const option of options(spec, reference, name)) {
+        uid += 1;
+        const optionId = `opt-${uid}`;
+        fieldset.append(el('div', { class: 'choice' },
+          el('input', { type: inputType, name, value: option.value, id: optionId }),
+          el('label', { for: optionId, text: option.label })));
+      }
+      holder.append(fieldset, error);
+      continue;
+    }
+    const labelNode = el('label', { for: id, text: spec.label });
+    let input;
+    if (control === 'select') {
+      input = el('select', { id, name }, el('option', { value: '', text: 'Choose…' }),
+        ...options(spec, reference, name).map((o) => el('option', { value: o.value, text: o.label })));
+    } else if (control === 'textarea') {
+      input = el('textarea', { id, name, rows: 4, maxlength: spec.max });
+    } else if (control === 'checkbox') {
+      input = el('input', { id, name, type: 'checkbox', value: 'true' });
+      holder.classList.add('checkbox');
+      holder.append(input, labelNode, error);
+      continue;
+    } else {
+      const htmlType = { number: 'number', datetime: 'datetime-local', date: 'date', text: 'text' }[control];
+      input = el('input', { id, name, type: htmlType, maxlength: spec.max,
+        step: spec.kind === 'number' ? 'any' : undefined, inputmode: spec.kind === 'int' ? 'numeric' : undefined,
+        min: spec.low, max: spec.high });
+    }
+    input.setAttribute('aria-describedby', `${id}-error`);
+    holder.append(labelNode, input, error);
+  }
+  updateVisibility(form);
+}
+
+/** Show the fields that apply: by kind (data-kinds) and by another field's value (data-when). */
+export function updateVisibility(form) {
+  const kind = valueOf(form, 'kind');
+  for (const section of form.querySelectorAll('[data-kinds]')) {
+    section.hidden = !section.dataset.kinds.split(' ').includes(kind);
+  }
+  for (const holder of form.querySelectorAll('[data-when]')) {
+    const [name, values] = holder.dataset.when.split('=');
+    holder.hidden = !values.split('|').includes(valueOf(form, name));
+  }
+}
+
+function isShown(node) {
+  for (let current = node; current && current.tagName !== 'FORM'; current = current.parentElement) {
+    if (current.hidden) return false;
+  }
+  return true;
+}
+
+function valueOf(form, name) {
+  const inputs = [...form.querySelectorAll(`[name="${name}"]`)];
+  if (!inputs.length) return '';
+  if (inputs[0].type === 'radio') return (inputs.find((i) => i.checked) || {}).value || '';
+  return inputs[0].value;
+}
+
+/** Local datetime-local value <-> ISO 8601 with this phone's offset. */
+export function localToIso(value, toIso) {
+  if (!value) return '';
+  const date = new Date(value);  // datetime-local is read in the phone's time zone
+  return Number.isNaN(date.getTime()) ? value : toIso(date);
+}
+
+export function isoToLocal(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** The form's shown fields as entry data (typed as the contract wants; empty fields left out). */
+export function readForm(form, rules, toIso) {
+  const type = form.dataset.type;
+  const data = {};
+  for (const [name, spec] of Object.entries(rules.fields[type])) {
+    const inputs = [...form.querySelectorAll(`[name="${name}"]`)];
+    if (!inputs.length || !isShown(inputs[0])) continue;
+    let value;
+    if (spec.kind === 'choices') {
+      value = inputs.filter((i) => i.checked).map((i) => i.value);
+      if (!value.length) continue;
+    } else if (inputs[0].type === 'checkbox') {
+      value = inputs[0].checked;
+    } else {
+      const raw = valueOf(form, name).trim();
+      if (raw === '') continue;
+      if (spec.kind === 'bool') value = raw === 'true';
+      else if (spec.kind === 'int' || spec.kind === 'number') value = Number(raw);
+      else if (spec.kind === 'datetime') value = localToIso(raw, toIso);
+      else value = name === 'postbox_id' ? Number(raw) : raw;
+    }
+    data[name] = value;
+  }
+  return data;
+}
+
+/** Put entry data (or a draft) back into the form. */
+export function fillForm(form, data) {
+  form.reset();
+  for (const [name, value] of Object.entries(data || {})) {
+    const inputs = [...form.querySelectorAll(`[name="${name}"]`)];
+    if (!inputs.length) continue;
+    if (inputs[0].type === 'radio' || (inputs[0].type === 'checkbox' && inputs.length > 1) || Array.isArray(value)) {
+      const wanted = new Set([].concat(value).map(String));
+      inputs.forEach((input) => { input.checked = wanted.has(input.value); });
+    } else if (inputs[0].type === 'checkbox') {
+      inputs[0].checked = value === true;
+    } else if (inputs[0].type === 'datetime-local') {
+      inputs[0].value = isoToLocal(value);
+    } else {
+      inputs[0].value = value;
+    }
+  }
+  updateVisibility(form);
+}
+
+/** Show each field's message next to it (and mark it invalid); clear the others. */
+export function showErrors(form, errors) {
+  for (const node of form.querySelectorAll('.field > .error')) node.textContent = '';
+  for (const node of form.querySelectorAll('[aria-invalid]')) node.removeAttribute('aria-invalid');
+  const unplaced = [];
+  for (const [name, message] of Object.entries(errors || {})) {
+    const holder = form.querySelector(`[data-field="${name}"]`);
+    if (!holder) { unplaced.push(message); continue; }
+    holder.querySelector('.error').textContent = message;
+    holder.querySelectorAll('input, select, textarea').forEach((input) => input.setAttribute('aria-invalid', 'true'));
+  }
+  form.querySelector('.form-error').textContent = unplaced.join(' ');
+  const first = form.querySelector('[aria-invalid="true"]');
+  if (first) first.focus();
+}
+
+/** Fill latitude/longitude/accuracy from the Geolocation API, if the phone has a fix. */
+export function locate(form, status) {
+  if (!('geolocation' in navigator)) { status.textContent = 'No location on this phone: type the location.'; return Promise.resolve(null); }
+  status.textContent = 'Finding your location…';
+  return new Promise((resolve) => {
+    navigator.geolocation.getCurrentPosition((position) => {
+      const set = (name, value) => { const input = form.querySelector(`[name="${name}"]`); if (input) input.value = value; };
+      set('latitude', position.coords.latitude.toFixed(6));
+      set('longitude', position.coords.longitude.toFixed(6));
+      set('location_accuracy_m', Math.round(position.coords.accuracy));
+      status.textContent = `Location found (within ${Math.round(position.coords.accuracy)} m).`;
+      form.dispatchEvent(new Event('input', { bubbles: true }));
+      resolve(position.coords);
+    }, () => {
+      status.textContent = 'No location fix: type the location instead.';
+      resolve(null);
+    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  });
+}

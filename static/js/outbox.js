@@ -1,0 +1,128 @@
+// The outbox: every entry the officer saved, with its state, until the server confirms it.
+// States: 'pending' (not yet confirmed), 'sent' (confirmed, with receipt time),
+// 'attention' (the server refused it: errors shown, fix and resend under the same id),
+// 'conflict' (the server kept it as a conflict copy for a supervisor: nothing lost).
+// Entries are never deleted automatically and never expire.
+
+import { into, withStores } from './db.js';
+
+export const UNSENT = new Set(['pending', 'attention']);
+
+/** A new entry: the id made here is its idempotency key for ever. */
+export function newEntry(type, data, owner) {
+  return {
+    id: crypto.randomUUID(), type, owner, data, version: 1, base_version: null,
+    captured_at: isoNow(), state: 'pending', rev: 1, serverVersion: null, errors: null,
+    receivedAt: null, review: null, created: Date.now(),
+  };
+}
+
+/** Store an entry (strict durability); resolves only once it is on disk. */
+export function saveEntry(entry) {
+  return withStores(['entries'], 'readwrite', (entries) => { entries.put(entry); });
+}
+
+/** Replace an entry's content after an edit: same id; a new version only if the server had the old one. */
+export function editEntry(entry, data) {
+  const edited = { ...entry, data, rev: entry.rev + 1, state: 'pending', errors: null, captured_at: isoNow() };
+  if (entry.serverVersion !== null && entry.state !== 'attention') {
+    edited.version = entry.serverVersion + 1;
+    edited.base_version = entry.serverVersion;
+  }
+  return edited;
+}
+
+export function getEntry(id) {
+  return withStores(['entries'], 'readonly', (entries, out) => into(out, entries.get(id)));
+}
+
+/** Every entry of one officer, newest first. */
+export function entriesOf(owner) {
+  return withStores(['entries'], 'readonly', (entries, out) =>
+    into(out, entries.index('owner').getAll(owner), (rows) => rows.sort((a, b) => b.created - a.created)));
+}
+
+/**
+ * Apply the server's receipt to entries, inside one transaction. An entry
+ * edited since it was sent (rev changed) keeps its new state.
+ */
+export function applyResults(sent, results, serverTime) {
+  return withStores(['entries'], 'readwrite', (entries) => {
+    sent.forEach((entry, index) => {
+      const result = results[index];
+      const request = entries.get(entry.id);
+      request.onsuccess = () => {
+        const current = request.result;
+        if (!current || current.rev !== entry.rev) return;
+        if (result.status === 'created' || result.status === 'duplicate' || result.status === 'updated') {
+          Object.assign(current, { state: 'sent', serverVersion: result.version, errors: null, receivedAt: serverTime });
+        } else if (result.status === 'conflict') {
+          Object.assign(current, { state: 'conflict', serverVersion: result.current_version, errors: result.errors || null, receivedAt: serverTime });
+        } else {
+          Object.assign(current, { state: 'attention', errors: result.errors || { entry: 'The server refused this entry.' } });
+        }
+        entries.put(current);
+      };
+    });
+  });
+}
+
+/** Record supervisors' decisions (and newer versions) pulled from the server. */
+export function applyChanges(changes, fetched) {
+  return withStores(['entries'], 'readwrite', (entries) => {
+    for (const change of changes) {
+      const request = entries.get(change.id);
+      request.onsuccess = () => {
+        const current = request.result;
+        if (!current) return;
+        if (change.review) current.review = { ...change.review, version: change.version };
+        const newer = fetched[change.id];
+        if (newer && current.state === 'sent' && newer.version > (current.serverVersion || 0)) {
+          Object.assign(current, { data: newer.data, version: newer.version, base_version: newer.version - 1, serverVersion: newer.version });
+        }
+        entries.put(current);
+      };
+    }
+  });
+}
+
+/** Forget one officer's entries and drafts (only after all of them are on the server). */
+export function forgetOwner(owner) {
+  return withStores(['entries', 'drafts'], 'readwrite', (entries, drafts) => {
+    const request = entries.index('owner').openCursor(IDBKeyRange.only(owner));
+    request.onsuccess = () => {
+      const cursor = request.result;
+      if (!cursor) return;
+      if (UNSENT.has(cursor.value.state)) throw new Error('unsent entries');  // aborts: nothing removed
+      cursor.delete();
+      cursor.continue();
+    };
+    drafts.delete(IDBKeyRange.bound(`${owner}:`, `${owner}:\uffff`));
+  });
+}
+
+/** A draft: the form as typed so far, kept across reloads and restarts. */
+export function saveDraft(owner, form, values) {
+  return withStores(['drafts'], 'readwrite', (drafts) => { drafts.put({ key: `${owner}:${form}`, values, at: Date.now() }); });
+}
+
+export function loadDraft(owner, form) {
+  return withStores(['drafts'], 'readonly', (drafts, out) => into(out, drafts.get(`${owner}:${form}`), (row) => row && row.values));
+}
+
+export function clearDraft(owner, form) {
+  return withStores(['drafts'], 'readwrite', (drafts) => { drafts.delete(`${owner}:${form}`); });
+}
+
+/** Now as ISO 8601 with this phone's UTC offset. */
+export function isoNow() {
+  return toIso(new Date());
+}
+
+export function toIso(date) {
+  const pad = (n) => String(Math.abs(n)).padStart(2, '0');
+  const offset = -date.getTimezoneOffset();
+  const sign = offset >= 0 ? '+' : '-';
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:` +
+    `${pad(date.getMinutes())}:${pad(date.getSeconds())}${sign}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`;
+}

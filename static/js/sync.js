@@ -1,0 +1,110 @@
+// Sending the outbox and pulling feedback: one sync at a time (Web Locks, across tabs).
+// An entry is marked sent only when its own id comes back in a valid JSON receipt.
+// Anything else (no network, 5xx, 408, 429, a captive portal's 200 page) leaves
+// it pending for the next try, with exponential backoff and jitter.
+
+import { applyChanges, applyResults, entriesOf } from './outbox.js';
+import { getMeta, setMeta } from './db.js';
+
+const BATCH = 100;
+export class AuthNeeded extends Error {}
+export class RetryLater extends Error {}
+
+/** Call the API with the device token; returns parsed JSON or throws AuthNeeded / RetryLater. */
+export async function api(session, method, path, body, extraHeaders = {}) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: { Authorization: `Bearer ${session.token}`, Accept: 'application/json',
+        ...(body ? { 'Content-Type': 'application/json' } : {}), ...extraHeaders },
+      body: body ? JSON.stringify(body) : undefined,
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+  } catch (error) {
+    throw new RetryLater('No connection to the server.');
+  }
+  if (response.status === 401 || response.status === 403) throw new AuthNeeded();
+  if (response.status === 304) return { notModified: true, response };
+  if (response.status === 408 || response.status === 429 || response.status >= 500) {
+    throw new RetryLater(`The server answered ${response.status}.`);
+  }
+  const type = response.headers.get('Content-Type') || '';
+  if (!type.startsWith('application/json')) throw new RetryLater('The answer was not from the server (a sign-in page?).');
+  let json;
+  try { json = await response.json(); } catch (error) { throw new RetryLater('The server\'s answer was cut short.'); }
+  return { status: response.status, json, response };
+}
+
+/** A receipt is valid only if it is the API's JSON, one result per entry, in order, with our ids. */
+function validReceipt(json, batch) {
+  return json && Array.isArray(json.results) && json.results.length === batch.length &&
+    json.results.every((result, i) => result && result.id === batch[i].id && typeof result.status === 'string');
+}
+
+/** Send every pending entry of the signed-in officer, then pull decisions. Returns a summary. */
+export function syncOutbox(session) {
+  return navigator.locks.request('outbox', async () => {
+    const pending = (await entriesOf(session.user.username)).filter((e) => e.state === 'pending').reverse();
+    let sent = 0;
+    let size = BATCH;
+    for (let start = 0; start < pending.length;) {
+      const batch = pending.slice(start, start + size);
+      const body = { entries: batch.map(({ id, type, version, base_version, captured_at, data }) =>
+        ({ id, type, version, base_version, captured_at, data })) };
+      const { status, json } = await api(session, 'POST', '/api/sync/push', body);
+      if (status === 413 && size > 1) { size = Math.max(1, Math.floor(size / 2)); continue; }
+      if (status !== 200) {
+        // The whole request was refused: keep every entry; show why on each.
+        const message = (json && json.message) || `The server refused the batch (${status}).`;
+        await applyResults(batch, batch.map(() => ({ status: 'rejected', errors: { entry: message } })), null);
+        start += batch.length;
+        continue;
+      }
+      if (!validReceipt(json, batch)) throw new RetryLater('The server\'s receipt did not match what was sent.');
+      await applyResults(batch, json.results, json.server_time);
+      sent += json.results.filter((r) => r.status !== 'rejected').length;
+      start += batch.length;
+    }
+    await pullFeedback(session);
+    return { sent, tried: pending.length };
+  });
+}
+
+/** Supervisors' decisions and newer versions of this officer's entries, by cursor. */
+export async function pullFeedback(session) {
+  const key = `cursor:${session.user.username}`;
+  let cursor = await getMeta(key);
+  for (let page = 0; page < 50; page += 1) {
+    const query = cursor ? `?cursor=${encodeURIComponent(cursor)}&limit=200` : '?limit=200';
+    const { json } = await api(session, 'GET', `/api/sync/pull${query}`);
+    if (!json || !Array.isArray(json.changes) || typeof json.cursor !== 'string') throw new RetryLater('Bad pull answer.');
+    const fetched = {};
+    for (const change of json.changes.filter((c) => !c.review)) {
+      const { json: entry } = await api(session, 'GET', `/api/entries/${change.id}`);
+      if (entry && entry.data) fetched[change.id] = entry;
+    }
+    await applyChanges(json.changes, fetched);
+    cursor = json.cursor;
+    await setMeta(key, cursor);  // stored only after the changes are
+    if (!json.more) break;
+  }
+}
+
+/** Reference data (postboxes and lists), revalidated with its ETag. */
+export async function refreshReference(session) {
+  const cached = await getMeta('reference');
+  const headers = cached && cached.etag ? { 'If-None-Match': cached.etag } : {};
+  const result = await api(session, 'GET', '/api/reference', null, headers);
+  if (result.notModified) return cached.document;
+  const etag = result.response.headers.get('ETag');
+  await setMeta('reference', { etag, document: result.json });
+  return result.json;
+}
+
+/** Delay before the next automatic try: exponential, capped, with full jitter. */
+export function backoff(failures) {
+  const ceiling = Math.min(5 * 60 * 1000, 2000 * 2 ** failures);
+  return Math.round(ceiling / 2 + Math.random() * ceiling / 2);
+}

@@ -1,0 +1,83 @@
+// fieldapp service worker: keeps the app shell available with no connection.
+// It caches the shell only. It never touches IndexedDB (the outbox lives
+// there, owned by the page) and never caches the API.
+'use strict';
+
+const VERSION = '__SHELL_VERSION__';           // digest of the shell, filled in by the server
+const CACHE_PREFIX = 'fieldapp-shell-';
+const CACHE = CACHE_PREFIX + VERSION;
+const SHELL_PAGE = '/app';
+const SHELL = [
+  SHELL_PAGE,
+  '/manifest.webmanifest',
+  '__SHELL_FILES__',
+];
+
+// Install: fetch every shell file past the HTTP cache; any failure fails the install.
+self.addEventListener('install', (event) => {
+  event.waitUntil(precache());
+  // No skipWaiting() here: the page asks for it when the officer accepts the update.
+});
+
+async function precache() {
+  const cache = await caches.open(CACHE);
+  const requests = SHELL.map((url) => new Request(url, { cache: 'reload', credentials: 'omit' }));
+  await cache.addAll(requests);  // rejects on any status outside 200-299
+}
+
+// Activate: delete this app's older shells (only ours), enable navigation preload.
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    const names = await caches.keys();
+    await Promise.all(names
+      .filter((name) => name.startsWith(CACHE_PREFIX) && name !== CACHE)
+      .map((name) => caches.delete(name)));
+    if (self.registration.navigationPreload) await self.registration.navigationPreload.enable();
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data && event.data.type === 'skip-waiting') self.skipWaiting();
+});
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith('/api/')) return;  // network only, never cached
+  if (request.mode === 'navigate') {
+    if (url.pathname === SHELL_PAGE || url.pathname === SHELL_PAGE + '/') {
+      event.respondWith(networkFirst(event));
+    }
+    return;
+  }
+  if (SHELL.includes(url.pathname)) event.respondWith(cacheFirst(request));
+});
+
+// Navigations: the network when it answers well, else the cached shell.
+async function networkFirst(event) {
+  try {
+    const response = (await event.preloadResponse) || (await fetch(event.request));
+    if (response.ok) return response;
+    throw new Error(`shell answered ${response.status}`);
+  } catch (error) {
+    const cached = await caches.match(SHELL_PAGE, { cacheName: CACHE });
+    return cached || Response.error();
+  }
+}
+
+// Shell files: this version's copy; the network only if it is missing.
+async function cacheFirst(request) {
+  const cached = await caches.match(request, { cacheName: CACHE });
+  return cached || fetch(request);
+}
+
+// Background Sync (Chromium): wake an open page to send the outbox. The page
+// owns the outbox and the token, so the worker only passes the message on.
+self.addEventListener('sync', (event) => {
+  if (event.tag !== 'outbox') return;
+  event.waitUntil(self.clients.matchAll({ type: 'window' }).then((clients) => {
+    clients.forEach((client) => client.postMessage({ type: 'sync' }));
+  }));
+});
