@@ -126,7 +126,8 @@ def _port_free(host: str, port: int) -> str | None:
 @click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes (gunicorn).")
 @click.option("--demo", is_flag=True, help="Add a demo team, accounts and postboxes, and print how to sign in.")
-def serve_command(host: str, port: int, workers: int, demo: bool) -> None:
+@click.option("--access-log", is_flag=True, help="Print one line per request to standard output.")
+def serve_command(host: str, port: int, workers: int, demo: bool, access_log: bool) -> None:
     """Migrate the database, then serve the app with gunicorn."""
     from fieldapp import create_app
     from fieldapp.extensions import db
@@ -165,7 +166,12 @@ def serve_command(host: str, port: int, workers: int, demo: bool) -> None:
     sys.stdout.flush()
     from fieldapp.server import run
 
-    run(host=host, port=port, workers=workers)
+    run(host=host, port=port, workers=workers, access_log=access_log)
+
+
+from fieldapp.retention import retention_command  # noqa: E402  (after main exists)
+
+main.add_command(retention_command)
 
 
 if __name__ == "__main__":

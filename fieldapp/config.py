@@ -131,4 +131,6 @@ def load(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "LOGIN_THROTTLE_WINDOW": timedelta(minutes=_int(environ, "FIELDAPP_LOGIN_THROTTLE_MINUTES", 15)),
         "SESSION_COOKIE_SECURE": _bool(environ, "FIELDAPP_SECURE_COOKIES", False),
         "TRUST_PROXY": _bool(environ, "FIELDAPP_TRUST_PROXY", False),
+        # Mixed into the officer app's version: a new value makes phones offer the update.
+        "RELEASE": environ.get("FIELDAPP_RELEASE", "").strip()[:100],
     }

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -129,6 +129,8 @@ def _push_once(raw_entries: Sequence[Any], author: Author, now: datetime) -> lis
             valid.append((index, entry))
     valid.sort(key=lambda pair: (APPLY_ORDER[pair[1].type], pair[1].version))
 
+    _lock_ids({entry.id for _, entry in valid}
+              | {entry.values["visit_id"] for _, entry in valid if entry.type == "postbox_item"})
     known = _stored_state([entry.id for _, entry in valid])
     visits = _stored_visits({entry.values["visit_id"] for _, entry in valid if entry.type == "postbox_item"})
     plan = _Plan()
@@ -138,6 +140,23 @@ def _push_once(raw_entries: Sequence[Any], author: Author, now: datetime) -> lis
     _write(plan, author, now, visits)
     db.session.commit()
     return results  # type: ignore[return-value]
+
+
+def _lock_ids(ids: set[uuid.UUID]) -> None:
+    """PostgreSQL: take a transaction-scoped advisory lock per id, in one order for everyone.
+
+    A concurrent push of the same ids (or of the visit an item points at)
+    then waits here until the other commits, and reads what it stored,
+    instead of racing it (KoboToolbox locks per submission uuid the same way).
+    SQLite needs none: its write transactions already run one at a time.
+    """
+    if not ids or db.engine.dialect.name != "postgresql":
+        return
+    keys = sorted({int.from_bytes(entry_id.bytes[:8], "big", signed=True) for entry_id in ids})
+    db.session.execute(
+        text("SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ids"),
+        {"keys": keys},
+    )
 
 
 def _rejected(raw: Any, errors: dict[str, str]) -> dict[str, Any]:

@@ -22,9 +22,11 @@ class Server(BaseApplication):
         return create_app()
 
 
-def run(host: str, port: int, workers: int) -> None:
+def run(host: str, port: int, workers: int, access_log: bool = False) -> None:
     """Serve until stopped (SIGINT or SIGTERM)."""
+    options: dict[str, object] = {"accesslog": "-"} if access_log else {}
     Server({
+        **options,
         "bind": f"{host}:{port}",
         "workers": workers,
         "worker_class": "sync",

@@ -13,6 +13,7 @@ import re
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -74,11 +75,11 @@ def _empty_postgres(app) -> None:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
-@pytest.fixture
-def empty_database_url(postgres_url: str | None, tmp_path: Path) -> Iterator[str]:
-    """A database with no tables at all: a new SQLite file, or a new PostgreSQL database."""
+@contextmanager
+def fresh_database(postgres_url: str | None, directory: Path) -> Iterator[str]:
+    """A database with no tables at all: a new SQLite file, or a new PostgreSQL database (dropped after)."""
     if postgres_url is None:
-        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        yield f"sqlite:///{directory / f'empty-{secrets.token_hex(3)}.sqlite3'}"
         return
     server = make_url(postgres_url)
     name = f"fieldapp_empty_{secrets.token_hex(4)}"
@@ -91,6 +92,13 @@ def empty_database_url(postgres_url: str | None, tmp_path: Path) -> Iterator[str
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def empty_database_url(postgres_url: str | None, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables at all, private to this test."""
+    with fresh_database(postgres_url, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -143,7 +143,7 @@ def test_serve_demo_starts_for_real_and_seeds_once(empty_database_url, tmp_path)
             assert f"  {username}" in server.output
         with urllib.request.urlopen(f"{server.url}/healthz") as response:
             assert response.status == 200
-        assert "PC Amira Shah" in sign_in(server.url, "officer1", password)
+        assert 'data-testid="encounter-form"' in sign_in(server.url, "officer1", password)  # sent to /app
         assert "PS Jo Hughes" in sign_in(server.url, "sergeant", password)
     with ServerProcess(empty_database_url, tmp_path / "inst", "--demo") as again:
         assert again.demo_password() == password

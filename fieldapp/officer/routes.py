@@ -7,7 +7,7 @@ device token kept in IndexedDB.
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, send_from_directory, url_for
+from flask import Response, abort, current_app, render_template, send_from_directory, url_for
 
 from fieldapp.officer import bp
 from fieldapp.officer.rules import field_rules
@@ -16,10 +16,14 @@ from fieldapp.officer.shell import SHELL_FILES, shell_version, static_dir
 NO_CACHE = "no-cache"  # always revalidate; the service worker keeps the offline copy
 
 
+def _version() -> str:
+    return shell_version(current_app.config["RELEASE"])
+
+
 @bp.get("/app")
 def app_shell():
     """The officer app's one page."""
-    response = Response(render_template("officer/app.html", version=shell_version(), rules=field_rules()))
+    response = Response(render_template("officer/app.html", version=_version(), rules=field_rules()))
     response.headers["Cache-Control"] = NO_CACHE
     return response
 
@@ -39,7 +43,7 @@ def service_worker():
     """The worker, served from the root so its scope covers /app; versioned by the shell's digest."""
     source = (static_dir() / "sw.js").read_text()
     files = ",\n  ".join(f"'/app/static/{name}'" for name in SHELL_FILES)
-    source = source.replace("__SHELL_VERSION__", shell_version()).replace("'__SHELL_FILES__'", files)
+    source = source.replace("__SHELL_VERSION__", _version()).replace("'__SHELL_FILES__'", files)
     response = Response(source, mimetype="text/javascript")
     response.headers["Cache-Control"] = NO_CACHE
     response.headers["Service-Worker-Allowed"] = "/"

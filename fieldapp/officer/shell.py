@@ -36,9 +36,12 @@ def static_dir() -> Path:
 
 
 @cache
-def shell_version() -> str:
-    """A digest of every shell file, the page template and the worker: a new one means an update."""
-    digest = hashlib.sha256()
+def shell_version(release: str = "") -> str:
+    """A digest of every shell file, the page template, the worker and the release label.
+
+    A new digest means a new service worker, which phones offer as an update.
+    """
+    digest = hashlib.sha256(release.encode())
     root = static_dir()
     for name in (*SHELL_FILES, "sw.js"):
         digest.update(name.encode())
