@@ -1,0 +1,114 @@
+"""The review pages' forms: queue filters (GET, no CSRF), the decision, and conflict resolution."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from fieldapp.reference import reference_lists
+
+try:  # WTForms 3.3 deprecates (value, label) tuples for choices
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    def SelectChoice(value: str, label: str):  # type: ignore[no-redef]  # noqa: N802
+        """A (value, label) pair, as older WTForms expects."""
+        return (value, label)
+
+
+def _options(*pairs: tuple[str, str]) -> list:
+    """Choices for a select or radio field."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+ANY = ("", "Any")
+TYPES = _options(ANY, ("encounter", "Street encounter"), ("postbox_visit", "Postbox visit"),
+                 ("postbox_item", "Postbox item"))
+STATES = _options(ANY, ("unreviewed", "Unreviewed"), ("approved", "Approved"), ("returned", "Returned"),
+                  ("flagged", "Flagged"))
+YES_NO = _options(ANY, ("yes", "Yes"), ("no", "No"))
+RETURN_NEEDS_COMMENT = "Say what the officer should change when returning an entry."
+
+
+def _choices(list_name: str, blank: tuple[str, str] | None = ANY) -> list:
+    """A reference list as select choices (labels from the data file, never from code)."""
+    items = [(item["value"], item["label"]) for item in reference_lists().lists[list_name]]
+    return _options(*([blank, *items] if blank else items))
+
+
+class QueueFilterForm(FlaskForm):
+    """The queue's filters, read from the query string; every one optional and combinable."""
+
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    type = SelectField("Type", choices=TYPES, default="")
+    kind = SelectField("Encounter kind", default="")
+    officer = StringField("Officer (username)", validators=[Optional(), Length(max=64)],
+                          filters=[lambda v: v.strip().lower() if v else v])
+    state = SelectField("Review state", choices=STATES, default="")
+    from_ = DateField("Happened from", validators=[Optional()], name="from")
+    to = DateField("Happened to", validators=[Optional()])
+    postbox = IntegerField("Postbox", validators=[Optional(), NumberRange(1, 2**31 - 1, "Choose a postbox.")])
+    topic = SelectField("Topic", default="")
+    urgency = SelectField("Urgency", default="")
+    safeguarding = SelectField("Safeguarding concern", choices=YES_NO, default="")
+    q = StringField("Search text", validators=[Optional(), Length(max=200, message="Use at most 200 characters.")],
+                    filters=[lambda v: v.strip() if v else v])
+
+    def __init__(self, *args, **kwargs) -> None:
+        """Fill the reference-list choices from the current data file."""
+        super().__init__(*args, **kwargs)
+        self.kind.choices = _choices("encounter_kinds")
+        self.topic.choices = _choices("topics")
+        self.urgency.choices = _choices("urgency")
+
+    def validate_to(self, field: DateField) -> None:
+        """A range that ends before it starts is a typing mistake, not an empty result."""
+        if field.data and self.from_.data and field.data < self.from_.data:
+            raise ValidationError("The end date must be on or after the start date.")
+
+    def active(self) -> dict[str, str]:
+        """The filters in use, as query-string pairs (for links and the audit detail)."""
+        return {field.name: str(field.data) for field in self
+                if field.data not in (None, "")}
+
+
+class DecisionForm(FlaskForm):
+    """A supervisor's decision on the version shown; stop and search adds the grounds assessment."""
+
+    decision = RadioField("Decision", validators=[DataRequired("Choose approve, return or flag.")])
+    comment = TextAreaField("Comment", validators=[Length(max=4000, message="Use at most 4,000 characters.")],
+                            filters=[lambda v: v.strip() if v else v])
+    grounds_assessment = RadioField("Grounds for the search", validators=[Optional()])
+    bwv_viewed = BooleanField("I have viewed the body-worn video")
+    # The version the supervisor read: a decision never lands on a newer one unseen.
+    entry_version = HiddenField()
+
+    def __init__(self, *args, **kwargs) -> None:
+        """Decision and assessment values and labels from the reference lists."""
+        super().__init__(*args, **kwargs)
+        self.decision.choices = _choices("review_decisions", blank=None)
+        self.grounds_assessment.choices = _choices("grounds_assessments", blank=None)
+
+    def validate_comment(self, field: TextAreaField) -> None:
+        """Returning an entry without saying why leaves the officer guessing."""
+        if self.decision.data == "returned" and not field.data:
+            raise ValidationError(RETURN_NEEDS_COMMENT)
+
+
+class ConflictForm(FlaskForm):
+    """Resolve one conflict copy: make it the new version, or keep the current one."""
+
+    action = SelectField("What to do", choices=_options(("resolve", "Make this the new version"),
+                                                        ("dismiss", "Keep the current version")),
+                         validators=[DataRequired()])

@@ -1,0 +1,219 @@
+"""Reading the review queue: filters, counts per state and keyset pages, in a few set-based queries."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, true, tuple_
+from sqlalchemy.orm import aliased
+
+from fieldapp.extensions import db
+from fieldapp.models import Encounter, Entry, PostboxItem, PostboxItemTopic, PostboxVisit, User
+from fieldapp.models.types import utcnow
+from fieldapp.scope import visible_entries
+
+PAGE_SIZE = 50
+#: Unreviewed entries waiting longer than this stand out in the queue.
+OVERDUE_AFTER = timedelta(hours=72)
+#: Dates typed in the filters are days on the team's clock, not UTC days.
+LOCAL_ZONE = ZoneInfo("Europe/London")
+STATES = ("unreviewed", "approved", "returned", "flagged")
+_CURSOR_PREFIX = "q1|"
+
+
+class InvalidCursor(ValueError):
+    """The 'after' value was not made by :func:`encode_after`."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: their role decides what the queue may hold."""
+
+    role: str
+    user_id: int
+    team_id: int
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The queue's filters, already validated (None means 'any')."""
+
+    type: str | None = None
+    kind: str | None = None
+    officer: str | None = None
+    state: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    postbox: int | None = None
+    topic: str | None = None
+    urgency: str | None = None
+    safeguarding: bool | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of the queue: enough to recognise the entry without opening it."""
+
+    id: uuid.UUID
+    type: str
+    kind: str | None
+    officer: str
+    officer_username: str
+    occurred_at: datetime
+    received_at: datetime
+    state: str
+    summary: str
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the queue, the cursor for the next one, and the counts per state."""
+
+    rows: list[QueueRow]
+    after: str | None
+    counts: dict[str, int]
+
+
+def encode_after(received_at: datetime, entry_id: uuid.UUID) -> str:
+    """An opaque cursor: the last row's place in (received_at, id) order."""
+    raw = f"{_CURSOR_PREFIX}{received_at.isoformat()}|{entry_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_after(text: str) -> tuple[datetime, uuid.UUID]:
+    """The position in a cursor; InvalidCursor for anything this server did not make."""
+    try:
+        if len(text) > 160:
+            raise ValueError
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+        if not raw.startswith(_CURSOR_PREFIX):
+            raise ValueError
+        moment, _, entry_id = raw[len(_CURSOR_PREFIX):].partition("|")
+        received_at = datetime.fromisoformat(moment)
+        if received_at.utcoffset() is None:
+            raise ValueError
+        return received_at, uuid.UUID(entry_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidCursor("That page link is not valid. Start again from the first page.") from None
+
+
+def _local_midnight(day: date) -> datetime:
+    """The start of ``day`` on the team's clock."""
+    return datetime.combine(day, time.min, tzinfo=LOCAL_ZONE)
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching ``text`` literally anywhere (its % and _ escaped)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(filters: Filters, viewer: Viewer, with_state: bool) -> list[ColumnElement[bool]]:
+    """The WHERE clauses for the filters (the state one only when asked: counts leave it out)."""
+    where: list[ColumnElement[bool]] = [visible_entries(viewer.role, viewer.user_id, viewer.team_id)]
+    if filters.type:
+        where.append(Entry.type == filters.type)
+    if filters.kind:
+        where.append(Encounter.kind == filters.kind)
+    if filters.officer:
+        where.append(User.username == filters.officer)
+    if with_state and filters.state:
+        where.append(Entry.review_state == filters.state)
+    if filters.date_from:
+        where.append(Entry.occurred_at >= _local_midnight(filters.date_from))
+    if filters.date_to:
+        where.append(Entry.occurred_at < _local_midnight(filters.date_to + timedelta(days=1)))
+    if filters.postbox:
+        item_visit = aliased(PostboxVisit)
+        where.append(or_(PostboxVisit.postbox_id == filters.postbox,
+                         PostboxItem.visit_id.in_(select(item_visit.entry_id)
+                                                  .where(item_visit.postbox_id == filters.postbox))))
+    if filters.topic:
+        where.append(Entry.id.in_(select(PostboxItemTopic.item_id).where(PostboxItemTopic.topic == filters.topic)))
+    if filters.urgency:
+        where.append(PostboxItem.urgency == filters.urgency)
+    if filters.safeguarding is not None:
+        where.append(PostboxItem.safeguarding == (true() if filters.safeguarding else false()))
+    if filters.q:
+        pattern = _like(filters.q)
+        where.append(or_(*(func.lower(column).like(pattern, escape="\\") for column in
+                           (Encounter.grounds, Encounter.notes, PostboxItem.summary, PostboxVisit.notes))))
+    return where
+
+
+def _joined(query: Select[Any], filters: Filters | None = None) -> Select[Any]:
+    """The entry with its author and whichever content row its type has (one row each at most).
+
+    Given ``filters``, only the tables those filters read are joined: the counts then stay
+    a scan of the entries index alone when no content filter is in use.
+    """
+    needs_user = needs_encounter = needs_visit = needs_item = filters is None
+    if filters is not None:
+        needs_user = bool(filters.officer)
+        needs_encounter = bool(filters.kind or filters.q)
+        needs_visit = bool(filters.postbox or filters.q)
+        needs_item = bool(filters.postbox or filters.urgency or filters.safeguarding is not None or filters.q)
+    if needs_user:
+        query = query.join(User, User.id == Entry.author_id)
+    if needs_encounter:
+        query = query.outerjoin(Encounter, Encounter.entry_id == Entry.id)
+    if needs_visit:
+        query = query.outerjoin(PostboxVisit, PostboxVisit.entry_id == Entry.id)
+    if needs_item:
+        query = query.outerjoin(PostboxItem, PostboxItem.entry_id == Entry.id)
+    return query
+
+
+def count_states(filters: Filters, viewer: Viewer) -> dict[str, int]:
+    """How many entries are in each review state under the filters (the state filter aside).
+
+    One GROUP BY over the matching entries, joining only the tables the filters read.
+    """
+    query = _joined(select(Entry.review_state, func.count()).select_from(Entry), filters)
+    rows = db.session.execute(query.where(*_conditions(filters, viewer, with_state=False))
+                              .group_by(Entry.review_state))
+    counts = dict.fromkeys(STATES, 0)
+    counts.update({state: number for state, number in rows})
+    return counts
+
+
+def _summary(*texts: str | None, limit: int = 120) -> str:
+    """The first non-empty text on one line, cut to ``limit`` characters."""
+    text = next((t for t in texts if t and t.strip()), "")
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def queue_page(filters: Filters, viewer: Viewer, after: tuple[datetime, uuid.UUID] | None) -> Page:
+    """One page of the queue, newest received first, starting after the cursor's position."""
+    query = _joined(select(Entry.id, Entry.type, Entry.occurred_at, Entry.received_at, Entry.review_state,
+                           User.display_name, User.username, Encounter.kind, Encounter.grounds,
+                           Encounter.notes, Encounter.location_text, PostboxItem.summary,
+                           PostboxVisit.notes.label("visit_notes")).select_from(Entry))
+    query = query.where(*_conditions(filters, viewer, with_state=True))
+    if after is not None:
+        # Row comparison: one index range scan on (received_at, id), however deep the page.
+        query = query.where(tuple_(Entry.received_at, Entry.id) < after)
+    rows = db.session.execute(query.order_by(Entry.received_at.desc(), Entry.id.desc()).limit(PAGE_SIZE + 1)).all()
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    overdue_before = utcnow() - OVERDUE_AFTER
+    page_rows = [
+        QueueRow(id=row.id, type=row.type, kind=row.kind, officer=row.display_name,
+                 officer_username=row.username, occurred_at=row.occurred_at, received_at=row.received_at,
+                 state=row.review_state,
+                 summary=_summary(row.grounds, row.summary, row.notes, row.visit_notes, row.location_text),
+                 overdue=row.review_state == "unreviewed" and row.received_at < overdue_before)
+        for row in rows
+    ]
+    cursor = encode_after(rows[-1].received_at, rows[-1].id) if more else None
+    return Page(rows=page_rows, after=cursor, counts=count_states(filters, viewer))
+

@@ -1,0 +1,190 @@
+"""The review pages: the queue, one entry whole, decisions, conflict resolution and photos.
+
+Views stay thin: reads live in ``queries``/``detail``, writes in ``fieldapp.reviews`` and
+``fieldapp.ingest``. Every page that shows personal data writes an audit event.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from fieldapp import audit
+from fieldapp.auth.permissions import role_required
+from fieldapp.extensions import db
+from fieldapp.ingest import ResolveError, dismiss_conflict, resolve_conflict
+from fieldapp.models import AuditAction, ConflictCopy, Encounter, Entry, Photo, Postbox, Role
+from fieldapp.photos import photo_path
+from fieldapp.reference import reference_lists
+from fieldapp.review import bp
+from fieldapp.review.detail import Detail, load_detail, local_time, parse_id, visible_entry, when
+from fieldapp.review.forms import ConflictForm, DecisionForm, QueueFilterForm
+from fieldapp.review.queries import STATES, Filters, InvalidCursor, Viewer, decode_after, queue_page
+from fieldapp.reviews import NEWER_VERSION, ReviewError, add_review
+
+NOT_FOUND = "No entry with that id that you can see."
+
+
+def _viewer() -> Viewer:
+    """The signed-in user as the queries need them."""
+    return Viewer(role=current_user.role, user_id=current_user.id, team_id=current_user.team_id)
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    """Formatting and labels for the review templates only."""
+    return {"when": when, "local_time": local_time, "label": reference_lists().label}
+
+
+def _filters(form: QueueFilterForm) -> Filters:
+    """The validated form as query filters."""
+    return Filters(
+        type=form.type.data or None, kind=form.kind.data or None, officer=form.officer.data or None,
+        state=form.state.data or None, date_from=form.from_.data, date_to=form.to.data,
+        postbox=form.postbox.data, topic=form.topic.data or None, urgency=form.urgency.data or None,
+        safeguarding={"yes": True, "no": False}.get(form.safeguarding.data or ""), q=form.q.data or None,
+    )
+
+
+def _postboxes() -> list[tuple[int, str]]:
+    """Postboxes the viewer can filter on (their team's, or all for admins)."""
+    query = db.select(Postbox.id, Postbox.label).order_by(Postbox.label)
+    if current_user.role != "admin":
+        query = query.where(Postbox.team_id == current_user.team_id)
+    return [(row[0], row[1]) for row in db.session.execute(query)]
+
+
+@bp.get("")
+@login_required
+def queue():
+    """Synced entries newest first, filtered, counted per state, a keyset page at a time."""
+    form = QueueFilterForm(formdata=request.args)
+    cursor_error = None
+    after = None
+    if request.args.get("after"):
+        try:
+            after = decode_after(request.args["after"])
+        except InvalidCursor as error:
+            cursor_error = str(error)
+    if not form.validate() or cursor_error:
+        return render_template("review/queue.html", form=form, page=None, cursor_error=cursor_error,
+                               postboxes=_postboxes(), states=STATES, next_url=None, first_url=None), 400
+    active = form.active()
+    page = queue_page(_filters(form), _viewer(), after)
+    next_url = url_for("review.queue") + "?" + urlencode({**active, "after": page.after}) if page.after else None
+    first_url = url_for("review.queue") + ("?" + urlencode(active) if active else "") if after else None
+    detail = "filters: " + (urlencode(active) or "none") + ("; later page" if after else "")
+    audit.record(AuditAction.CONSULT, "review_queue", None, f"{detail}; {len(page.rows)} entries listed")
+    db.session.commit()
+    return render_template("review/queue.html", form=form, page=page, cursor_error=None,
+                           postboxes=_postboxes(), states=STATES, next_url=next_url, first_url=first_url)
+
+
+def _entry_or_404(entry_id: str) -> Entry:
+    """The entry if the viewer may see it; 404 otherwise, so existence is not leaked."""
+    entry = visible_entry(entry_id, _viewer())
+    if entry is None:
+        abort(404, NOT_FOUND)
+    return entry
+
+
+def _render_entry(entry: Entry, form: DecisionForm | None = None, status: int = 200):
+    """The entry page; logs the consultation (and the showing of any contact details)."""
+    detail: Detail = load_detail(entry, _viewer())
+    reviewer = current_user.role in {"supervisor", "admin"}
+    if reviewer and form is None:
+        form = DecisionForm(formdata=None)
+    if form is not None:
+        form.entry_version.data = str(entry.version)  # the version this page shows is the one decided on
+    audit.record(AuditAction.CONSULT, "entry", entry.id, "review page")
+    if detail.shows_contact_details:
+        audit.record(AuditAction.CONSULT, "contact_details", entry.id, "resident's contact details shown")
+    db.session.commit()
+    return render_template("review/entry.html", d=detail, form=form if reviewer else None,
+                           conflict_form=ConflictForm(formdata=None) if reviewer else None), status
+
+
+@bp.get("/<entry_id>")
+@login_required
+def entry(entry_id: str):
+    """One entry whole; officers see their own read-only, with the decisions on it."""
+    return _render_entry(_entry_or_404(entry_id))
+
+
+@bp.post("/<entry_id>")
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def decide(entry_id: str):
+    """Record a decision (append-only) and send it to the officer's phone."""
+    found = _entry_or_404(entry_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        if form.entry_version.data and form.entry_version.data != str(found.version):
+            form.form_errors.append(NEWER_VERSION)
+        else:
+            stop_search = found.type == "encounter" and _kind(found) == "stop_search"
+            try:
+                add_review(found, current_user, form.decision.data, form.comment.data,
+                           grounds_assessment=(form.grounds_assessment.data or None) if stop_search else None,
+                           bwv_viewed=bool(form.bwv_viewed.data) if stop_search else None)
+            except ReviewError as error:
+                db.session.rollback()
+                form.form_errors.append(str(error))
+            else:
+                flash(f"Decision recorded: {reference_lists().label('review_decisions', form.decision.data)}. "
+                      "The officer's phone will receive it at its next sync.")
+                return redirect(url_for("review.entry", entry_id=found.id))
+    return _render_entry(found, form, 400)
+
+
+def _kind(entry: Entry) -> str | None:
+    """The current encounter kind (the decision form asks more of a stop and search)."""
+    return db.session.scalar(db.select(Encounter.kind).where(Encounter.entry_id == entry.id))
+
+
+@bp.post("/<entry_id>/conflicts/<int:copy_id>")
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def conflict(entry_id: str, copy_id: int):
+    """Make a conflict copy the new version, or keep the current one; the copy stays on record."""
+    found = _entry_or_404(entry_id)
+    copy = db.session.get(ConflictCopy, copy_id)
+    if copy is None or copy.entry_id != found.id:
+        abort(404, "No conflict copy with that id on this entry.")
+    back = url_for("review.entry", entry_id=found.id) + "#conflicts"
+    form = ConflictForm()
+    if not form.validate_on_submit():
+        flash("Choose whether to make the copy the new version or keep the current one.")
+        return redirect(back)
+    if copy.resolved_at is not None:
+        flash("That conflict copy was already dealt with; nothing was changed.")
+        return redirect(back)
+    if form.action.data == "resolve":
+        try:
+            version = resolve_conflict(copy, current_user.id)
+        except ResolveError as error:
+            details = "; ".join(f"{name}: {message}" for name, message in error.errors.items())
+            flash(f"The copy cannot become a version as it is ({details}). Nothing was changed.")
+            return redirect(back)
+        flash(f"The conflict copy is now version {version}. The officer's phone will receive it.")
+    else:
+        dismiss_conflict(copy, current_user.id)
+        flash("The current version was kept; the copy stays on record.")
+    return redirect(back)
+
+
+@bp.get("/<entry_id>/photos/<photo_id>")
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def photo(entry_id: str, photo_id: str):
+    """A photo's bytes, for supervisors and admins who can see the entry; each view logged."""
+    found = _entry_or_404(entry_id)
+    photo_uuid = parse_id(photo_id)
+    item = db.session.get(Photo, photo_uuid) if photo_uuid else None
+    if item is None or item.entry_id != found.id:
+        abort(404, "No photo with that id on this entry.")
+    path = photo_path(item.sha256)
+    if not path.is_file():
+        abort(404, "The photo's file is missing from the server's storage.")
+    audit.record(AuditAction.CONSULT, "photo", item.id, f"photo of entry {found.id}, review page")
+    db.session.commit()
+    return send_file(path, mimetype=item.content_type, max_age=0)

@@ -1,0 +1,241 @@
+"""GET /review: scope per role, filters that combine, counts, keyset pages, the 72-hour highlight, audit."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from html import unescape
+
+import pytest
+from sqlalchemy import update
+
+from fieldapp.extensions import db
+from fieldapp.models import Entry, User
+from fieldapp.reviews import add_review
+from tests.factories import ago, encounter, item, stop_search, visit
+from tests.review.conftest import audit_events, listed, stored
+
+NEXT = re.compile(r'href="([^"]+)" rel="next"')
+
+
+def count_of(html: str, state: str) -> int:
+    """The count shown for a review state."""
+    return int(re.search(rf'data-state="{state}">(\d+)<', html).group(1))
+
+
+@pytest.fixture
+def corpus(people, postbox, create_user):
+    """A mix of entries from pc1 and pc2 (Rose Hill) and pc9 (Cowley), one approved; returned by name."""
+    pc1, pc2, pc9 = people["pc1"], people["pc2"], people["pc9"]
+    other_box = _second_postbox()
+    entries = {
+        "search": stop_search(grounds="Strong smell of CANNABIS from his jacket near the park."),
+        "asb": encounter("asb", notes="Group shouting at passers-by"),
+        "old": encounter("stop_account", occurred_at=ago(60 * 24 * 10), notes="ten days ago"),
+        "visit": visit(postbox, notes="Box half full"),
+        "visit2": visit(other_box),
+    }
+    entries["item"] = item(entries["visit"]["id"], topics=["drugs", "parking"], urgency="priority",
+                           safeguarding=True, summary="Needles left on the swings")
+    entries["item2"] = item(entries["visit2"]["id"], topics=["parking"], summary="Cars on the pavement 50%_off")
+    pc1.push(entries["search"], entries["asb"], entries["old"], entries["visit"], entries["item"])
+    entries["pc2"] = encounter("welfare_check", notes="Checked on an elderly man")
+    pc2.push(entries["pc2"], entries["visit2"], entries["item2"])
+    entries["cowley"] = stop_search()
+    pc9.push(entries["cowley"])
+    add_review(stored(entries["asb"]), db.session.scalar(db.select(User).filter_by(username="sarge")), "approved")
+    return entries
+
+
+def _second_postbox() -> int:
+    """Another Rose Hill postbox; returns its id."""
+    from fieldapp.models import Placement, Postbox, Team
+
+    team = db.session.scalar(db.select(Team).filter_by(name="Rose Hill"))
+    box = Postbox(label="PB-02", team_id=team.id)
+    box.placements.append(Placement(site_name="Library", site_type="community_centre", address="Library"))
+    db.session.add(box)
+    db.session.commit()
+    return box.id
+
+
+def ids(corpus, *names):
+    """The ids of the named corpus entries."""
+    return {corpus[name]["id"] for name in names}
+
+
+ROSE_HILL = ("search", "asb", "old", "visit", "item", "pc2", "visit2", "item2")
+
+
+@pytest.mark.parametrize(("username", "expected"), [
+    ("pc1", ("search", "asb", "old", "visit", "item")),
+    ("sarge", ROSE_HILL),
+    ("cowsarge", ("cowley",)),
+    ("boss", (*ROSE_HILL, "cowley")),
+])
+def test_each_role_sees_its_scope(corpus, as_user, username, expected):
+    response = as_user(username).get("/review")
+    assert response.status_code == 200
+    assert set(listed(response.get_data(as_text=True))) == ids(corpus, *expected)
+
+
+def test_signed_out_is_sent_to_sign_in(client):
+    response = client.get("/review")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_officers_see_a_read_only_list(corpus, as_user):
+    html = as_user("pc1").get("/review").get_data(as_text=True)
+    assert "My entries" in html and "read-only" in html
+
+
+# One corpus for all the cases: building it signs in several users (scrypt), which is slow.
+FILTER_CASES = [
+    ({"type": "encounter"}, ("search", "asb", "old", "pc2")),
+    ({"type": "postbox_item"}, ("item", "item2")),
+    ({"kind": "stop_search"}, ("search",)),
+    ({"kind": "welfare_check"}, ("pc2",)),
+    ({"officer": "PC2"}, ("pc2", "visit2", "item2")),
+    ({"state": "approved"}, ("asb",)),
+    ({"state": "unreviewed"}, ("search", "old", "visit", "item", "pc2", "visit2", "item2")),
+    ({"state": "returned"}, ()),
+    ({"postbox": "FIRST"}, ("visit", "item")),
+    ({"postbox": "SECOND"}, ("visit2", "item2")),
+    ({"topic": "drugs"}, ("item",)),
+    ({"topic": "parking"}, ("item", "item2")),
+    ({"urgency": "priority"}, ("item",)),
+    ({"safeguarding": "yes"}, ("item",)),
+    ({"safeguarding": "no"}, ("item2",)),
+    ({"q": "cannabis"}, ("search",)),          # grounds, case-insensitive
+    ({"q": "SHOUTING"}, ("asb",)),            # encounter notes
+    ({"q": "swings"}, ("item",)),             # item summary
+    ({"q": "half full"}, ("visit",)),         # visit notes
+    ({"q": "50%_"}, ("item2",)),              # LIKE wildcards are literal
+    ({"q": "%"}, ("item2",)),
+]
+
+
+def test_each_filter(corpus, as_user):
+    browser = as_user("sarge")
+    for query, expected in FILTER_CASES:
+        query = dict(query)
+        if query.get("postbox") in ("FIRST", "SECOND"):
+            query["postbox"] = str(_visit_box(corpus, "visit" if query["postbox"] == "FIRST" else "visit2"))
+        response = browser.get("/review", query_string=query)
+        assert response.status_code == 200, query
+        assert set(listed(response.get_data(as_text=True))) == ids(corpus, *expected), query
+
+
+def _visit_box(corpus, name):
+    """The postbox a corpus visit was made to."""
+    return corpus[name]["data"]["postbox_id"]
+
+
+def test_dates_filter_on_when_it_happened(corpus, as_user):
+    browser = as_user("sarge")
+    today = datetime.now(UTC).date()
+    recent = browser.get("/review", query_string={"from": (today - timedelta(days=2)).isoformat()})
+    assert corpus["old"]["id"] not in listed(recent.get_data(as_text=True))
+    assert corpus["search"]["id"] in listed(recent.get_data(as_text=True))
+    old = browser.get("/review", query_string={"from": (today - timedelta(days=11)).isoformat(),
+                                               "to": (today - timedelta(days=9)).isoformat()})
+    assert set(listed(old.get_data(as_text=True))) == ids(corpus, "old")
+
+
+def test_filters_combine(corpus, as_user):
+    browser = as_user("sarge")
+    both = browser.get("/review", query_string={"type": "encounter", "officer": "pc1", "state": "unreviewed",
+                                                "q": "ago"})
+    assert set(listed(both.get_data(as_text=True))) == ids(corpus, "old")
+    none = browser.get("/review", query_string={"kind": "stop_search", "officer": "pc2"})
+    assert listed(none.get_data(as_text=True)) == []
+    items = browser.get("/review", query_string={"topic": "parking", "safeguarding": "no", "officer": "pc2"})
+    assert set(listed(items.get_data(as_text=True))) == ids(corpus, "item2")
+
+
+BAD_FILTERS = [
+    ({"from": "yesterday"}, "Not a valid date value."),
+    ({"from": "2026-03-02", "to": "2026-03-01"}, "The end date must be on or after the start date."),
+    ({"state": "lost"}, "Not a valid choice."),
+    ({"postbox": "abc"}, "Not a valid integer value."),
+    ({"after": "not-a-cursor"}, "That page link is not valid."),
+    ({"after": "cTF8bm90LWEtZGF0ZXxub3QtYW4taWQ"}, "That page link is not valid."),
+]
+
+
+def test_bad_filters_are_explained_not_500(corpus, as_user):
+    browser = as_user("sarge")
+    for query, message in BAD_FILTERS:
+        response = browser.get("/review", query_string=query)
+        html = unescape(response.get_data(as_text=True))
+        assert response.status_code == 400 and message in html and listed(html) == [], query
+
+
+def test_counts_per_state_ignore_the_state_filter(corpus, as_user):
+    html = as_user("sarge").get("/review", query_string={"state": "approved", "type": "encounter"}).get_data(
+        as_text=True)
+    assert count_of(html, "approved") == 1 and count_of(html, "unreviewed") == 3
+    assert count_of(html, "returned") == 0 and count_of(html, "flagged") == 0
+    everything = as_user("boss").get("/review").get_data(as_text=True)
+    assert count_of(everything, "unreviewed") == 8 and count_of(everything, "approved") == 1
+
+
+def test_pages_visit_every_entry_once(people, as_user):
+    # Two batches: entries share received_at within a batch, so the id must break ties.
+    first = [encounter("other", notes=f"first {n}") for n in range(70)]
+    second = [encounter("other", notes=f"second {n}") for n in range(45)]
+    people["pc1"].push(*first)
+    db.session.execute(update(Entry).values(received_at=datetime.now(UTC) - timedelta(minutes=5)))
+    db.session.commit()
+    people["pc1"].push(*second)
+    browser = as_user("sarge")
+    seen, url, pages = [], "/review", 0
+    while url:
+        html = browser.get(url).get_data(as_text=True)
+        rows = listed(html)
+        assert len(rows) <= 50
+        seen += rows
+        pages += 1
+        match = NEXT.search(html)
+        url = unescape(match.group(1)) if match else None
+    assert pages == 3 and len(seen) == 115 and len(set(seen)) == 115
+    # Newest batch first.
+    assert set(seen[:45]) == {e["id"] for e in second}
+
+
+def test_pages_keep_the_filters(people, as_user):
+    people["pc1"].push(*[encounter("other", notes=f"n {n}") for n in range(55)], stop_search())
+    html = as_user("sarge").get("/review", query_string={"kind": "other"}).get_data(as_text=True)
+    next_url = unescape(NEXT.search(html).group(1))
+    assert "kind=other" in next_url
+    rest = as_user("sarge").get(next_url).get_data(as_text=True)
+    assert len(listed(rest)) == 5 and NEXT.search(rest) is None
+
+
+def test_unreviewed_over_72_hours_stand_out(people, as_user, create_user):
+    waiting, fresh, done = stop_search(), stop_search(), stop_search()
+    people["pc1"].push(waiting, fresh, done)
+    long_ago = datetime.now(UTC) - timedelta(hours=73)
+    db.session.execute(update(Entry).where(Entry.id.in_([stored(waiting).id, stored(done).id]))
+                       .values(received_at=long_ago))
+    db.session.commit()
+    add_review(stored(done), db.session.scalar(db.select(User).filter_by(username="sarge")), "approved")
+    html = as_user("sarge").get("/review").get_data(as_text=True)
+    rows = {m.group(2): m.group(0) for m in re.finditer(r'<tr class="([^"]*)" data-entry="([^"]+)">.*?</tr>',
+                                                        html, re.S)}
+    assert 'class="overdue"' in rows[waiting["id"]] and "Waiting over 72 hours" in rows[waiting["id"]]
+    for other in (fresh, done):
+        assert "Waiting over 72 hours" not in rows[other["id"]] and 'class="overdue"' not in rows[other["id"]]
+
+
+def test_each_page_view_is_one_audit_event(corpus, as_user):
+    browser = as_user("sarge")
+    before = len(audit_events())
+    browser.get("/review", query_string={"type": "encounter", "state": "unreviewed"})
+    events = audit_events()[before:]
+    assert len(events) == 1
+    [event] = events
+    sarge = db.session.scalar(db.select(User).filter_by(username="sarge"))
+    assert (event.action, event.record_type, event.actor_id) == ("consult", "review_queue", sarge.id)
+    assert "type=encounter" in event.detail and "state=unreviewed" in event.detail
+    assert "3 entries listed" in event.detail
