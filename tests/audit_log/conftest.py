@@ -1,0 +1,31 @@
+"""Fixtures for the audit log pages: a signed-in admin, devices, and events written at chosen times."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+
+from fieldapp.extensions import db
+from fieldapp.models import AuditEvent
+from tests.admin.conftest import _forget_api_principal, admin, post_form, signed_in  # noqa: F401
+from tests.api.conftest import officer, postbox, sign_in_device  # noqa: F401
+
+
+@pytest.fixture
+def add_event(app) -> Callable[..., AuditEvent]:
+    """Factory: ``add_event(at, action="consult", record_type="entry", ...)`` inserts and commits one event.
+
+    Inserting is the only write the log allows; it lets a test put events on chosen days.
+    """
+    def add(at: datetime, action: str = "consult", record_type: str = "entry", record_id: str | None = "e1",
+            actor_id: int | None = None, device_id: int | None = None, remote_addr: str | None = "10.0.0.1",
+            detail: str | None = None) -> AuditEvent:
+        event = AuditEvent(at=at, action=action, record_type=record_type, record_id=record_id, actor_id=actor_id,
+                           device_id=device_id, remote_addr=remote_addr, detail=detail)
+        db.session.add(event)
+        db.session.commit()
+        return event
+
+    return add
