@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
+
+from fieldapp.exports import routes  # noqa: E402,F401  (the routes register on bp)

@@ -1,0 +1,177 @@
+"""What each export holds, and writing it as CSV a chunk at a time.
+
+Rows come from one query read through a server-side cursor in batches of
+:data:`BATCH_ROWS` (``yield_per``): the server holds one batch and one chunk
+of text at a time, whatever the number of rows, and the file is one
+consistent snapshot of the database.
+
+Per-type exports carry every column of the type except residents' contact
+details, which are never exported. Text that a spreadsheet would run as a
+formula (starting with ``= + - @``) is prefixed with an apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, Table, func, select
+
+from fieldapp.exports.filters import Period
+from fieldapp.exports.national import NATIONAL_COLUMNS, national_date, national_rows
+from fieldapp.extensions import db
+from fieldapp.models import Encounter, Entry, Placement, Postbox, PostboxItem, PostboxItemTopic, PostboxVisit, User
+from fieldapp.models.types import UTCDateTime
+
+BATCH_ROWS = 1000
+CHUNK_ROWS = 500
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Never exported, whoever asks.
+NEVER_EXPORTED = frozenset({"contact_details"})
+
+
+def stream_rows(statement: Select) -> Iterator[Any]:
+    """The rows of ``statement``, fetched :data:`BATCH_ROWS` at a time (never all at once)."""
+    result = db.session.execute(statement.execution_options(yield_per=BATCH_ROWS))
+    try:
+        yield from result
+    finally:
+        result.close()
+
+
+def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[str]]) -> Iterator[bytes]:
+    """The CSV file as UTF-8 chunks of :data:`CHUNK_ROWS` rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+        if count % CHUNK_ROWS == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate(0)
+    yield buffer.getvalue().encode()
+
+
+def cell(value: Any) -> str:
+    """One value as CSV text: times in ISO 8601 with offset, True/False, empty for unknown."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, datetime):
+        return national_date(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | int | float):
+        return str(value)
+    return _text(str(value))
+
+
+def _text(text: str) -> str:
+    """Free text, made inert for spreadsheets."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _formatter(column: Any) -> Callable[[Any], str]:
+    """The cheapest correct formatter for a column's type, chosen once per export, not per cell."""
+    python_type = None
+    try:
+        python_type = column.type.python_type
+    except (AttributeError, NotImplementedError):
+        if isinstance(column.type, UTCDateTime):
+            python_type = datetime
+    if python_type is bool:
+        return lambda value: "True" if value else "False"
+    if python_type is datetime:
+        return national_date
+    if python_type in (int, float, uuid.UUID):
+        return str
+    if python_type is str:
+        return _text
+    return cell
+
+
+# --------------------------------------------------------------------------
+# The national stop-and-search file
+# --------------------------------------------------------------------------
+
+def national_statement(period: Period, scope: ColumnElement[bool]) -> Select:
+    """The stop and searches in ``period`` (on when they happened) that the user may see."""
+    return (
+        select(Encounter.search_type, Encounter.occurred_at, Encounter.operation_name, Encounter.latitude,
+               Encounter.longitude, Encounter.gender, Encounter.age_range, Encounter.self_defined_ethnicity,
+               Encounter.officer_defined_ethnicity, Encounter.legislation, Encounter.object_of_search,
+               Encounter.outcome, Encounter.outcome_linked_to_object_of_search,
+               Encounter.removal_of_more_than_outer_clothing)
+        .join(Entry, Entry.id == Encounter.entry_id)
+        .where(Encounter.kind == "stop_search", scope, *period.clauses(Encounter.occurred_at))
+        .order_by(Encounter.occurred_at, Encounter.entry_id)
+    )
+
+
+def national_csv(statement: Select) -> Iterator[bytes]:
+    """The national file's chunks."""
+    return csv_chunks(NATIONAL_COLUMNS, national_rows(stream_rows(statement)))
+
+
+# --------------------------------------------------------------------------
+# One file per type of entry
+# --------------------------------------------------------------------------
+
+def _meta() -> list[tuple[str, Any]]:
+    """The columns every per-type export starts with: the entry's identity and state."""
+    return [("id", Entry.id), ("version", Entry.version), ("author", User.username),
+            ("occurred_at", Entry.occurred_at), ("received_at", Entry.received_at),
+            ("review_state", Entry.review_state)]
+
+
+def _content(table: Table, skip: set[str]) -> list[tuple[str, Any]]:
+    """The content columns of ``table``, except ``skip`` and what is never exported."""
+    return [(column.name, column) for column in table.c if column.name not in skip | NEVER_EXPORTED]
+
+
+def entry_statement(entry_type: str, clauses: list[ColumnElement[bool]]) -> tuple[list[str], Select]:
+    """The header and query of the per-type export of ``entry_type``, oldest first."""
+    if entry_type == "encounter":
+        columns = _meta() + _content(Encounter.__table__, {"entry_id", "occurred_at"})
+        statement = select(*(c for _, c in columns)).join(Encounter, Encounter.entry_id == Entry.id)
+    elif entry_type == "postbox_visit":
+        columns = (_meta() + [("postbox", Postbox.label), ("site_name", Placement.site_name)]
+                   + _content(PostboxVisit.__table__, {"entry_id"}))
+        statement = (select(*(c for _, c in columns)).join(PostboxVisit, PostboxVisit.entry_id == Entry.id)
+                     .join(Postbox, Postbox.id == PostboxVisit.postbox_id)
+                     .outerjoin(Placement, Placement.id == PostboxVisit.placement_id))
+    elif entry_type == "postbox_item":
+        topics = (select(func.aggregate_strings(PostboxItemTopic.topic, ";"))
+                  .where(PostboxItemTopic.item_id == PostboxItem.entry_id).scalar_subquery())
+        columns = _meta() + _content(PostboxItem.__table__, {"entry_id"}) + [("topics", topics)]
+        statement = select(*(c for _, c in columns)).join(PostboxItem, PostboxItem.entry_id == Entry.id)
+    else:
+        raise ValueError(f"no export for {entry_type!r}")
+    statement = (statement.join(User, User.id == Entry.author_id).where(Entry.type == entry_type, *clauses)
+                 .order_by(Entry.occurred_at, Entry.id))
+    return [name for name, _ in columns], statement
+
+
+def _entry_rows(header: list[str], formatters: list[Callable[[Any], str]],
+                rows: Iterable[Any]) -> Iterator[list[str]]:
+    """Format each row's cells; topics sorted, so the same data always gives the same file."""
+    topics_at = header.index("topics") if "topics" in header else None
+    for row in rows:
+        values = ["" if value is None else format_(value) for format_, value in zip(formatters, row)]
+        if topics_at is not None:  # the database joins them in any order; files should not vary
+            values[topics_at] = ";".join(sorted(filter(None, values[topics_at].split(";"))))
+        yield values
+
+
+def entry_csv(header: list[str], statement: Select) -> Iterator[bytes]:
+    """The per-type file's chunks."""
+    formatters = [_formatter(column) for column in statement.selected_columns]
+    return csv_chunks(header, _entry_rows(header, formatters, stream_rows(statement)))

@@ -1,0 +1,103 @@
+"""Export pages and CSV downloads: supervisors (their team) and admins (everything).
+
+Every download is audited as a disclosure to the user who downloads it
+before the first byte is sent, then streamed a chunk at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flask import Response, render_template, request, stream_with_context
+from flask_login import current_user
+from sqlalchemy import select
+
+from fieldapp import audit
+from fieldapp.auth.permissions import role_required
+from fieldapp.exports import bp
+from fieldapp.exports.csv_files import entry_csv, entry_statement, national_csv, national_statement
+from fieldapp.exports.filters import FilterError, entry_filters, parse_period
+from fieldapp.extensions import db
+from fieldapp.models import AuditAction, Postbox, ReviewState, Role
+from fieldapp.reference import reference_lists
+from fieldapp.scope import visible_entries
+
+ENTRY_TYPES = {"encounter": "Street encounters", "postbox_visit": "Postbox visits",
+               "postbox_item": "Postbox items (residents' cards)"}
+
+
+def _scope():
+    """The entries the signed-in user may export."""
+    return visible_entries(current_user.role, current_user.id, current_user.team_id)
+
+
+def _scope_name() -> str:
+    """What the user may export, for the audit detail."""
+    return "all teams" if current_user.role == Role.ADMIN else f"team {current_user.team_id}"
+
+
+def _postboxes() -> list[Postbox]:
+    """The postboxes offered in the filters: the team's, or all for an admin."""
+    statement = select(Postbox).order_by(Postbox.label)
+    if current_user.role != Role.ADMIN:
+        statement = statement.where(Postbox.team_id == current_user.team_id)
+    return list(db.session.scalars(statement))
+
+
+def _page(form: str | None = None, errors: dict[str, str] | None = None, status: int = 200):
+    """The exports page; ``errors`` are shown next to the fields of ``form``."""
+    lists = reference_lists()
+    options = {name: [(item["value"], item["label"]) for item in lists.lists[list_name]]
+               for name, list_name in (("kind", "encounter_kinds"), ("topic", "topics"), ("urgency", "urgency"))}
+    options["state"] = [(str(state), str(state).capitalize()) for state in ReviewState]
+    options["postbox"] = [(str(box.id), box.label) for box in _postboxes()]
+    options["safeguarding"] = [("yes", "Yes"), ("no", "No")]
+    return render_template("exports/index.html", options=options, entry_types=ENTRY_TYPES,
+                           failed_form=form, errors=errors or {}, args=request.args), status
+
+
+def _download(chunks: Iterator[bytes], filename: str) -> Response:
+    """A streamed CSV attachment; nothing of it is cached on the way."""
+    return Response(stream_with_context(chunks), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    })
+
+
+@bp.get("")
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def index():
+    """The list of exports, each with its filters."""
+    return _page()
+
+
+@bp.get("/stop-search.csv")
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def stop_search():
+    """Stop and search in the national open-data format, for the dates asked."""
+    try:
+        period = parse_period(request.args, required=True)
+    except FilterError as exc:
+        return _page("stop-search", exc.errors, 400)
+    audit.record(AuditAction.DISCLOSE, "export:stop-search", None,
+                 f"to {current_user.username}; national format; period={period.describe()}; {_scope_name()}",
+                 actor_id=current_user.id)
+    db.session.commit()  # logged before the first byte leaves
+    return _download(national_csv(national_statement(period, _scope())),
+                     f"stop-search_{period.first}_{period.last}.csv")
+
+
+@bp.get("/<any(encounter, postbox_visit, postbox_item):entry_type>.csv")
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def entries(entry_type: str):
+    """Every column of one type of entry, with the review queue's filters."""
+    try:
+        filters = entry_filters(entry_type, request.args)
+    except FilterError as exc:
+        return _page(entry_type, exc.errors, 400)
+    header, statement = entry_statement(entry_type, [_scope(), *filters.clauses])
+    audit.record(AuditAction.DISCLOSE, f"export:{entry_type}", None,
+                 f"to {current_user.username}; {filters.describe()}; {_scope_name()}", actor_id=current_user.id)
+    db.session.commit()
+    return _download(entry_csv(header, statement), f"{entry_type.replace('_', '-')}s.csv")

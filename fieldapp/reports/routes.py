@@ -1,0 +1,105 @@
+"""The dashboard and the community forum report: supervisors (their team) and admins (any team).
+
+Both join many records into figures, so each showing is audited as a
+combination (DPA 2018 s62).
+"""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from fieldapp import audit
+from fieldapp.auth.permissions import role_required
+from fieldapp.exports.filters import FilterError, Period, parse_period
+from fieldapp.extensions import db
+from fieldapp.models import AuditAction, Role, Team
+from fieldapp.models.types import utcnow
+from fieldapp.reports import bp, charts, figures
+
+DEFAULT_DAYS = 12 * 7
+
+
+def _choices() -> tuple[Period, int | None, dict[str, str]]:
+    """The period and team asked for, with errors by field (then a default period is used)."""
+    errors: dict[str, str] = {}
+    try:
+        period = parse_period(request.args, default_days=DEFAULT_DAYS)
+    except FilterError as exc:
+        errors.update(exc.errors)
+        period = parse_period({}, default_days=DEFAULT_DAYS)
+    if current_user.role != Role.ADMIN:
+        return period, current_user.team_id, errors  # supervisors see their own team only
+    raw = (request.args.get("team") or "").strip()
+    if not raw:
+        return period, None, errors
+    if raw.isdigit() and len(raw) < 10 and db.session.get(Team, int(raw)) is not None:
+        return period, int(raw), errors
+    errors["team"] = "Choose a team from the list."
+    return period, None, errors
+
+
+def _teams() -> list[Team]:
+    """The teams an admin can choose from."""
+    return list(db.session.scalars(select(Team).order_by(Team.name))) if current_user.role == Role.ADMIN else []
+
+
+def _team_name(team_id: int | None) -> str:
+    """The team's name for the page heading."""
+    if team_id is None:
+        return "All teams"
+    team = db.session.get(Team, team_id)
+    return team.name if team else "Unknown team"
+
+
+def _audit(report: str, period: Period, team_id: int | None) -> None:
+    """Log the report as a combination of records, then commit."""
+    audit.record(AuditAction.COMBINE, "report", report,
+                 f"period={period.describe()}; team={'all' if team_id is None else team_id}",
+                 actor_id=current_user.id)
+    db.session.commit()
+
+
+@bp.get("")
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def dashboard():
+    """Weekly activity, stop-and-search outcomes and ethnicity, and the review backlog."""
+    period, team_id, errors = _choices()
+    if errors:
+        return render_template("reports/dashboard.html", errors=errors, period=period, team_id=team_id,
+                               teams=_teams(), args=request.args, figures=None), 400
+    data = figures.dashboard(period, team_id, utcnow())
+    _audit("dashboard", period, team_id)
+    kinds, topics = data["kinds"], data["topics"]
+    week_labels = [week.isoformat() for week in kinds.weeks]
+    chart = {
+        "kinds": charts.stacked_columns("Street encounters per week, by kind", week_labels, kinds.series, "kinds"),
+        "topics": charts.stacked_columns("Residents' concerns per week, by topic", week_labels, topics.series,
+                                         "topics"),
+        "outcomes": charts.bar_chart("Stop and search outcomes", data["outcomes"].rows, "outcomes"),
+        "linked": charts.bar_chart("Outcome linked to the object of search", data["linked"].rows, "linked"),
+        "ethnicity": charts.bar_chart("Stop and search by self-defined ethnicity", data["ethnicity"].rows,
+                                      "ethnicity"),
+        "backlog": charts.bar_chart("Review backlog", data["backlog"].rows, "backlog"),
+    }
+    return render_template("reports/dashboard.html", errors={}, period=period, team_id=team_id,
+                           team_name=_team_name(team_id), teams=_teams(), args=request.args,
+                           figures=data, chart=chart)
+
+
+@bp.get("/forum")
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def forum():
+    """The printable community forum report: counts and categories, no personal data."""
+    period, team_id, errors = _choices()
+    if errors:
+        return render_template("reports/forum.html", errors=errors, period=period, team_id=team_id,
+                               teams=_teams(), args=request.args, figures=None), 400
+    data = figures.forum(period, team_id)
+    _audit("forum", period, team_id)
+    chart = {"topics": charts.bar_chart("Residents' concerns by topic", data["topics"].rows, "forum-topics"),
+             "areas": charts.bar_chart("Residents' concerns by street or area", data["areas"].rows, "forum-areas")}
+    return render_template("reports/forum.html", errors={}, period=period, team_id=team_id,
+                           team_name=_team_name(team_id), teams=_teams(), args=request.args,
+                           figures=data, chart=chart)

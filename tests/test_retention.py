@@ -1,0 +1,136 @@
+"""Retention: `fieldapp retention` lists entries past their period; --apply erases them, audited, content-free."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from fieldapp.extensions import db
+from fieldapp.models import (
+    AuditEvent,
+    Change,
+    ConflictCopy,
+    Encounter,
+    Entry,
+    EntryVersion,
+    Photo,
+    PostboxItem,
+    PostboxItemTopic,
+    PostboxVisit,
+    Review,
+)
+from fieldapp.photos import photo_path
+from fieldapp.retention import retention_command
+from fieldapp.reviews import add_review
+from tests.api.conftest import officer, postbox, sign_in_device  # noqa: F401
+from tests.factories import GROUNDS, edit, item, stop_search, visit
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+OLD = "2022-06-01T10:00:00+00:00"  # over four years before the tests' today (2026)
+SUMMARY = "Drug dealing from the flat above the launderette, ask for Dave."
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.fixture
+def stored(officer, postbox, create_user, app):
+    """Old and recent entries of every type, the old search with a photo, an edit, a conflict and a review."""
+    old_search = stop_search(occurred_at=OLD, notes="Lives at 3 Elm Road.")
+    recent_search = stop_search(occurred_at="2025-06-01T10:00:00+00:00")
+    old_visit = visit(postbox, visited_at="2024-01-01T10:00:00+00:00")
+    old_item = item(old_visit["id"], summary=SUMMARY, topics=["drugs", "begging"])
+    recent_visit = visit(postbox, visited_at="2025-06-01T10:00:00+00:00")
+    recent_item = item(recent_visit["id"])
+    officer.push(old_search, recent_search, old_visit, old_item, recent_visit, recent_item)
+    second = edit(old_search, outcome="Arrest")
+    officer.push(second)
+    officer.push(edit(old_search, outcome="Community resolution"))  # stale base: a conflict copy
+    digest = hashlib.sha256(PNG).hexdigest()
+    response = officer.put(f"/api/entries/{old_search['id']}/photos/{uuid.uuid4()}", data=PNG,
+                           headers={"Content-Type": "image/png", "X-Content-SHA256": digest})
+    assert response.status_code == 201
+    sergeant = create_user("sgt", role="supervisor", team="Rose Hill")
+    add_review(db.session.get(Entry, uuid.UUID(old_search["id"])), sergeant, "approved")
+    return {"old": {old_search["id"], old_visit["id"], old_item["id"]},
+            "recent": {recent_search["id"], recent_visit["id"], recent_item["id"]},
+            "old_search": old_search["id"], "old_item": old_item["id"], "digest": digest}
+
+
+def test_lists_what_is_past_its_period_and_changes_nothing(stored, app):
+    result = app.test_cli_runner().invoke(retention_command)
+    assert result.exit_code == 0, result.output
+    for entry_id in stored["old"]:
+        assert entry_id in result.output
+    for entry_id in stored["recent"]:
+        assert entry_id not in result.output
+    assert "3 entries past their retention period" in result.output
+    assert "encounter      " + stored["old_search"] + "  2022-06-01T10:00:00+00:00" in result.output
+    assert "past 1095 days" in result.output and "past 730 days" in result.output
+    assert count(Entry) == 6
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "erase")) == 0
+
+
+def test_apply_erases_with_everything_attached_and_logs_metadata_only(stored, app):
+    assert photo_path(stored["digest"]).exists()
+    assert count(ConflictCopy) == 1 and count(Review) == 1
+    result = app.test_cli_runner().invoke(retention_command, ["--apply", "--batch-size", "1"])
+    assert result.exit_code == 0, result.output
+    assert "Erased 3 entries" in result.output
+
+    remaining = {str(entry_id) for entry_id in db.session.scalars(select(Entry.id))}
+    assert remaining == stored["recent"]
+    old_ids = [uuid.UUID(entry_id) for entry_id in stored["old"]]
+    for model, column in [(EntryVersion, EntryVersion.entry_id), (ConflictCopy, ConflictCopy.entry_id),
+                          (Review, Review.entry_id), (Photo, Photo.entry_id), (Change, Change.entry_id),
+                          (Encounter, Encounter.entry_id), (PostboxVisit, PostboxVisit.entry_id),
+                          (PostboxItem, PostboxItem.entry_id), (PostboxItemTopic, PostboxItemTopic.item_id)]:
+        assert db.session.scalar(select(func.count()).select_from(model).where(column.in_(old_ids))) == 0, model
+    assert not photo_path(stored["digest"]).exists()
+
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "erase")
+                                .order_by(AuditEvent.id)).all()
+    assert {e.record_id for e in events} == stored["old"]
+    assert all(e.record_type == "entry" and e.actor_id is None for e in events)
+    by_id = {e.record_id: e.detail for e in events}
+    assert by_id[stored["old_search"]] == "retention: encounter past 1095 days"
+    assert by_id[stored["old_item"]] == "retention: postbox_item past 730 days"
+    for event in events:
+        for content in (GROUNDS, SUMMARY, "Elm Road", "Arrest", "drugs"):
+            assert content not in (event.detail or "")
+
+    again = app.test_cli_runner().invoke(retention_command, ["--apply"])
+    assert "Erased 0 entries" in again.output
+
+
+def test_items_go_with_their_visit_even_when_kept_longer(stored, app):
+    app.config["RETENTION_DAYS"] = {**app.config["RETENTION_DAYS"], "postbox_item": 3650}
+    listed = app.test_cli_runner().invoke(retention_command)
+    assert stored["old_item"] in listed.output
+    assert "erased with its postbox visit" in listed.output
+    result = app.test_cli_runner().invoke(retention_command, ["--apply"])
+    assert result.exit_code == 0, result.output
+    assert db.session.get(Entry, uuid.UUID(stored["old_item"])) is None
+    detail = db.session.scalar(select(AuditEvent.detail).where(AuditEvent.record_id == stored["old_item"],
+                                                               AuditEvent.action == "erase"))
+    assert detail == "retention: erased with its postbox visit (past 730 days)"
+
+
+def test_a_shared_photo_file_stays_while_another_entry_uses_it(stored, officer, app):
+    recent_search = db.session.scalar(select(Entry.id).where(Entry.type == "encounter",
+                                                              Entry.id != uuid.UUID(stored["old_search"])))
+    response = officer.put(f"/api/entries/{recent_search}/photos/{uuid.uuid4()}", data=PNG,
+                           headers={"Content-Type": "image/png", "X-Content-SHA256": stored["digest"]})
+    assert response.status_code == 201
+    app.test_cli_runner().invoke(retention_command, ["--apply"])
+    assert photo_path(stored["digest"]).exists()
+
+
+def test_registered_on_the_fieldapp_command():
+    from fieldapp.cli import main
+
+    assert main.get_command(None, "retention") is retention_command
