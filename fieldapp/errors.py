@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, abort, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -22,8 +22,20 @@ def json_error(status: int, code: str, message: str, errors: dict[str, str] | No
     return jsonify(body), status
 
 
+NUL_REFUSED = "Text may not contain the NUL character."
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
+
+    @app.before_request
+    def refuse_nul_characters():
+        # No database keeps NUL in text (PostgreSQL refuses it outright): refuse it at the door.
+        values = list(request.args.items(multi=True))
+        if request.method == "POST" and request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+            values += list(request.form.items(multi=True))
+        if any("\x00" in key or "\x00" in value for key, value in values):
+            abort(400, NUL_REFUSED)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

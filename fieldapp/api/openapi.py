@@ -140,7 +140,12 @@ def _error_responses(*codes: int, **notes: str) -> dict[str, Schema]:
     return responses
 
 
+NO_NUL = "^[^\\x00]*$"  # the server refuses NUL in any query value (400)
+
+
 def _query(name: str, schema: Schema, description: str) -> Schema:
+    if schema.get("type") == "string" and "pattern" not in schema and "enum" not in schema:
+        schema = {**schema, "pattern": NO_NUL}
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 

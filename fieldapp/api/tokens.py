@@ -31,6 +31,8 @@ def create_token():
             errors[name] = f"{name.replace('_', ' ').capitalize()} is required."
         elif len(value) > limit:
             errors[name] = f"At most {limit} characters."
+        elif "\x00" in value:
+            errors[name] = "May not contain the NUL character."
     if errors:
         raise ApiError(400, "invalid_request", "Some fields are missing or wrong.", errors)
     outcome = authenticate(body["username"], body["password"], request.remote_addr or "")

@@ -115,3 +115,25 @@ def test_a_tampered_token_is_invalid(officer):
 def test_device_sign_in_is_audited(officer):
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.record_type == "device"))
     assert event.action == "collect" and event.record_id == str(officer.device_id)
+
+
+@pytest.mark.parametrize("field", ["username", "password", "device_name"])
+def test_nul_characters_are_400(client, create_user, field):
+    create_user("pc1")
+    body = {"username": "pc1", "password": TEST_PASSWORD, "device_name": "phone"}
+    body[field] += "\x00"
+    response = client.post("/api/auth/token", json=body)
+    assert response.status_code == 400 and field in response.get_json()["errors"]
+
+
+def test_nul_in_a_query_is_400(officer):
+    response = officer.get("/api/entries", query_string={"author": "\x00h"})
+    assert response.status_code == 400 and response.get_json()["error"] == "bad_request"
+
+
+def test_nul_in_a_form_is_400(client):
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client)
+    response = client.post("/login", data={"username": "a\x00", "password": "x", "csrf_token": token})
+    assert response.status_code == 400
