@@ -29,8 +29,17 @@ def run(host: str, port: int, workers: int, access_log: bool = False) -> None:
         **options,
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "sync",
-        "timeout": 60,
+        # Threads, not gunicorn's sync workers: a phone or browser that opens a
+        # connection and sends nothing (pre-connect, a stalled mobile link) would
+        # hold a sync worker until it times out; a few of those stop the server.
+        "worker_class": "gthread",
+        "threads": 4,
+        "keepalive": 5,
+        # Files go through Python, not sendfile(2): with sendfile, responses for
+        # the app's files stalled under a browser's parallel requests here.
+        "sendfile": False,
+        # Long CSV exports stream for minutes; the worker heartbeat is separate from requests.
+        "timeout": 120,
         "graceful_timeout": 20,
         "errorlog": "-",
         "loglevel": "warning",

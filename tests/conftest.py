@@ -142,6 +142,7 @@ def app(make_app, postgres_url):
         # so that each request starts as it would in production.
         g.pop("_login_user", None)
         g.pop("csrf_token", None)
+        g.pop("principal", None)
 
     with app.app_context():
         if postgres_url is None:

@@ -36,6 +36,7 @@ async function start() {
   }
   $('#sync-now').addEventListener('click', () => trySync({ manual: true }));
   $('#signin-form').addEventListener('submit', signIn);
+  $('#signin-fields').disabled = false;
   $('#signin-again').addEventListener('click', () => { show('signin'); $('#signin-username').value = app.session.user.username; });
   $('#sign-out').addEventListener('click', signOut);
   wireForms();
@@ -54,6 +55,7 @@ async function enter() {
     renderForm(forms.encounter, rules, app.reference);
     renderForm(forms.visit, rules, app.reference);
     renderForm(forms.item, rules, app.reference);
+    for (const form of Object.values(forms)) form.querySelector('button[type="submit"]').disabled = false;
   }
   showStorage();
   await updateCount();
@@ -190,7 +192,7 @@ function resetEncounter(kind = ENCOUNTER_DEFAULTS.kind) {
 
 async function openEncounter() {
   show('encounter');
-  if (!app.reference) return;
+  if (!app.reference || takePendingEdit('encounter')) return;
   const draft = await loadDraft(app.session.user.username, 'encounter');
   if (draft && Object.keys(draft.data).length) {
     fillForm(forms.encounter, draft.data);
@@ -206,6 +208,13 @@ async function openEncounter() {
 async function openRound() {
   show('round');
   if (!app.reference) return;
+  const editing = app.pendingEdit && app.pendingEdit.type;
+  if (editing === 'postbox_visit' || editing === 'postbox_item') {
+    forms.visit.hidden = editing !== 'postbox_visit';
+    forms.item.hidden = editing !== 'postbox_item';
+    takePendingEdit(editing === 'postbox_visit' ? 'visit' : 'item');
+    return;
+  }
   const owner = app.session.user.username;
   const round = await getMeta(`round:${owner}`);
   if (round) {
@@ -261,14 +270,25 @@ async function openOutbox() {
   renderOutbox($('#outbox-list'), entries, app.reference, editFromOutbox);
 }
 
-async function editFromOutbox(entry) {
-  const name = entry.type === 'encounter' ? 'encounter' : entry.type === 'postbox_visit' ? 'visit' : 'item';
+/** Open an entry from the outbox in its form, with the server's errors next to the fields. */
+function editFromOutbox(entry) {
+  app.pendingEdit = entry;
+  const target = entry.type === 'encounter' ? '#encounter' : '#round';
+  if (window.location.hash === target) route(); else window.location.hash = target;
+}
+
+/** If an outbox entry is waiting to be edited in this form, fill the form with it. */
+function takePendingEdit(name) {
+  const entry = app.pendingEdit;
+  const formName = entry && (entry.type === 'encounter' ? 'encounter' : entry.type === 'postbox_visit' ? 'visit' : 'item');
+  if (formName !== name) return false;
+  app.pendingEdit = null;
   const form = forms[name];
-  if (name === 'encounter') { window.location.hash = '#encounter'; show('encounter'); }
-  else { show('round'); forms.visit.hidden = name !== 'visit'; forms.item.hidden = name !== 'item'; }
   fillForm(form, entry.data);
   form.dataset.editing = entry.id;
+  form.querySelector('.saved').textContent = '';
   showErrors(form, entry.state === 'attention' ? entry.errors : {});
+  return true;
 }
 
 async function updateCount() {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 
@@ -33,9 +34,14 @@ def playwright_instance():
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser(playwright_instance):
-    """One headless Chromium for the session; tests get fresh contexts."""
+    """A fresh headless Chromium per test.
+
+    One browser shared by many tests went wrong here: after a dozen contexts
+    with offline emulation and service workers, a new context's worker could
+    hang in install. A process per test keeps every test's start clean.
+    """
     browser = playwright_instance.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
     yield browser
     browser.close()
@@ -51,7 +57,53 @@ def page(browser):
 
 
 @pytest.fixture
+def page_without_worker(browser):
+    """A phone-sized page whose requests Playwright can always intercept (service workers blocked).
+
+    Requests that pass through a service worker are not reliably seen by
+    page.route(); tests of the sync client's error handling use this page.
+    """
+    context = browser.new_context(viewport={"width": 360, "height": 740}, service_workers="block")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
 def demo_server(empty_database_url, tmp_path) -> Iterator[ServerProcess]:
     """``fieldapp serve --demo`` on a free port, on the test's database."""
     with ServerProcess(empty_database_url, tmp_path / "instance", "--demo") as server:
         yield server
+
+
+@pytest.fixture
+def app_server(postgres_url, tmp_path_factory) -> Iterator[ServerProcess]:
+    """A demo server (with an access log, for the offline canary) of the test's own.
+
+    A server shared by all of a module's tests stopped serving the app's files
+    to new browsers after about ten tests (not understood yet): each test
+    gets its own.
+    """
+    from tests.conftest import fresh_database
+
+    directory = tmp_path_factory.mktemp("app-server")
+    with fresh_database(postgres_url, directory) as url:
+        with ServerProcess(url, directory / "instance", "--demo", "--access-log") as server:
+            server.database_url = url
+            yield server
+            if os.environ.get("FIELDAPP_DEBUG_SERVER"):
+                server._read(0.5)
+                print(server.output[-6000:])
+
+
+@pytest.fixture
+def server_app(app_server):
+    """A Flask app on the server's database, for looking at (and reviewing) what it stored."""
+    from fieldapp import create_app
+    from fieldapp.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": app_server.database_url,
+                      "INSTANCE_PATH": str(app_server.env["FIELDAPP_INSTANCE_PATH"])})
+    yield app
+    with app.app_context():
+        db.engine.dispose()

@@ -1,0 +1,108 @@
+"""Driving the officer app in Chromium: signing in, filling forms, going offline."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from playwright.sync_api import Page, expect
+
+from tests.factories import GROUNDS
+
+
+def sign_in_app(page: Page, server, username: str = "officer1", worker: bool = True) -> None:
+    """Open /app, sign the phone in, and wait until the service worker controls the page."""
+    page.goto(f"{server.url}/app")
+    form = page.get_by_test_id("signin-form")
+    form.get_by_label("Username").fill(username)
+    form.get_by_label("Password").fill(server.demo_password())
+    form.get_by_role("button", name="Sign in").click()
+    try:
+        expect(page.locator("#screen-home")).to_be_visible()
+    except AssertionError:
+        raise AssertionError(f"not signed in: {page.locator('#signin-error').inner_text()!r}") from None
+    if worker:
+        try:
+            page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+        except Exception:
+            import urllib.request
+            try:
+                health = urllib.request.urlopen(f"{server.url}/healthz", timeout=5).status
+            except OSError as exc:
+                health = exc
+            raise AssertionError(f"no service worker; server health: {health}; "
+                                 f"{page.evaluate('navigator.serviceWorker.getRegistrations().then(r => r.map(x => [x.active && x.active.state, x.installing && x.installing.state, x.waiting && x.waiting.state]))')}") from None
+    expect(page.locator("#sync-status")).to_have_text(re.compile("Everything is on the server|All sent"))
+
+
+def open_form(page: Page, link: str) -> None:
+    page.goto(page.url.split("#")[0] + "#home")
+    page.get_by_role("link", name=link).click()
+
+
+def fill_stop_search(page: Page, grounds: str = GROUNDS, location: str = "Outside the Co-op, Rose Hill") -> None:
+    """The quick path: defaults plus the few choices the law needs."""
+    open_form(page, "Stop and search")
+    form = page.get_by_test_id("encounter-form")
+    form.locator('[name="location_text"]').fill(location)
+    form.locator('[name="legislation"]').select_option("Misuse of Drugs Act 1971 (section 23)")
+    form.locator('[name="object_of_search"]').select_option("Controlled drugs")
+    form.locator('[name="grounds"]').fill(grounds)
+    form.locator('[name="self_defined_ethnicity"]').select_option("Other ethnic group - Not stated")
+    form.locator('[data-field="outcome"]').get_by_text("No further action").click()
+    form.locator('[data-field="outcome_linked_to_object_of_search"]').get_by_text("No", exact=True).click()
+
+
+def save(page: Page, test_id: str = "encounter-form") -> None:
+    """Press save and wait for the promise the officer relies on."""
+    form = page.get_by_test_id(test_id)
+    form.get_by_role("button", name=re.compile("^Save")).click()
+    try:
+        expect(form.locator(".saved")).to_have_text("Saved on this phone")
+    except AssertionError:
+        errors = [t for t in form.locator(".error").all_inner_texts() if t.strip()]
+        raise AssertionError(f"not saved; the form shows: {errors}") from None
+
+
+def outbox_count(page: Page):
+    return page.get_by_test_id("outbox-count")
+
+
+def local_entries(page: Page) -> list[dict]:
+    """The entries in the phone's IndexedDB, read through the app's own module."""
+    return page.evaluate("""async () => {
+        const m = await import('/app/static/js/outbox.js');
+        return m.entriesOf('officer1');
+    }""")
+
+
+def stored_ids(server_app, ids) -> list[str]:
+    """Which of ``ids`` the server has stored (each at most once: the id is the primary key)."""
+    from sqlalchemy import select
+
+    from fieldapp.extensions import db
+    from fieldapp.models import Entry
+
+    with server_app.app_context():
+        rows = db.session.scalars(select(Entry.id).where(Entry.id.in_([uuid.UUID(i) for i in ids]))).all()
+        db.session.remove()
+    return sorted(str(r) for r in rows)
+
+
+def requests_seen(server) -> int:
+    """How many requests the server has logged so far (gunicorn's access log)."""
+    server._read(0.2)
+    return len(re.findall(r'"(GET|POST|PUT|DELETE|HEAD) /', server.output))
+
+
+def wait_until(page: Page, script: str, timeout: float = 10.0) -> object:
+    """Evaluate an async ``script`` until it returns something truthy (polling against a deadline)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(script)
+        if value or time.monotonic() > deadline:
+            assert value, f"still false after {timeout}s: {script}"
+            return value
+        page.wait_for_timeout(100)

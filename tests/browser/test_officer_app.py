@@ -1,0 +1,402 @@
+"""The officer app in real headless Chromium against the real server.
+
+Scenarios from OFFLINE.md ('no entry is ever lost'), numbered as there, and
+the end-to-end journeys of issue 4. Offline is Playwright's network
+emulation, which also cuts the service worker's own fetches; a canary checks
+that the server really saw nothing while the phone was offline.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from fieldapp.extensions import db
+from fieldapp.models import Encounter, Entry, PostboxItem, PostboxVisit, User
+from fieldapp.reviews import add_review
+from tests.browser.officer import (
+    fill_stop_search, local_entries, open_form, outbox_count, requests_seen, save, sign_in_app, stored_ids,
+    wait_until,
+)
+from tests.factories import GROUNDS
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_1_saved_offline_reloaded_offline_then_synced_once(page, app_server, server_app):
+    sign_in_app(page, app_server)
+    page.context.set_offline(True)
+    before = requests_seen(app_server)
+    fill_stop_search(page)
+    save(page)
+    expect(outbox_count(page)).to_have_text("1")
+    page.reload()
+    expect(outbox_count(page)).to_have_text("1")
+    [entry] = local_entries(page)
+    assert entry["state"] == "pending"
+    assert requests_seen(app_server) == before, "the server saw a request while the phone was offline"
+    page.context.set_offline(False)
+    expect(outbox_count(page)).to_have_text("0", timeout=15000)
+    assert stored_ids(server_app, [entry["id"]]) == [entry["id"]]
+    page.goto(page.url.split("#")[0] + "#outbox")
+    expect(page.locator(f'li[data-id="{entry["id"]}"]')).to_contain_text("On the server (received")
+
+
+def test_2_response_lost_after_commit_then_retry(page_without_worker, app_server, server_app):
+    page = page_without_worker
+    sign_in_app(page, app_server, worker=False)
+    lost = []
+
+    def lose_response(route):
+        route.fetch()  # the server commits...
+        lost.append(True)
+        route.abort("connectionreset")  # ...but the phone never hears back
+
+    page.route("**/api/sync/push", lose_response, times=1)
+    fill_stop_search(page)
+    save(page)
+    expect(page.locator("#sync-status")).to_contain_text("waiting to send")
+    assert lost and outbox_count(page).inner_text() == "1"
+    page.get_by_test_id("sync-now").click()
+    expect(outbox_count(page)).to_have_text("0")
+    [entry] = local_entries(page)
+    assert entry["state"] == "sent"
+    assert stored_ids(server_app, [entry["id"]]) == [entry["id"]]
+
+
+@pytest.mark.parametrize(("status", "content_type", "body"), [
+    (500, "application/json", '{"error": "server_error", "message": "boom"}'),
+    (503, "text/plain", "Service unavailable"),
+    (200, "text/html", "<html><body>Welcome to Station WiFi. Please sign in.</body></html>"),
+])
+def test_3_errors_and_captive_portals_keep_the_entry_pending(page_without_worker, app_server, server_app, status, content_type, body):
+    page = page_without_worker
+    sign_in_app(page, app_server, worker=False)
+    page.route("**/api/sync/push", lambda route: route.fulfill(status=status, content_type=content_type, body=body))
+    fill_stop_search(page)
+    save(page)
+    expect(page.locator("#sync-status")).to_contain_text("waiting to send")
+    [entry] = local_entries(page)
+    assert entry["state"] == "pending" and stored_ids(server_app, [entry["id"]]) == []
+    page.unroute("**/api/sync/push")
+    page.get_by_test_id("sync-now").click()
+    expect(outbox_count(page)).to_have_text("0")
+    assert stored_ids(server_app, [entry["id"]]) == [entry["id"]]
+
+
+def test_4_sign_in_expired_while_offline(page, app_server, server_app):
+    sign_in_app(page, app_server)
+    page.context.set_offline(True)
+    fill_stop_search(page)
+    save(page)
+    # Meanwhile the phone's sign-in stops being valid (here: its device is signed out).
+    device_id = page.evaluate("import('/app/static/js/db.js').then(m => m.getMeta('session')).then(s => s.device_id)")
+    with server_app.app_context():
+        from fieldapp.models import Device
+        from fieldapp.models.types import utcnow
+
+        db.session.get(Device, device_id).revoked_at = utcnow()
+        db.session.commit()
+        db.session.remove()
+    page.context.set_offline(False)
+    expect(page.locator("#banner-signin")).to_be_visible(timeout=15000)
+    expect(outbox_count(page)).to_have_text("1")
+    page.get_by_role("button", name="Sign in", exact=True).first.click()
+    form = page.get_by_test_id("signin-form")
+    expect(form.get_by_label("Username")).to_have_value("officer1")
+    form.get_by_label("Password").fill(app_server.demo_password())
+    form.get_by_role("button", name="Sign in").click()
+    expect(outbox_count(page)).to_have_text("0", timeout=15000)
+    [entry] = local_entries(page)
+    assert stored_ids(server_app, [entry["id"]]) == [entry["id"]]
+
+
+def test_5_browser_closed_right_after_saved(playwright_instance, app_server, server_app, tmp_path):
+    from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
+
+    def launch():
+        return playwright_instance.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=chromium_path(), args=CHROMIUM_ARGS,
+            viewport={"width": 360, "height": 740})
+
+    context = launch()
+    page = context.pages[0] if context.pages else context.new_page()
+    sign_in_app(page, app_server)
+    context.set_offline(True)
+    fill_stop_search(page)
+    save(page)
+    context.close()  # the battery dies the moment 'saved' appears
+    context = launch()
+    try:
+        context.set_offline(True)
+        page = context.pages[0] if context.pages else context.new_page()
+        page.goto(f"{app_server.url}/app")
+        expect(outbox_count(page)).to_have_text("1")
+        [entry] = local_entries(page)
+        assert entry["data"]["grounds"] == GROUNDS
+        context.set_offline(False)
+        expect(outbox_count(page)).to_have_text("0", timeout=15000)
+        assert stored_ids(server_app, [entry["id"]]) == [entry["id"]]
+    finally:
+        context.close()
+
+
+def test_6_two_tabs_and_the_worker_at_once(page, app_server, server_app):
+    sign_in_app(page, app_server)
+    page.context.set_offline(True)
+    for n in range(5):
+        fill_stop_search(page, location=f"Rose Hill, lamp post {n}")
+        save(page)
+    other = page.context.new_page()
+    other.goto(f"{app_server.url}/app")
+    expect(outbox_count(other)).to_have_text("5")
+    page.context.set_offline(False)
+    page.get_by_test_id("sync-now").click()
+    other.get_by_test_id("sync-now").click()
+    expect(outbox_count(page)).to_have_text("0", timeout=15000)
+    expect(outbox_count(other)).to_have_text("0", timeout=15000)
+    ids = [e["id"] for e in local_entries(page)]
+    assert len(ids) == 5 and stored_ids(server_app, ids) == sorted(ids)
+
+
+def test_8_one_invalid_entry_does_not_block_the_rest(page, app_server, server_app):
+    sign_in_app(page, app_server)
+    page.context.set_offline(True)
+    # An entry the server will refuse (as an older app version might have saved it).
+    bad_id = page.evaluate("""async () => {
+        const m = await import('/app/static/js/outbox.js');
+        const entry = m.newEntry('encounter', {kind: 'stop_search', occurred_at: m.isoNow(), location_text: 'Iffley Road',
+          bwv_used: true, search_type: 'Person search', legislation: 'Misuse of Drugs Act 1971 (section 23)',
+          object_of_search: 'Controlled drugs', grounds: 'too short', outcome: 'Arrest',
+          outcome_linked_to_object_of_search: true, removal_of_more_than_outer_clothing: false,
+          self_defined_ethnicity: 'White - Irish'}, 'officer1');
+        await m.saveEntry(entry);
+        return entry.id;
+    }""")
+    fill_stop_search(page)
+    save(page)
+    page.context.set_offline(False)
+    page.get_by_test_id("sync-now").click()
+    expect(outbox_count(page)).to_have_text("1", timeout=15000)
+    entries = {e["id"]: e for e in local_entries(page)}
+    good_id = next(i for i in entries if i != bad_id)
+    assert entries[good_id]["state"] == "sent" and entries[bad_id]["state"] == "attention"
+    assert stored_ids(server_app, [good_id, bad_id]) == [good_id]
+    page.goto(page.url.split("#")[0] + "#outbox")
+    item = page.locator(f'li[data-id="{bad_id}"]')
+    expect(item).to_contain_text("Needs attention")
+    expect(item).to_contain_text("at least 20 characters")
+    item.get_by_role("button", name="Fix and resend").click()
+    form = page.get_by_test_id("encounter-form")
+    expect(form.locator('[data-field="grounds"] .error')).to_contain_text("at least 20 characters")
+    form.locator('[name="grounds"]').fill(GROUNDS)
+    save(page)
+    expect(outbox_count(page)).to_have_text("0", timeout=15000)
+    assert stored_ids(server_app, [bad_id]) == [bad_id]
+
+
+def test_10_clock_a_week_ahead_expires_nothing(page, app_server, server_app):
+    sign_in_app(page, app_server)
+    page.context.set_offline(True)
+    fill_stop_search(page)
+    save(page)
+    page.clock.set_system_time(datetime.now(UTC) + timedelta(days=9))
+    page.reload()
+    assert page.evaluate("Date.now()") > (datetime.now(UTC) + timedelta(days=8)).timestamp() * 1000
+    expect(outbox_count(page)).to_have_text("1")
+    page.context.set_offline(False)
+    page.get_by_test_id("sync-now").click()
+    expect(outbox_count(page)).to_have_text("0", timeout=15000)
+    [entry] = local_entries(page)
+    assert stored_ids(server_app, [entry["id"]]) == [entry["id"]]
+
+
+def test_11_offline_cold_start(page, app_server):
+    sign_in_app(page, app_server)
+    page.close()
+    context = app_server and page.context
+    context.set_offline(True)
+    cold = context.new_page()
+    cold.goto(f"{app_server.url}/app")
+    expect(cold.locator("#screen-home")).to_be_visible()
+    fill_stop_search(cold)
+    save(cold)
+    expect(outbox_count(cold)).to_have_text("1")
+
+
+def test_stop_and_search_end_to_end_every_field(page, app_server, server_app):
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 51.72901, "longitude": -1.23432, "accuracy": 9})
+    sign_in_app(page, app_server)
+    fill_stop_search(page)
+    form = page.get_by_test_id("encounter-form")
+    form.get_by_role("button", name="Use my location").click()
+    expect(form.locator('[name="latitude"]')).to_have_value("51.729010")
+    form.locator('[data-field="search_type"]').get_by_text("Person and vehicle search").click()
+    form.locator('[name="vehicle_registration"]').fill("AB12 CDE")
+    form.locator('[data-field="officer_defined_ethnicity"]').get_by_text("White").click()
+    form.locator('[data-field="gender"]').get_by_text("Male", exact=True).click()
+    form.locator('[data-field="age_range"]').get_by_text("18 to 24").click()
+    form.locator('[name="self_defined_ethnicity"]').select_option("White - Irish")
+    form.locator('[data-field="bwv_used"]').get_by_text("No", exact=True).click()
+    form.locator('[name="bwv_reason_not_used"]').fill("Camera battery was flat.")
+    form.locator('[name="operation_name"]').fill("Op Nightjar")
+    form.locator('[name="notes"]').fill("Calm throughout; given the receipt.")
+    save(page)
+    expect(outbox_count(page)).to_have_text("0", timeout=15000)
+    [entry] = local_entries(page)
+    with server_app.app_context():
+        row = db.session.get(Encounter, uuid.UUID(entry["id"]))
+        stored = {c: getattr(row, c) for c in ("kind", "latitude", "longitude", "location_accuracy_m", "location_text",
+                                               "search_type", "vehicle_registration", "legislation", "object_of_search",
+                                               "grounds", "outcome", "outcome_linked_to_object_of_search",
+                                               "removal_of_more_than_outer_clothing", "self_defined_ethnicity",
+                                               "officer_defined_ethnicity", "gender", "age_range", "bwv_used",
+                                               "bwv_reason_not_used", "operation_name", "notes")}
+        db.session.remove()
+    assert stored == {
+        "kind": "stop_search", "latitude": 51.72901, "longitude": -1.23432, "location_accuracy_m": 9.0,
+        "location_text": "Outside the Co-op, Rose Hill", "search_type": "Person and Vehicle search",
+        "vehicle_registration": "AB12 CDE", "legislation": "Misuse of Drugs Act 1971 (section 23)",
+        "object_of_search": "Controlled drugs", "grounds": GROUNDS, "outcome": "A no further action disposal",
+        "outcome_linked_to_object_of_search": False, "removal_of_more_than_outer_clothing": False,
+        "self_defined_ethnicity": "White - Irish", "officer_defined_ethnicity": "White", "gender": "Male",
+        "age_range": "18-24", "bwv_used": False, "bwv_reason_not_used": "Camera battery was flat.",
+        "operation_name": "Op Nightjar", "notes": "Calm throughout; given the receipt.",
+    }
+
+
+def test_postbox_round_with_three_cards(page, app_server, server_app):
+    sign_in_app(page, app_server)
+    open_form(page, "Postbox round")
+    visit = page.get_by_test_id("visit-form")
+    visit.locator('[data-field="postbox_id"]').get_by_text(re.compile("Rose Hill Stores")).click()
+    visit.locator('[name="item_count"]').fill("3")
+    save(page, "visit-form")
+    card = page.get_by_test_id("item-form")
+    for topic, summary in [("Drugs", "Dealing by the bus shelter after 10pm."),
+                           ("Parking", "Cars on the pavement outside the school."),
+                           ("Praise", "Thanks for the visit to the youth club.")]:
+        card.locator('[data-field="topics"]').get_by_text(topic, exact=True).click()
+        card.locator('[name="summary"]').fill(summary)
+        save(page, "item-form")
+    expect(page.locator("#round-summary")).to_contain_text("3 cards saved")
+    expect(outbox_count(page)).to_have_text("0", timeout=15000)
+    entries = local_entries(page)
+    [visit_entry] = [e for e in entries if e["type"] == "postbox_visit"]
+    items = [e for e in entries if e["type"] == "postbox_item"]
+    assert len(items) == 3
+    with server_app.app_context():
+        stored_visit = db.session.get(PostboxVisit, uuid.UUID(visit_entry["id"]))
+        links = db.session.scalars(select(PostboxItem.visit_id).where(
+            PostboxItem.entry_id.in_([uuid.UUID(i["id"]) for i in items]))).all()
+        assert stored_visit.item_count == 3
+        assert [str(v) for v in links] == [visit_entry["id"]] * 3
+        db.session.remove()
+
+
+def test_a_returned_entry_is_fixed_and_resent(page, app_server, server_app):
+    sign_in_app(page, app_server)
+    fill_stop_search(page)
+    save(page)
+    expect(outbox_count(page)).to_have_text("0", timeout=15000)
+    [entry] = local_entries(page)
+    with server_app.app_context():
+        sergeant = db.session.scalar(select(User).where(User.username == "sergeant"))
+        add_review(db.session.get(Entry, uuid.UUID(entry["id"])), sergeant, "returned", "Say when you saw the exchange.")
+        db.session.remove()
+    page.get_by_test_id("sync-now").click()
+    page.goto(page.url.split("#")[0] + "#outbox")
+    item = page.locator(f'li[data-id="{entry["id"]}"]')
+    expect(item).to_contain_text("Say when you saw the exchange.")
+    item.get_by_role("button", name="Edit and resend").click()
+    form = page.get_by_test_id("encounter-form")
+    form.locator('[name="grounds"]').fill(GROUNDS + " Seen at 22:10 from across the road.")
+    save(page)
+    expect(outbox_count(page)).to_have_text("0", timeout=15000)
+    with server_app.app_context():
+        stored = db.session.get(Entry, uuid.UUID(entry["id"]))
+        assert stored.version == 2 and stored.review_state == "unreviewed"
+        assert db.session.get(Encounter, stored.id).grounds.endswith("across the road.")
+        db.session.remove()
+
+
+def test_sign_out_is_refused_with_unsent_entries(page, app_server):
+    sign_in_app(page, app_server)
+    page.context.set_offline(True)
+    fill_stop_search(page)
+    save(page)
+    page.goto(page.url.split("#")[0] + "#home")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator("#signout-error")).to_contain_text("1 entry is not on the server")
+    expect(page.locator("#screen-home")).to_be_visible()
+    page.context.set_offline(False)
+    page.get_by_test_id("sync-now").click()
+    expect(outbox_count(page)).to_have_text("0", timeout=15000)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_test_id("signin-form")).to_be_visible()
+    assert local_entries(page) == []
+
+
+def test_drafts_survive_a_reload(page, app_server):
+    sign_in_app(page, app_server)
+    open_form(page, "Stop and search")
+    form = page.get_by_test_id("encounter-form")
+    form.locator('[name="grounds"]').fill("Half-typed grounds, the officer is interrupted")
+    wait_until(page, """async () => {
+        const m = await import('/app/static/js/outbox.js');
+        const draft = await m.loadDraft('officer1', 'encounter');
+        return !!draft && !!draft.data.grounds && draft.data.grounds.startsWith('Half-typed');
+    }""")
+    page.reload()
+    expect(page.get_by_test_id("encounter-form").locator('[name="grounds"]')).to_have_value(
+        "Half-typed grounds, the officer is interrupted")
+
+
+def test_the_browser_checks_fields_like_the_server(page, app_server):
+    sign_in_app(page, app_server)
+    open_form(page, "Stop and search")
+    form = page.get_by_test_id("encounter-form")
+    form.locator('[name="grounds"]').fill("short")
+    form.get_by_role("button", name="Save").click()
+    expect(form.locator('[data-field="grounds"] .error')).to_have_text("Grounds must be at least 20 characters.")
+    expect(form.locator('[data-field="location_text"] .error')).to_contain_text("Give a location description")
+    expect(form.locator(".saved")).to_have_text("")
+    assert local_entries(page) == []
+
+
+def test_installable_with_no_errors(playwright_instance, app_server, tmp_path):
+    from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
+
+    context = playwright_instance.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        page.goto(f"{app_server.url}/app")
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        cdp = context.new_cdp_session(page)
+        assert cdp.send("Page.getInstallabilityErrors") == {"installabilityErrors": []}
+        manifest = cdp.send("Page.getAppManifest")
+        assert manifest["errors"] == []
+    finally:
+        context.close()
+
+
+def test_usable_at_360px_with_big_targets(page, app_server):
+    sign_in_app(page, app_server)
+    open_form(page, "Stop and search")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    small = page.evaluate("""() => [...document.querySelectorAll(
+          '#screen-encounter button, #screen-encounter .choice label, #screen-encounter input:not([type=radio]), #screen-encounter select')]
+        .filter((el) => el.offsetParent !== null)
+        .map((el) => [el.name || el.textContent.trim(), el.getBoundingClientRect().height])
+        .filter(([, h]) => h < 44)""")
+    assert small == []
+    unlabelled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+        .filter((el) => !(el.labels && el.labels.length)).map((el) => el.name || el.id)""")
+    assert unlabelled == []
