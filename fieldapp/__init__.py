@@ -100,7 +100,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # pragma: no 
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     # Let SQLAlchemy's "begin" hook below start transactions, not the driver,
-    # so a write path can ask for BEGIN IMMEDIATE (see fieldapp.db_utils).
+    # so a write path can ask for BEGIN IMMEDIATE (see fieldapp.transactions).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

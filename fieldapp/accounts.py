@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fieldapp import audit
 from fieldapp.extensions import db
+from fieldapp.transactions import begin_write
 from fieldapp.models import AuditAction, Device, Role, Team, User
 from fieldapp.models.types import utcnow
 
@@ -72,20 +73,6 @@ def create_user(username: str, password: str, *, role: str, team_name: str,
 
 # --- Administration: every change below is audited and committed with its event. ---
 
-def _begin_write() -> None:
-    """On SQLite take the write lock before changing anything.
-
-    The admin page read the user first; a SQLite transaction that read and
-    then writes fails at once if a phone synced in between, instead of
-    waiting. Ending the read (objects reload) and starting an IMMEDIATE
-    transaction makes the change queue on the busy timeout instead.
-    """
-    if db.engine.dialect.name != "sqlite":
-        return
-    if db.session().in_transaction():
-        db.session.commit()
-    db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-
 
 def generate_password() -> str:
     """A random password to read out or type once: 4 groups of 4 letters and digits (about 82 bits)."""
@@ -100,7 +87,7 @@ def add_user(username: str, password: str, *, role: str, team_name: str, display
     The team is created when ``team_name`` is new. A username taken by a
     concurrent request is reported as an :class:`AccountError` like any other.
     """
-    _begin_write()
+    begin_write()
     new_team = db.session.scalar(select(Team.id).where(Team.name == team_name.strip())) is None
     try:
         user = create_user(username, password, role=role, team_name=team_name, display_name=display_name,
@@ -134,7 +121,7 @@ def deactivate_user(user: User, *, acting_user_id: int) -> int:
     An admin cannot deactivate themselves: it would lock them out mid-task
     and could leave no admin at all.
     """
-    _begin_write()
+    begin_write()
     if user.id == acting_user_id:
         raise AccountError("You cannot deactivate your own account.")
     if not user.active:
@@ -151,7 +138,7 @@ def deactivate_user(user: User, *, acting_user_id: int) -> int:
 
 def reactivate_user(user: User) -> None:
     """Let ``user`` sign in again. Their old devices stay revoked: each phone signs in afresh."""
-    _begin_write()
+    begin_write()
     if user.active:
         raise AccountError(f"{user.username} is already active.")
     user.active = True
@@ -165,7 +152,7 @@ def reset_password(user: User) -> str:
     Their web sessions end (a new session token); their devices keep working,
     since a phone may hold records not yet synced.
     """
-    _begin_write()
+    begin_write()
     password = generate_password()
     user.set_password(password)
     audit.record(AuditAction.ALTER, "user", user.id, "password reset by an admin")
@@ -175,7 +162,7 @@ def reset_password(user: User) -> str:
 
 def revoke_device(device: Device) -> None:
     """Sign a phone out: its API token fails at once with ``token_revoked``."""
-    _begin_write()
+    begin_write()
     if device.revoked_at is not None:
         raise AccountError("That device is already revoked.")
     device.revoked_at = utcnow()

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from fieldapp import audit
 from fieldapp.changes import record_changes
 from fieldapp.extensions import db
+from fieldapp.transactions import begin_write
 from fieldapp.models import (
     AuditAction,
     ConflictCopy,
@@ -101,22 +102,8 @@ def push(raw_entries: Sequence[Any], author: Author) -> list[dict[str, Any]]:
     raise Busy
 
 
-def _begin_write() -> None:
-    """Start the write transaction; on SQLite take the write lock now.
-
-    A SQLite transaction that read first and writes later cannot wait for
-    another writer, so a read in progress is ended (its objects reload) and
-    the write transaction queues on the busy timeout instead of failing.
-    """
-    if db.engine.dialect.name != "sqlite":
-        return
-    if db.session().in_transaction():
-        db.session.commit()
-    db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-
-
 def _push_once(raw_entries: Sequence[Any], author: Author, now: datetime) -> list[dict[str, Any]]:
-    _begin_write()
+    begin_write()
     postboxes = set(db.session.scalars(select(Postbox.id)))
     ctx = ValidationContext(reference_lists(), now, postboxes)
     results: list[dict[str, Any] | None] = [None] * len(raw_entries)
@@ -352,7 +339,7 @@ def resolve_conflict(copy: ConflictCopy, resolver_id: int, data: dict[str, Any] 
     The officer's phone hears of the new version through the pull feed.
     Returns the new version number.
     """
-    _begin_write()
+    begin_write()
     entry = db.session.scalar(select(EntryRow).where(EntryRow.id == copy.entry_id).with_for_update())
     now = utcnow()
     raw = {"id": str(entry.id), "type": entry.type, "version": entry.version + 1, "base_version": entry.version,

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fieldapp import audit
 from fieldapp.extensions import db
+from fieldapp.transactions import begin_write
 from fieldapp.models import AuditAction, Placement, Postbox, Team
 from fieldapp.models.types import utcnow
 from fieldapp.reference import reference_lists
@@ -61,18 +62,9 @@ def _placement(site: Site) -> Placement:
                      latitude=site.latitude, longitude=site.longitude, placed_from=utcnow())
 
 
-def _begin_write() -> None:
-    """On SQLite take the write lock first, so two admins' changes queue instead of failing."""
-    if db.engine.dialect.name != "sqlite":
-        return
-    if db.session().in_transaction():
-        db.session.commit()
-    db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-
-
 def _locked_box(postbox_id: int) -> Postbox:
     """The box, locked until commit (PostgreSQL; SQLite holds the write lock already)."""
-    _begin_write()
+    begin_write()
     box = db.session.scalar(select(Postbox).where(Postbox.id == postbox_id).with_for_update())
     if box is None:
         raise PostboxError("That postbox no longer exists.")
@@ -85,7 +77,7 @@ def add_postbox(label: str, team_id: int, site: Site) -> Postbox:
     if not label or len(label) > 100:
         raise PostboxError("Enter a label of 1 to 100 characters.", "label")
     check_site(site)
-    _begin_write()
+    begin_write()
     if db.session.get(Team, team_id) is None:
         db.session.rollback()
         raise PostboxError("Choose a team from the list.", "team_id")

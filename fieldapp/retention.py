@@ -34,6 +34,7 @@ from sqlalchemy.orm import aliased
 
 from fieldapp import audit
 from fieldapp.extensions import db
+from fieldapp.transactions import begin_write
 from fieldapp.models import AuditAction, Entry, Photo, PostboxItem
 from fieldapp.models.types import utcnow
 from fieldapp.photos import photo_path
@@ -96,16 +97,10 @@ def due_entries(now: datetime | None = None) -> Iterator[Due]:
             yield _due(entry_type, entry_id, occurred_at, now)
 
 
-def _begin_write() -> None:
-    """On SQLite take the write lock now, so a busy database is waited for, not failed on."""
-    if db.engine.dialect.name == "sqlite":
-        db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-
-
 def _erase_batch(batch: list[Due]) -> None:
     """Log and delete one batch in one transaction, then remove photo files nobody uses any more."""
     ids = [due.entry_id for due in batch]
-    _begin_write()
+    begin_write()
     digests = set(db.session.scalars(select(Photo.sha256).where(Photo.entry_id.in_(ids))))
     for due in batch:
         audit.record(AuditAction.ERASE, "entry", due.entry_id, due.reason)
