@@ -1,0 +1,57 @@
+"""Every page for people against every role, and signed out: allowed or denied, on the server."""
+
+import pytest
+
+from tests.api.conftest import officer, postbox, sign_in_device  # noqa: F401
+from tests.conftest import AuthActions
+from tests.factories import stop_search
+
+PAGES = [
+    # path,                                   signed out, officer, supervisor, admin
+    ("/",                                      302, 302, 200, 200),
+    ("/app",                                   200, 200, 200, 200),
+    ("/review",                                302, 200, 200, 200),
+    ("/review/{entry}",                        302, 200, 200, 200),
+    ("/reports",                               302, 403, 200, 200),
+    ("/reports/forum",                         302, 403, 200, 200),
+    ("/exports",                               302, 403, 200, 200),
+    ("/exports/stop-search.csv?from=2020-01-01&to=2030-01-01", 302, 403, 200, 200),
+    ("/exports/encounter.csv",                 302, 403, 200, 200),
+    ("/exports/postbox_item.csv",              302, 403, 200, 200),
+    ("/admin",                                 302, 403, 403, 200),
+    ("/admin/users",                           302, 403, 403, 200),
+    ("/admin/users/new",                       302, 403, 403, 200),
+    ("/admin/postboxes",                       302, 403, 403, 200),
+    ("/admin/postboxes/new",                   302, 403, 403, 200),
+    ("/admin/reference",                       302, 403, 403, 200),
+    ("/audit",                                 302, 403, 403, 200),
+    ("/audit/export.csv",                      302, 403, 403, 200),
+]
+ROLES = ["signed out", "officer", "supervisor", "admin"]
+
+
+@pytest.fixture
+def entry_id(sign_in_device):
+    entry = stop_search()
+    sign_in_device("pc1").push(entry)
+    return entry["id"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_for_every_role(app, create_user, sign_in_device, entry_id, role):
+    client = app.test_client()
+    if role != "signed out":
+        username = {"officer": "pc1", "supervisor": "sergeant", "admin": "admin1"}[role]
+        if role != "officer":
+            create_user(username, role=role)
+        AuthActions(client).login(username)
+    column = ROLES.index(role) + 1
+    outcomes = {}
+    for row in PAGES:
+        path = row[0].format(entry=entry_id)
+        response = client.get(path)
+        outcomes[path] = response.status_code
+        if response.status_code == 302 and role == "signed out":
+            assert response.headers["Location"].startswith("/login"), path
+    expected = {row[0].format(entry=entry_id): row[column] for row in PAGES}
+    assert outcomes == expected
