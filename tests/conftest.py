@@ -42,17 +42,8 @@ def postgres_url() -> Iterator[str | None]:
     if not PG_URL:
         yield None
         return
-    server = make_url(PG_URL)
-    name = f"fieldapp_test_{secrets.token_hex(4)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(PG_URL, Path()) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
