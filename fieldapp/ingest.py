@@ -104,7 +104,9 @@ def push(raw_entries: Sequence[Any], author: Author) -> list[dict[str, Any]]:
 
 def _push_once(raw_entries: Sequence[Any], author: Author, now: datetime) -> list[dict[str, Any]]:
     begin_write()
-    postboxes = set(db.session.scalars(select(Postbox.id)))
+    # Only a visit names a postbox: skip the query for batches without one.
+    has_visit = any(isinstance(raw, dict) and raw.get("type") == "postbox_visit" for raw in raw_entries)
+    postboxes = set(db.session.scalars(select(Postbox.id))) if has_visit else None
     ctx = ValidationContext(reference_lists(), now, postboxes)
     results: list[dict[str, Any] | None] = [None] * len(raw_entries)
     valid: list[tuple[int, Entry]] = []
