@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -17,6 +18,14 @@ from fieldapp.config import ConfigError
 __all__ = ["ConfigError", "create_app"]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class BoundedInt(IntegerConverter):
+    """Flask's int converter, limited to the range of a 32-bit database id."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _migrations_directory() -> str:
@@ -42,6 +51,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config and "SQLALCHEMY_DATABASE_URI" in config:
         environ["FIELDAPP_DATABASE_URL"] = config["SQLALCHEMY_DATABASE_URI"]
     app.config.update(config_module.load(environ, Path(app.instance_path)))
+    # <int:...> in URLs stops at the largest id the database can hold: a bigger one is a 404, not a 500.
+    app.url_map.converters["int"] = BoundedInt
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

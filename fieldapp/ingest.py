@@ -97,9 +97,19 @@ def push(raw_entries: Sequence[Any], author: Author) -> list[dict[str, Any]]:
     for _ in range(ATTEMPTS):
         try:
             return _push_once(raw_entries, author, now)
-        except (_LostRace, IntegrityError):
+        except _LostRace:
             db.session.rollback()
+        except IntegrityError as exc:
+            db.session.rollback()
+            if not _is_duplicate_key(exc):
+                raise  # a bug, not a race: retrying would hide it
     raise Busy
+
+
+def _is_duplicate_key(exc: IntegrityError) -> bool:
+    """Whether the database refused a row because another transaction stored the same key."""
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig)
 
 
 def _push_once(raw_entries: Sequence[Any], author: Author, now: datetime) -> list[dict[str, Any]]:
@@ -319,11 +329,15 @@ def _apply_edit(entry: Entry, author: Author, now: datetime, visits: dict[uuid.U
     )
     if moved.rowcount != 1:
         raise _LostRace
+    # Update the content row in place: items point at a visit's row, so it cannot be replaced.
     table = CONTENT_TABLES[entry.type]
+    by_type, topics = _content_rows([entry])
+    [row] = by_type[entry.type]
+    db.session.execute(update(table).where(table.c.entry_id == entry.id)
+                       .values({name: value for name, value in row.items() if name != "entry_id"}))
     if entry.type == "postbox_item":
         db.session.execute(delete(PostboxItemTopic).where(PostboxItemTopic.item_id == entry.id))
-    db.session.execute(delete(table).where(table.c.entry_id == entry.id))
-    _insert_content([entry])
+        db.session.execute(PostboxItemTopic.__table__.insert(), topics)
     db.session.execute(EntryVersion.__table__.insert(), [_version_row(entry, author, now)])
 
 

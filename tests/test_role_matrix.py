@@ -55,3 +55,20 @@ def test_every_page_for_every_role(app, create_user, sign_in_device, entry_id, r
             assert response.headers["Location"].startswith("/login"), path
     expected = {row[0].format(entry=entry_id): row[column] for row in PAGES}
     assert outcomes == expected
+
+
+@pytest.mark.parametrize("path", ["/admin/users/99999999999999999999999", "/admin/postboxes/99999999999999999999999"])
+def test_huge_ids_in_urls_are_404(app, create_user, path):
+    client = app.test_client()
+    create_user("admin1", role="admin")
+    AuthActions(client).login("admin1")
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/reports?team=%C2%B2", "/exports/postbox_visit.csv?postbox=%C2%B2",
+                                  "/exports/postbox_item.csv?postbox=%C2%B2"])
+def test_non_ascii_digits_are_refused_not_500(app, create_user, path):
+    client = app.test_client()
+    create_user("admin1", role="admin")
+    AuthActions(client).login("admin1")
+    assert client.get(path).status_code in {200, 400}

@@ -163,7 +163,7 @@ def entry_filters(entry_type: str, args: Mapping[str, str]) -> EntryFilters:
         result.clauses.append(Encounter.kind == kind)
         result.applied["kind"] = kind
     if "postbox" in wanted and (raw := (args.get("postbox") or "").strip()):
-        if not raw.isdigit() or len(raw) > 9:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
             errors["postbox"] = "Postbox must be chosen from the list."
         elif entry_type == "postbox_visit":
             result.clauses.append(PostboxVisit.postbox_id == int(raw))

@@ -34,7 +34,7 @@ def _choices() -> tuple[Period, int | None, dict[str, str]]:
     raw = (request.args.get("team") or "").strip()
     if not raw:
         return period, None, errors
-    if raw.isdigit() and len(raw) < 10 and db.session.get(Team, int(raw)) is not None:
+    if raw.isascii() and raw.isdigit() and len(raw) < 10 and db.session.get(Team, int(raw)) is not None:
         return period, int(raw), errors
     errors["team"] = "Choose a team from the list."
     return period, None, errors

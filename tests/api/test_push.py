@@ -189,3 +189,14 @@ def test_rejected_entries_echo_what_they_can(officer):
     assert [r["status"] for r in results] == ["rejected"] * 3
     assert results[0] == {"id": None, "status": "rejected", "version": None, "errors": results[0]["errors"]}
     assert results[1]["id"] is None and results[2]["id"] is None
+
+
+def test_a_visit_with_items_can_be_edited(officer, postbox):
+    the_visit = visit(postbox)
+    card = item(the_visit["id"], topics=["drugs", "parking"])
+    officer.push(the_visit, card)
+    [result] = officer.push(edit(the_visit, item_count=4, notes="One more card found later."))
+    assert result["status"] == "updated"
+    assert db.session.get(PostboxVisit, uuid.UUID(the_visit["id"])).item_count == 4
+    assert officer.push(edit(card, topics=["drugs"]))[0]["status"] == "updated"
+    assert count(PostboxItemTopic) == 1
