@@ -174,10 +174,10 @@ async function saveForm(name) {
     storageProblem(error);
     return;
   }
-  saved.textContent = 'Saved on this phone';
   delete form.dataset.editing;
   await clearDraft(owner, name);
-  await updateCount();
+  await updateCount();  // the count includes this entry before 'saved' is shown
+  saved.textContent = 'Saved on this phone';
   if (name === 'visit') await startItems(entry);
   else if (name === 'item') await nextItem();
   else resetEncounter();
