@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from flask import request
@@ -33,8 +32,3 @@ def json_body(max_bytes: int) -> Any:
     except (ValueError, RecursionError) as exc:
         message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc) or "too deeply nested"
         raise ApiError(400, "invalid_json", f"The body is not valid JSON: {message}.") from None
-
-
-def finite(value: float) -> bool:
-    """Whether a decoded number is usable (json.loads gives inf for 1e999)."""
-    return math.isfinite(value)
