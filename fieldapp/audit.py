@@ -8,6 +8,7 @@ from typing import Any
 from flask import g, has_request_context, request
 from flask_login import current_user
 
+from fieldapp import bulk
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, AuditEvent
 from fieldapp.models.types import utcnow
@@ -65,5 +66,4 @@ def record_many(action: AuditAction, record_type: str, record_ids: Iterable[obje
         }
         for record_id in record_ids
     ]
-    if rows:
-        db.session.execute(AuditEvent.__table__.insert(), rows)
+    bulk.insert_rows(AuditEvent.__table__, rows)

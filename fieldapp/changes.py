@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select, update
 
+from fieldapp import bulk
 from fieldapp.extensions import db
 from fieldapp.models import Change, Counter
 
@@ -40,7 +41,7 @@ def record_changes(changes: Sequence[tuple[int, uuid.UUID, str, int, int | None]
         return
     last = _take_numbers(len(changes))
     first = last - len(changes) + 1
-    db.session.execute(Change.__table__.insert(), [
+    bulk.insert_rows(Change.__table__, [
         {"seq": first + n, "owner_id": owner, "entry_id": entry_id, "entry_type": entry_type,
          "version": version, "review_id": review_id}
         for n, (owner, entry_id, entry_type, version, review_id) in enumerate(changes)

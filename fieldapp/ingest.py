@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from fieldapp import audit
+from fieldapp import audit, bulk
 from fieldapp.changes import record_changes
 from fieldapp.extensions import db
 from fieldapp.transactions import begin_write
@@ -174,10 +174,11 @@ def _stored_state(ids: list[uuid.UUID]) -> dict[uuid.UUID, _Known]:
     known: dict[uuid.UUID, _Known] = {}
     if not ids:
         return known
+    entries, versions = EntryRow.__table__.c, EntryVersion.__table__.c  # Core columns: no ORM on the hot path
     rows = db.session.execute(
-        select(EntryRow.id, EntryRow.author_id, EntryRow.version, EntryVersion.version, EntryVersion.content_hash)
-        .join(EntryVersion, EntryVersion.entry_id == EntryRow.id)
-        .where(EntryRow.id.in_(set(ids)))
+        select(entries.id, entries.author_id, entries.version, versions.version, versions.content_hash)
+        .join_from(EntryRow.__table__, EntryVersion.__table__, versions.entry_id == entries.id)
+        .where(bulk.among(entries.id, set(ids)))
     )
     for entry_id, author_id, current, version, content_hash in rows:
         known.setdefault(entry_id, _Known(author_id, current, {})).hashes[version] = content_hash
@@ -291,11 +292,11 @@ def _write(plan: _Plan, author: Author, now: datetime, visits: dict[uuid.UUID, d
                  "captured_offset_minutes": _offset_minutes(e.captured_at), "received_at": now,
                  "updated_at": now, "occurred_at": _occurred_at(e, visits), "content_hash": e.content_hash,
                  "review_state": "unreviewed"} for e in created]
-        inserted = set(db.session.scalars(_insert(EntryRow.__table__).returning(EntryRow.__table__.c.id), rows))
+        inserted = bulk.insert_rows(EntryRow.__table__, rows, skip_existing=True, returning="id")
         if len(inserted) != len(rows):
             raise _LostRace
         _insert_content(created)
-        db.session.execute(EntryVersion.__table__.insert(), [_version_row(e, author, now) for e in created])
+        bulk.insert_rows(EntryVersion.__table__, [_version_row(e, author, now) for e in created])
         audit.record_many(AuditAction.COLLECT, "entry", [e.id for e in created], "received by sync")
     for entry in plan.updated:
         _apply_edit(entry, author, now, visits)
@@ -304,17 +305,15 @@ def _write(plan: _Plan, author: Author, now: datetime, visits: dict[uuid.UUID, d
         record_changes([(author.user_id, e.id, e.type, e.version, None) for e in plan.updated])
     if plan.conflicts:
         rows = [{**_version_row(e, author, now), "base_version": e.base_version} for e in plan.conflicts]
-        db.session.execute(_insert(ConflictCopy.__table__), rows)
+        bulk.insert_rows(ConflictCopy.__table__, rows, skip_existing=True)
         audit.record_many(AuditAction.ALTER, "entry", [e.id for e in plan.conflicts], "conflict copy kept")
 
 
 def _insert_content(entries: list[Entry]) -> None:
     by_type, topics = _content_rows(entries)
     for kind, rows in by_type.items():
-        if rows:
-            db.session.execute(CONTENT_TABLES[kind].insert(), rows)
-    if topics:
-        db.session.execute(PostboxItemTopic.__table__.insert(), topics)
+        bulk.insert_rows(CONTENT_TABLES[kind], rows)
+    bulk.insert_rows(PostboxItemTopic.__table__, topics)
 
 
 def _apply_edit(entry: Entry, author: Author, now: datetime, visits: dict[uuid.UUID, datetime]) -> None:

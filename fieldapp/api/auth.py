@@ -8,7 +8,7 @@ from datetime import timedelta
 from functools import wraps
 
 from flask import g, request
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from fieldapp.api.errors import ApiError
 from fieldapp.extensions import db
@@ -59,21 +59,24 @@ def authenticate_request() -> Principal:
         raise _unauthorized("token_expired", "Your sign-in on this device has expired. Sign in again.") from None
     except TokenInvalid:
         raise _unauthorized("token_invalid", "This sign-in token is not valid. Sign in again.") from None
+    # Plain columns, not ORM objects: this runs on every API call.
     row = db.session.execute(
-        select(Device, User, Team.name)
+        select(User.id, User.username, User.display_name, User.shoulder_number, User.role, User.team_id,
+               User.active, Team.name.label("team_name"), Device.id.label("device_id"),
+               Device.name.label("device_name"), Device.revoked_at, Device.last_seen_at)
+        .select_from(Device)
         .join(User, Device.user_id == User.id)
         .join(Team, User.team_id == Team.id)
         .where(Device.id == device_id, User.id == user_id)
     ).first()
-    if row is None or row.Device.revoked_at is not None or not row.User.active:
+    if row is None or row.revoked_at is not None or not row.active:
         db.session.rollback()
         raise _unauthorized("token_revoked", "This device has been signed out. Sign in again.")
-    device, user, team_name = row
+    principal = Principal(row.id, row.username, row.display_name, row.shoulder_number, row.role,
+                          row.team_id, row.team_name, row.device_id, row.device_name)
     now = utcnow()
-    principal = Principal(user.id, user.username, user.display_name, user.shoulder_number, user.role,
-                          user.team_id, team_name, device.id, device.name)
-    if device.last_seen_at is None or now - device.last_seen_at > LAST_SEEN_EVERY:
-        device.last_seen_at = now
+    if row.last_seen_at is None or now - row.last_seen_at > LAST_SEEN_EVERY:
+        db.session.execute(update(Device).where(Device.id == row.device_id).values(last_seen_at=now))
         db.session.commit()
     else:
         db.session.rollback()  # end the read: write paths start their own transaction
