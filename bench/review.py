@@ -28,7 +28,10 @@ Usage::
 
 With a PostgreSQL URL, a throwaway database ``fieldapp_bench_<hex>`` is made
 on that server and dropped at the end (on error and Ctrl+C too); the
-database named in the URL is only used to connect. Linux only (reads /proc).
+database named in the URL is only used to connect. ``--keep`` leaves it in
+place and prints its name; ``--reuse-database fieldapp_bench_<hex>`` measures
+it again without seeding (after applying any new migrations), and keeps it.
+Linux only (reads /proc).
 """
 
 from __future__ import annotations
@@ -88,9 +91,16 @@ TOPICS = ["drugs", "anti-social-behaviour", "parking", "begging", "vehicle-crime
 # Databases
 # --------------------------------------------------------------------------
 
+REUSABLE = re.compile(r"fieldapp_bench_[0-9a-z_]{1,40}")
+
+
 @contextmanager
-def bench_database(url: str | None, workdir: Path) -> Iterator[str]:
-    """A fresh database URL: a SQLite file in ``workdir``, or a throwaway PostgreSQL database."""
+def bench_database(url: str | None, workdir: Path, keep: bool = False, reuse: str | None = None) -> Iterator[str]:
+    """A fresh database URL: a SQLite file in ``workdir``, or a throwaway PostgreSQL database.
+
+    ``keep`` leaves the PostgreSQL database in place at the end (its name is printed);
+    ``reuse`` names such a kept database to measure again without seeding; it is never dropped.
+    """
     if not url:
         yield f"sqlite:///{workdir / 'bench.sqlite3'}"
         return
@@ -100,17 +110,30 @@ def bench_database(url: str | None, workdir: Path) -> Iterator[str]:
     server = make_url(url)
     if server.drivername in {"postgresql", "postgres"}:
         server = server.set(drivername="postgresql+psycopg")
-    name = f"fieldapp_bench_{secrets.token_hex(4)}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    if reuse:
+        with admin.connect() as conn:
+            found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": reuse}).scalar()
+        admin.dispose()
+        if not found:
+            raise SystemExit(f"no database {reuse} on that server (make one with --keep)")
+        yield server.set(database=reuse).render_as_string(hide_password=False)
+        print(f"kept database {reuse}")
+        return
+    name = f"fieldapp_bench_{secrets.token_hex(4)}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if keep:
+            print(f"kept database {name}: measure it again with --reuse-database {name}; "
+                  f"drop it with: DROP DATABASE {name}")
+        else:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            print(f"dropped database {name}")
         admin.dispose()
-        print(f"dropped database {name}")
 
 
 # --------------------------------------------------------------------------
@@ -291,12 +314,33 @@ def seed(app, count: int, rng: random.Random) -> Seeded:
         rate = made / (time.perf_counter() - started)
         print(f"\r  seeded {made:,}/{count:,} entries ({rate:,.0f}/s)", end="", flush=True)
     print()
-    with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
-            conn.execute(text("ANALYZE"))
-        else:
+    # VACUUM as well as ANALYZE: the state autovacuum brings a bulk-loaded table to soon after
+    # (visibility map set, so index-only scans need no heap visits), not a just-loaded one.
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    else:
+        with db.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
     return Seeded(supervisor, admin, team_id, sample, made)
+
+
+def already_seeded() -> Seeded:
+    """What :func:`seed` returned, read back from a database it seeded earlier (``--reuse-database``)."""
+    from sqlalchemy import func, select
+
+    from fieldapp.extensions import db
+    from fieldapp.models import Entry, User
+
+    supervisor = db.session.scalar(select(User).where(User.username == "bench.sergeant0"))
+    if supervisor is None:
+        raise SystemExit("that database was not seeded by this script (no bench.sergeant0)")
+    # Entry ids are random UUIDs: the first thousand by id are a random sample of the team's encounters.
+    sample = [str(i) for i in db.session.scalars(
+        select(Entry.id).where(Entry.team_id == supervisor.team_id, Entry.type == "encounter")
+        .order_by(Entry.id).limit(1000))]
+    total = db.session.scalar(select(func.count()).select_from(Entry))
+    return Seeded("bench.sergeant0", "bench.admin", supervisor.team_id, sample, total)
 
 
 def _add_entry(tables: dict[str, list[dict[str, Any]]], entry_id: uuid.UUID, entry_type: str, author: int, team: int,
@@ -546,12 +590,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--depth", type=int, default=20, help="'Next page' links to follow (default 20)")
     parser.add_argument("--export-repeat", type=int, default=3, help="downloads of each export (default 3)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument("--keep", action="store_true",
+                        help="PostgreSQL: keep the seeded database at the end and print its name")
+    parser.add_argument("--reuse-database", metavar="NAME",
+                        help="PostgreSQL: measure a database kept by an earlier --keep run instead of seeding "
+                             "(migrations are applied first; -n and --seed are ignored; it is kept)")
     args = parser.parse_args(argv)
+    if (args.keep or args.reuse_database) and not args.database_url:
+        parser.error("--keep and --reuse-database need --database-url (PostgreSQL)")
+    if args.reuse_database and not REUSABLE.fullmatch(args.reuse_database):
+        parser.error("--reuse-database takes a name this script made: fieldapp_bench_<hex>")
 
     workdir = Path(tempfile.mkdtemp(prefix="fieldapp-bench-"))
     try:
         with ExitStack() as stack:
-            url = stack.enter_context(bench_database(args.database_url, workdir))
+            url = stack.enter_context(bench_database(args.database_url, workdir, args.keep, args.reuse_database))
             instance = workdir / "instance"
             os.environ["FIELDAPP_INSTANCE_PATH"] = str(instance)
             from fieldapp import create_app
@@ -562,11 +615,17 @@ def main(argv: list[str] | None = None) -> int:
             ENCOUNTER_COLUMNS.extend(Encounter.__table__.c.keys())
             app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance)})
             with app.app_context():
-                upgrade_database()
-                print(f"Seeding {args.n:,} entries into {db.engine.url.render_as_string(hide_password=True)}")
                 started = time.perf_counter()
-                seeded = seed(app, args.n, random.Random(args.seed))
-                print(f"  done in {time.perf_counter() - started:.0f} s")
+                upgrade_database()
+                where = db.engine.url.render_as_string(hide_password=True)
+                if args.reuse_database:
+                    seeded = already_seeded()
+                    print(f"Reusing {where}: {seeded.total:,} entries (migrated in "
+                          f"{time.perf_counter() - started:.0f} s)")
+                else:
+                    print(f"Seeding {args.n:,} entries into {where}")
+                    seeded = seed(app, args.n, random.Random(args.seed))
+                    print(f"  done in {time.perf_counter() - started:.0f} s")
                 db.session.remove()
                 db.engine.dispose()
             server = stack.enter_context(ServerProcess(url, instance, workers=1, timeout=120))
