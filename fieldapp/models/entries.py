@@ -60,6 +60,11 @@ class Entry(db.Model):
         CheckConstraint("version >= 1", name="version"),
         Index("ix_entries_team_received", "team_id", "received_at", "id"),
         Index("ix_entries_author_received", "author_id", "received_at", "id"),
+        # The review queue filtered on a state, and its counts per state (a supervisor's team,
+        # an officer's own entries): one range of the index each, newest received first; the
+        # type too, so that filtering on it needs no visit to the table.
+        Index("ix_entries_team_state_received", "team_id", "review_state", "received_at", "id", "type"),
+        Index("ix_entries_author_state_received", "author_id", "review_state", "received_at", "id", "type"),
         Index("ix_entries_received", "received_at", "id"),
     )
 
@@ -137,6 +142,8 @@ class Encounter(db.Model):
         ),
         CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="coordinates"),
         Index("ix_encounters_kind_occurred", "kind", "occurred_at"),
+        # The review queue's kind filter, entry by entry, without visiting the (wide) table.
+        Index("ix_encounters_entry_kind", "entry_id", "kind"),
     )
 
     entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)

@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from fieldapp.extensions import db
 from fieldapp.models import Entry, User
+from fieldapp.review import queries
 from fieldapp.reviews import add_review
 from tests.factories import ago, encounter, item, stop_search, visit
 from tests.review.conftest import audit_events, listed, stored
@@ -18,9 +19,14 @@ from tests.review.conftest import audit_events, listed, stored
 NEXT = re.compile(r'href="([^"]+)" rel="next"')
 
 
+def shown_count(html: str, state: str) -> str:
+    """The count shown for a review state, as text ("3", "1,234", "10,000+")."""
+    return re.search(rf'data-state="{state}"[^>]*>([^<]+)<', html).group(1)
+
+
 def count_of(html: str, state: str) -> int:
-    """The count shown for a review state."""
-    return int(re.search(rf'data-state="{state}">(\d+)<', html).group(1))
+    """The count shown for a review state, when it is an exact number."""
+    return int(shown_count(html, state).replace(",", ""))
 
 
 @pytest.fixture
@@ -96,6 +102,8 @@ FILTER_CASES = [
     ({"kind": "stop_search"}, ("search",)),
     ({"kind": "welfare_check"}, ("pc2",)),
     ({"officer": "PC2"}, ("pc2", "visit2", "item2")),
+    ({"officer": "pc9"}, ()),                 # another team's officer
+    ({"officer": "nobody"}, ()),              # no such user
     ({"state": "approved"}, ("asb",)),
     ({"state": "unreviewed"}, ("search", "old", "visit", "item", "pc2", "visit2", "item2")),
     ({"state": "returned"}, ()),
@@ -178,6 +186,39 @@ def test_counts_per_state_ignore_the_state_filter(corpus, as_user):
     assert count_of(html, "returned") == 0 and count_of(html, "flagged") == 0
     everything = as_user("boss").get("/review").get_data(as_text=True)
     assert count_of(everything, "unreviewed") == 8 and count_of(everything, "approved") == 1
+
+
+def test_counts_follow_the_officer_filter(corpus, as_user):
+    browser = as_user("sarge")
+    html = browser.get("/review", query_string={"officer": "pc1", "state": "unreviewed"}).get_data(as_text=True)
+    assert count_of(html, "unreviewed") == 4 and count_of(html, "approved") == 1
+    for nobody in ("pc9", "nobody"):
+        html = browser.get("/review", query_string={"officer": nobody}).get_data(as_text=True)
+        assert [count_of(html, state) for state in queries.STATES] == [0, 0, 0, 0]
+
+
+def test_counts_past_the_cap_say_so_and_exact_ones_stay_exact(corpus, as_user, monkeypatch):
+    # boss sees 8 unreviewed (7 in Rose Hill, 1 in Cowley) and 1 approved.
+    browser = as_user("boss")
+    monkeypatch.setattr(queries, "COUNT_CAP", 8)  # exactly at the cap: still exact
+    html = browser.get("/review").get_data(as_text=True)
+    assert shown_count(html, "unreviewed") == "8" and shown_count(html, "approved") == "1"
+    assert "counting stops there" not in html
+    monkeypatch.setattr(queries, "COUNT_CAP", 7)  # one past it: "7+", never a wrong exact number
+    html = browser.get("/review").get_data(as_text=True)
+    assert shown_count(html, "unreviewed") == "7+" and shown_count(html, "approved") == "1"
+    assert shown_count(html, "returned") == "0" and shown_count(html, "flagged") == "0"
+    assert 'title="More than 7: counting stops there"' in html
+    # The cap applies under the filters too, and the rows listed are not affected by it.
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    html = browser.get("/review", query_string={"state": "unreviewed", "type": "encounter"}).get_data(as_text=True)
+    assert shown_count(html, "unreviewed") == "2+" and shown_count(html, "approved") == "1"
+    assert set(listed(html)) == ids(corpus, "search", "old", "pc2", "cowley")
+
+
+def test_counts_show_thousands_separators():
+    assert str(queries.StateCount(1234)) == "1,234"
+    assert str(queries.StateCount(10_000, capped=True)) == "10,000+"
 
 
 def test_pages_visit_every_entry_once(people, as_user):
