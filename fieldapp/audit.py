@@ -51,11 +51,12 @@ def record(
     )
 
 
-def record_many(action: AuditAction, record_type: str, record_ids: Iterable[object], detail: str | None = None) -> None:
-    """Log one event per record in a single multi-row insert (the sync hot path)."""
+def event_rows(action: AuditAction, record_type: str, record_ids: Iterable[object],
+               detail: str | None = None) -> list[dict[str, Any]]:
+    """One audit event per record as rows for a multi-row insert (the caller inserts them)."""
     values = _context()
     now = utcnow()
-    rows = [
+    return [
         {
             "action": str(action),
             "record_type": record_type,
@@ -66,4 +67,8 @@ def record_many(action: AuditAction, record_type: str, record_ids: Iterable[obje
         }
         for record_id in record_ids
     ]
-    bulk.insert_rows(AuditEvent.__table__, rows)
+
+
+def record_many(action: AuditAction, record_type: str, record_ids: Iterable[object], detail: str | None = None) -> None:
+    """Log one event per record in a single multi-row insert (the sync hot path)."""
+    bulk.insert_rows(AuditEvent.__table__, event_rows(action, record_type, record_ids, detail))

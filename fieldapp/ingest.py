@@ -27,6 +27,7 @@ from fieldapp.extensions import db
 from fieldapp.transactions import begin_write
 from fieldapp.models import (
     AuditAction,
+    AuditEvent,
     ConflictCopy,
     Encounter,
     Entry as EntryRow,
@@ -292,12 +293,19 @@ def _write(plan: _Plan, author: Author, now: datetime, visits: dict[uuid.UUID, d
                  "captured_offset_minutes": _offset_minutes(e.captured_at), "received_at": now,
                  "updated_at": now, "occurred_at": _occurred_at(e, visits), "content_hash": e.content_hash,
                  "review_state": "unreviewed"} for e in created]
-        inserted = bulk.insert_rows(EntryRow.__table__, rows, skip_existing=True, returning="id")
+        by_type, topics = _content_rows(created)
+        # One statement on PostgreSQL: the entries, their content, first versions and 'collect' events.
+        inserted = bulk.insert_together(
+            bulk.Rows(EntryRow.__table__, rows, skip_existing=True),
+            *(bulk.Rows(CONTENT_TABLES[kind], content) for kind, content in by_type.items()),
+            bulk.Rows(PostboxItemTopic.__table__, topics),
+            bulk.Rows(EntryVersion.__table__, [_version_row(e, author, now) for e in created]),
+            bulk.Rows(AuditEvent.__table__, audit.event_rows(AuditAction.COLLECT, "entry", [e.id for e in created],
+                                                             "received by sync")),
+            returning="id",
+        )
         if len(inserted) != len(rows):
             raise _LostRace
-        _insert_content(created)
-        bulk.insert_rows(EntryVersion.__table__, [_version_row(e, author, now) for e in created])
-        audit.record_many(AuditAction.COLLECT, "entry", [e.id for e in created], "received by sync")
     for entry in plan.updated:
         _apply_edit(entry, author, now, visits)
     if plan.updated:
@@ -307,13 +315,6 @@ def _write(plan: _Plan, author: Author, now: datetime, visits: dict[uuid.UUID, d
         rows = [{**_version_row(e, author, now), "base_version": e.base_version} for e in plan.conflicts]
         bulk.insert_rows(ConflictCopy.__table__, rows, skip_existing=True)
         audit.record_many(AuditAction.ALTER, "entry", [e.id for e in plan.conflicts], "conflict copy kept")
-
-
-def _insert_content(entries: list[Entry]) -> None:
-    by_type, topics = _content_rows(entries)
-    for kind, rows in by_type.items():
-        bulk.insert_rows(CONTENT_TABLES[kind], rows)
-    bulk.insert_rows(PostboxItemTopic.__table__, topics)
 
 
 def _apply_edit(entry: Entry, author: Author, now: datetime, visits: dict[uuid.UUID, datetime]) -> None:

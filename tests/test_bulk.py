@@ -85,3 +85,39 @@ def test_among_matches_the_given_values_only(officer):
     found = set(db.session.scalars(select(Entry.id).where(bulk.among(Entry.__table__.c.id, {ids[0], ids[2]}))))
     assert found == {ids[0], ids[2]}
     assert not list(db.session.scalars(select(Entry.id).where(bulk.among(Entry.__table__.c.id, set()))))
+
+
+def test_parts_inserted_together_may_refer_to_each_other(officer):
+    entry_id, other_id = uuid.uuid4(), uuid.uuid4()
+    now = datetime.now(UTC)
+    bulk.insert_rows(Entry.__table__, [_entry_row(officer, other_id, now)])
+    version = {"entry_id": entry_id, "version": 1, "data": {"kind": "other"}, "content_hash": "0" * 64,
+               "captured_at": now, "captured_offset_minutes": 0, "received_at": now,
+               "submitted_by": officer.id, "device_id": None}
+    inserted = bulk.insert_together(
+        bulk.Rows(Entry.__table__, [_entry_row(officer, entry_id, now), _entry_row(officer, other_id, now)],
+                  skip_existing=True),
+        bulk.Rows(EntryVersion.__table__, []),  # an empty part is left out
+        bulk.Rows(EntryVersion.__table__, [version]),  # points at an entry of the first part
+        returning="id",
+    )
+    db.session.commit()
+
+    assert inserted == [entry_id]  # the existing one was skipped
+    assert db.session.scalar(select(EntryVersion.entry_id)) == entry_id
+
+
+def test_a_part_that_breaks_a_foreign_key_stores_nothing(officer):
+    from sqlalchemy.exc import IntegrityError
+
+    entry_id = uuid.uuid4()
+    now = datetime.now(UTC)
+    orphan = {"entry_id": uuid.uuid4(), "version": 1, "data": {}, "content_hash": "0" * 64, "captured_at": now,
+              "captured_offset_minutes": 0, "received_at": now, "submitted_by": officer.id, "device_id": None}
+    with pytest.raises(IntegrityError):
+        bulk.insert_together(bulk.Rows(Entry.__table__, [_entry_row(officer, entry_id, now)]),
+                             bulk.Rows(EntryVersion.__table__, [orphan]))
+        db.session.flush()
+    db.session.rollback()
+
+    assert db.session.get(Entry, entry_id) is None
