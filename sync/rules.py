@@ -2,7 +2,7 @@
 allowed or forbidden, and the rules that tie fields together."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sync.fields import Field, FieldError
@@ -39,19 +39,29 @@ class Reader:
         self.given: dict[str, Any] = {}
         self.clean: dict[str, Any] = {}
         self.parsed: dict[str, Any] = {}
+        given = self.given
         for key, raw in data.items():
             if key not in fields:
                 # setdefault: an unknown data field never hides an envelope error.
                 errors.setdefault(key if isinstance(key, str) else repr(key), "Unknown field.")
             elif not _blank(raw):
-                self.given[key] = raw
+                given[key] = raw
 
-    def take(self, name: str) -> None:
-        """Parse field ``name`` if it was given."""
-        if name in self.given:
+    def take_all(self, names: Iterable[str], owned: Container[str] | None = None, not_used: str = "") -> None:
+        """Parse those of ``names`` that were given, in that order (this runs for every entry pushed).
+
+        With ``owned``, a given name outside it is reported with ``not_used`` instead.
+        """
+        given = self.given
+        for name in names:
+            if name not in given:
+                continue
+            if owned is not None and name not in owned:
+                self.errors[name] = not_used
+                continue
             field = self.fields[name]
             try:
-                self.clean[name], self.parsed[name] = field.parse(field, self.given[name], self.ctx)
+                self.clean[name], self.parsed[name] = field.parse(field, given[name], self.ctx)
             except FieldError as exc:
                 self.errors[name] = str(exc)
 
@@ -77,8 +87,7 @@ class Reader:
 
 def check_encounter(r: Reader) -> None:
     """Street encounter: common fields plus those of its kind."""
-    for name in ENCOUNTER_COMMON:
-        r.take(name)
+    r.take_all(ENCOUNTER_COMMON)
     for name in ("kind", "occurred_at", "bwv_used"):
         r.require(name)
     if not r.coordinates():
@@ -86,16 +95,11 @@ def check_encounter(r: Reader) -> None:
     kind = r.clean.get("kind")
     if kind is None:
         # Without a kind we cannot say which other fields belong: check types only.
-        for name in KIND_SPECIFIC:
-            r.take(name)
+        r.take_all(KIND_SPECIFIC)
         return
     owned = ENCOUNTER_BY_KIND.get(kind, {})
     not_used = f"Not used for {r.ctx.reference.label('encounter_kinds', kind)}."
-    for name in KIND_SPECIFIC:
-        if name in owned:
-            r.take(name)
-        else:
-            r.forbid(name, not_used)
+    r.take_all(KIND_SPECIFIC, owned, not_used)
     if kind == "stop_search":
         _stop_search(r)
     elif kind == "asb":
@@ -134,8 +138,7 @@ def _asb(r: Reader) -> None:
 
 def check_postbox_visit(r: Reader) -> None:
     """A visit to empty a postbox."""
-    for name in POSTBOX_VISIT_FIELDS:
-        r.take(name)
+    r.take_all(POSTBOX_VISIT_FIELDS)
     for name in ("postbox_id", "visited_at", "box_condition", "item_count"):
         r.require(name)
     known = r.ctx.postbox_ids
@@ -146,8 +149,7 @@ def check_postbox_visit(r: Reader) -> None:
 
 def check_postbox_item(r: Reader) -> None:
     """One resident's card from a postbox."""
-    for name in POSTBOX_ITEM_FIELDS:
-        r.take(name)
+    r.take_all(POSTBOX_ITEM_FIELDS)
     for name in ("visit_id", "summary"):
         r.require(name)
     r.require("topics", "Choose at least one of the topics list.")
