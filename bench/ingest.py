@@ -673,8 +673,9 @@ CEILING_MODES = {
     # One multi-row INSERT ... VALUES (...), (...) per table per batch: SQLAlchemy's "insertmanyvalues",
     # which it uses for an executemany INSERT with RETURNING.
     "multi-row VALUES": True,
-    # Plain executemany: what fieldapp/ingest.py does for encounters, entry_versions and audit_events.
-    # psycopg 3 pipelines one INSERT per row; sqlite3 loops one prepared statement in C.
+    # Plain executemany: psycopg 3 pipelines one INSERT per row; sqlite3 loops one prepared statement in C
+    # (what fieldapp/ingest.py does on SQLite; on PostgreSQL it sends each table's rows as one JSON
+    # parameter, all four tables in one statement: see fieldapp/bulk.py).
     "executemany": False,
 }
 

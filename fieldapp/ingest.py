@@ -2,7 +2,8 @@
 
 The decisions (created, duplicate, updated, conflict, rejected) come from
 ``sync``; this module finds what is stored, applies the decisions with
-set-based SQL (one query for what exists, one multi-row insert per table)
+set-based SQL (one query for what exists, one multi-row insert per table,
+all in one statement on PostgreSQL: see ``fieldapp.bulk``)
 and lets the database settle races: entries are inserted with ON CONFLICT DO
 NOTHING, edits update only the version they were based on, and a batch that
 lost a race to another process is rolled back and decided again against
