@@ -350,13 +350,31 @@ class ResolveError(ValueError):
         self.errors = errors
 
 
+class AlreadyResolved(Exception):
+    """Another supervisor dealt with the conflict copy first; nothing was changed."""
+
+
+def _claim(copy: ConflictCopy) -> None:
+    """Start the write and lock the copy's row, then read it again.
+
+    Of two supervisors acting on one copy at the same moment, the second
+    waits here for the first to commit and then finds the copy dealt with.
+    """
+    begin_write()
+    resolved_at = db.session.scalar(select(ConflictCopy.resolved_at).where(ConflictCopy.id == copy.id)
+                                    .with_for_update())
+    if resolved_at is not None:
+        db.session.rollback()
+        raise AlreadyResolved
+
+
 def resolve_conflict(copy: ConflictCopy, resolver_id: int, data: dict[str, Any] | None = None) -> int:
     """Make a conflict copy (or ``data`` merged by a supervisor) the entry's next version.
 
     The officer's phone hears of the new version through the pull feed.
-    Returns the new version number.
+    Returns the new version number; AlreadyResolved if someone else was first.
     """
-    begin_write()
+    _claim(copy)
     entry = db.session.scalar(select(EntryRow).where(EntryRow.id == copy.entry_id).with_for_update())
     now = utcnow()
     raw = {"id": str(entry.id), "type": entry.type, "version": entry.version + 1, "base_version": entry.version,
@@ -377,7 +395,8 @@ def resolve_conflict(copy: ConflictCopy, resolver_id: int, data: dict[str, Any] 
 
 
 def dismiss_conflict(copy: ConflictCopy, resolver_id: int) -> None:
-    """Keep the stored version; the copy stays on record, marked resolved."""
+    """Keep the stored version; the copy stays on record, marked resolved (AlreadyResolved if it was)."""
+    _claim(copy)
     entry_version = db.session.scalar(select(EntryRow.version).where(EntryRow.id == copy.entry_id))
     copy.resolved_at, copy.resolved_by, copy.resolved_version = utcnow(), resolver_id, entry_version
     audit.record(AuditAction.ALTER, "entry", copy.entry_id, f"conflict copy {copy.id} dismissed",

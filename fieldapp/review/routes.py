@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from fieldapp import audit
 from fieldapp.auth.permissions import role_required
 from fieldapp.extensions import db
-from fieldapp.ingest import ResolveError, dismiss_conflict, resolve_conflict
+from fieldapp.ingest import AlreadyResolved, ResolveError, dismiss_conflict, resolve_conflict
 from fieldapp.models import AuditAction, ConflictCopy, Encounter, Entry, Photo, Postbox, Role
 from fieldapp.photos import photo_path
 from fieldapp.reference import reference_lists
@@ -156,20 +156,22 @@ def conflict(entry_id: str, copy_id: int):
     if not form.validate_on_submit():
         flash("Choose whether to make the copy the new version or keep the current one.")
         return redirect(back)
+    already = "That conflict copy was already dealt with; nothing was changed."
     if copy.resolved_at is not None:
-        flash("That conflict copy was already dealt with; nothing was changed.")
+        flash(already)
         return redirect(back)
-    if form.action.data == "resolve":
-        try:
+    try:
+        if form.action.data == "resolve":
             version = resolve_conflict(copy, current_user.id)
-        except ResolveError as error:
-            details = "; ".join(f"{name}: {message}" for name, message in error.errors.items())
-            flash(f"The copy cannot become a version as it is ({details}). Nothing was changed.")
-            return redirect(back)
-        flash(f"The conflict copy is now version {version}. The officer's phone will receive it.")
-    else:
-        dismiss_conflict(copy, current_user.id)
-        flash("The current version was kept; the copy stays on record.")
+            flash(f"The conflict copy is now version {version}. The officer's phone will receive it.")
+        else:
+            dismiss_conflict(copy, current_user.id)
+            flash("The current version was kept; the copy stays on record.")
+    except AlreadyResolved:  # another supervisor got there between the page and the click
+        flash(already)
+    except ResolveError as error:
+        details = "; ".join(f"{name}: {message}" for name, message in error.errors.items())
+        flash(f"The copy cannot become a version as it is ({details}). Nothing was changed.")
     return redirect(back)
 
 

@@ -49,3 +49,32 @@ def test_dismissing_keeps_everything(conflict, create_user):
     dismiss_conflict(copy, sergeant.id)
     assert copy.resolved_version == 2 and copy.data["notes"] == "phone two"
     assert db.session.get(Entry, uuid.UUID(entry["id"])).version == 2
+
+
+@pytest.mark.parametrize("act", ["resolve", "dismiss"])
+def test_a_copy_another_supervisor_dealt_with_meanwhile_changes_nothing(conflict, create_user, act):
+    from sqlalchemy import func, update
+
+    from fieldapp.ingest import AlreadyResolved
+    from fieldapp.models import AuditEvent
+    from fieldapp.models.types import utcnow
+
+    entry, copy = conflict
+    sergeant, other = create_user("sergeant", role="supervisor"), create_user("sarge2", role="supervisor")
+    db.session.commit()
+    # The other supervisor's resolution commits on its own connection; this session's copy is stale.
+    with db.engine.begin() as connection:
+        connection.execute(update(ConflictCopy.__table__).where(ConflictCopy.__table__.c.id == copy.id)
+                           .values(resolved_at=utcnow(), resolved_by=other.id, resolved_version=2))
+    events = db.session.scalar(select(func.count()).select_from(AuditEvent))
+
+    with pytest.raises(AlreadyResolved):
+        if act == "resolve":
+            resolve_conflict(copy, sergeant.id)
+        else:
+            dismiss_conflict(copy, sergeant.id)
+
+    db.session.expire_all()
+    assert db.session.get(Entry, uuid.UUID(entry["id"])).version == 2
+    assert db.session.get(ConflictCopy, copy.id).resolved_by == other.id
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events
