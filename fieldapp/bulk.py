@@ -57,7 +57,7 @@ class Rows:
 
 
 @cache
-def _insert_sql(table: Table, columns: tuple[str, ...], skip_existing: bool, returning: str | None,
+def recordset_insert_sql(table: Table, columns: tuple[str, ...], skip_existing: bool, returning: str | None,
                 parameter: str) -> str:
     """INSERT ... SELECT FROM json_to_recordset(:parameter) for these columns (made once per shape)."""
     dialect = postgresql.dialect()
@@ -109,7 +109,7 @@ def insert_together(first: Rows, *more: Rows, returning: str | None = None) -> l
         rows = _with_defaults(part)
         name = f"rows{number}"
         params[name] = orjson.dumps(rows).decode()
-        queries.append(_insert_sql(part.table, tuple(rows[0]), part.skip_existing,
+        queries.append(recordset_insert_sql(part.table, tuple(rows[0]), part.skip_existing,
                                    returning if part is first else None, name))
     if len(queries) == 1:
         sql = queries[0]
