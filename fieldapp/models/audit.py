@@ -36,7 +36,8 @@ class AuditEvent(db.Model):
             "action IN ('collect', 'alter', 'consult', 'disclose', 'combine', 'erase')", name="action"
         ),
         Index("ix_audit_events_actor_at", "actor_id", "at"),
-        Index("ix_audit_events_record", "record_type", "record_id"),
+        # The record id first: admins look a record up by its id alone (type optional).
+        Index("ix_audit_events_record", "record_id", "record_type"),
         Index("ix_audit_events_action_at", "action", "at"),
     )
 
