@@ -104,6 +104,46 @@ def add_user(username: str, password: str, *, role: str, team_name: str, display
     return user
 
 
+def update_user(user: User, *, display_name: str, shoulder_number: str | None, role: str, team_name: str,
+                acting_user_id: int) -> list[str]:
+    """Change a user's name, shoulder number, role or team; log what changed and commit. Returns the changes.
+
+    Entries keep the team they were made in (their supervisors keep them);
+    what the user sends from now on belongs to the new team. Sessions and
+    devices carry on: roles and teams are read afresh on every request.
+    An admin cannot change their own role, so there is always one admin left
+    who can put a mistake right.
+    """
+    begin_write()
+    if role not in {r.value for r in Role}:
+        raise AccountError("Choose a role from the list.", "role")
+    if user.id == acting_user_id and role != user.role:
+        raise AccountError("You cannot change your own role: ask another admin.", "role")
+    team = db.session.scalar(select(Team).where(Team.name == team_name))
+    if team is None:
+        raise AccountError("Choose a team from the list.", "team")
+    display_name = display_name.strip()[:200]
+    if not display_name:
+        raise AccountError("Enter the name to show.", "display_name")
+    shoulder_number = (shoulder_number or "").strip() or None
+    changes = []
+    if display_name != user.display_name:
+        changes.append(f"display name {user.display_name!r} to {display_name!r}")
+    if shoulder_number != user.shoulder_number:
+        changes.append(f"shoulder number {user.shoulder_number or 'none'} to {shoulder_number or 'none'}")
+    if role != user.role:
+        changes.append(f"role {user.role} to {role}")
+    if team.id != user.team_id:
+        changes.append(f"team {user.team.name} to {team.name}")
+    if not changes:
+        db.session.rollback()
+        return []
+    user.display_name, user.shoulder_number, user.role, user.team = display_name, shoulder_number, role, team
+    audit.record(AuditAction.ALTER, "user", user.id, ("user changed: " + "; ".join(changes))[:500])
+    db.session.commit()
+    return changes
+
+
 def _revoke_devices_of(user: User, reason: str) -> int:
     """Revoke every live device of ``user``, logging each; returns how many."""
     device_ids = list(db.session.scalars(

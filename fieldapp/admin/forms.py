@@ -78,6 +78,16 @@ class UserForm(FlaskForm):
         return ok
 
 
+class UserEditForm(FlaskForm):
+    """An existing user's name, shoulder number, role and team (the username never changes)."""
+
+    display_name = StringField("Display name", validators=[DataRequired("Enter the name to show."),
+                                                          Length(max=200)])
+    shoulder_number = StringField("Shoulder number (optional)", validators=[Optional(), Length(max=20)])
+    role = SelectField("Role", choices=ROLE_CHOICES, invalid_choice_message="Choose a role from the list.")
+    team = SelectField("Team", coerce=str, invalid_choice_message="Choose a team from the list.")
+
+
 class SiteFields(FlaskForm):
     """Where a postbox stands: the fields of a placement."""
 

@@ -10,7 +10,7 @@ from wtforms import SelectChoice
 from fieldapp import accounts
 from fieldapp.accounts import AccountError
 from fieldapp.admin import bp
-from fieldapp.admin.forms import ConfirmForm, UserForm
+from fieldapp.admin.forms import ConfirmForm, UserEditForm, UserForm
 from fieldapp.admin.paging import BadCursor, decode_cursor, encode_cursor
 from fieldapp.admin.routes import add_error
 from fieldapp.auth.permissions import role_required
@@ -93,6 +93,30 @@ def user(user_id: int):
         select(Device).where(Device.user_id == user_id).order_by(Device.created_at.desc(), Device.id.desc())
     ).all()
     return render_template("admin/user.html", user=person, devices=devices, form=ConfirmForm())
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_user(user_id: int):
+    """Change a user's name, shoulder number, role or team."""
+    person = db.get_or_404(User, user_id)
+    form = UserEditForm(obj=person) if request.method == "GET" else UserEditForm()
+    teams = db.session.scalars(select(Team.name).order_by(Team.name)).all()
+    form.team.choices = [SelectChoice(name, name) for name in teams]
+    if request.method == "GET":
+        form.team.data = person.team.name
+    if not form.validate_on_submit():
+        return render_template("admin/user_edit.html", form=form, user=person), 400 if form.is_submitted() else 200
+    try:
+        changes = accounts.update_user(person, display_name=form.display_name.data,
+                                       shoulder_number=form.shoulder_number.data, role=form.role.data,
+                                       team_name=form.team.data, acting_user_id=current_user.id)
+    except AccountError as error:
+        db.session.rollback()
+        add_error(form, error.field, str(error))
+        return render_template("admin/user_edit.html", form=form, user=person), 400
+    flash(f"{person.username}: " + ("; ".join(changes) + "." if changes else "nothing to change."))
+    return redirect(url_for("admin.user", user_id=user_id))
 
 
 def _user_action(user_id: int, action, done: str):

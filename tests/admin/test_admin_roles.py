@@ -19,7 +19,7 @@ def targets(sign_in_device, postbox):
     return {"uid": user_id, "did": phone.device_id, "pid": postbox, "tid": team_id}
 
 
-PAGES = ["/admin", "/admin/users", "/admin/users/new", "/admin/users/{uid}", "/admin/postboxes",
+PAGES = ["/admin", "/admin/users", "/admin/users/new", "/admin/users/{uid}", "/admin/users/{uid}/edit", "/admin/postboxes",
          "/admin/postboxes/new", "/admin/postboxes/{pid}", "/admin/reference"]
 
 SITE = {"site_name": "Iffley Library", "site_type": "community_centre", "address": "Church Way, Oxford",
@@ -29,6 +29,7 @@ SITE = {"site_name": "Iffley Library", "site_type": "community_centre", "address
 POSTS = [
     ("/admin/users/new", {"username": "pc10", "display_name": "PC Ten", "role": "officer", "team": "Rose Hill",
                           "password": "a long enough password"}, 302),
+    ("/admin/users/{uid}/edit", {"display_name": "PC Nine", "role": "supervisor", "team": "Rose Hill"}, 302),
     ("/admin/devices/{did}/revoke", {}, 302),
     ("/admin/users/{uid}/reset-password", {}, 200),
     ("/admin/users/{uid}/deactivate", {}, 302),
@@ -50,8 +51,8 @@ def state() -> tuple:
     return (
         audit_count(),
         db.session.scalar(select(func.count()).select_from(User)),
-        tuple(db.session.execute(select(User.username, User.active, User.password_hash, User.session_token)
-                                 .order_by(User.id)).all()),
+        tuple(db.session.execute(select(User.username, User.active, User.password_hash, User.session_token,
+                                        User.display_name, User.role, User.team_id).order_by(User.id)).all()),
         tuple(db.session.scalars(select(Device.revoked_at).order_by(Device.id))),
         tuple(db.session.execute(select(Postbox.label, Postbox.active).order_by(Postbox.id)).all()),
         tuple(db.session.execute(select(Placement.id, Placement.placed_to).order_by(Placement.id)).all()),

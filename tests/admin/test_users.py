@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import select
 
 from fieldapp.extensions import db
-from fieldapp.models import Device, Team, User
+from fieldapp.models import Device, Entry, Team, User
 from tests.admin.conftest import PASSWORD_SHOWN, audit_count, last_events
 from tests.conftest import TEST_PASSWORD, AuthActions
+from tests.factories import stop_search
 
 NEW_USER = {"username": "PC.Ten", "display_name": "PC Ten Taylor", "shoulder_number": "1010", "role": "officer",
             "team": "Rose Hill"}
@@ -178,4 +181,67 @@ def test_revoking_a_device_fails_its_token_at_once(client, admin, post_form, sig
     events = audit_count()
     again = post_form(f"/admin/devices/{phone.device_id}/revoke")
     assert "already revoked" in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert audit_count() == events
+
+
+def test_an_admin_changes_a_users_role_and_team(client, admin, post_form, create_user, sign_in_device):
+    create_user("sgt", role="supervisor", team="Cowley")
+    phone = sign_in_device("pc1")  # an officer of Rose Hill, with a phone
+    before = stop_search()
+    phone.push(before)
+    user = user_named("pc1")
+    form = client.get(f"/admin/users/{user.id}/edit").get_data(as_text=True)
+    assert '<option selected value="Rose Hill">' in form and '<option value="Cowley">' in form
+
+    response = post_form(f"/admin/users/{user.id}/edit", {"display_name": "PS One", "shoulder_number": "77",
+                                                        "role": "supervisor", "team": "Cowley"})
+
+    assert response.status_code == 302
+    changed = user_named("pc1")
+    assert (changed.display_name, changed.shoulder_number, changed.role, changed.team.name) == (
+        "PS One", "77", "supervisor", "Cowley")
+    event = last_events("user")[0]
+    assert (event.action, event.record_id, event.actor_id) == ("alter", str(user.id), admin.id)
+    assert "role officer to supervisor" in event.detail and "team Rose Hill to Cowley" in event.detail
+    # What was sent stays with the old team; the phone carries on and what it sends now is Cowley's.
+    after = stop_search()
+    assert phone.push(after)[0]["status"] == "created"
+    teams = {row.id: row.team_id for row in db.session.execute(select(Entry.id, Entry.team_id))}
+    rose_hill = db.session.scalar(select(Team.id).where(Team.name == "Rose Hill"))
+    assert teams[uuid.UUID(before["id"])] == rose_hill
+    assert teams[uuid.UUID(after["id"])] == changed.team_id
+
+
+def test_an_admin_cannot_change_their_own_role(client, admin, post_form):
+    events = audit_count()
+    response = post_form(f"/admin/users/{admin.id}/edit", {"display_name": "Sam Admin", "role": "officer",
+                                                         "team": "Rose Hill"})
+    assert response.status_code == 400
+    assert "You cannot change your own role" in response.get_data(as_text=True)
+    assert user_named("admin1").role == "admin" and audit_count() == events
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"team": "Nowhere"}, "Choose a team from the list."),
+    ({"role": "superuser"}, "Choose a role from the list."),
+    ({"display_name": "  "}, "Enter the name to show."),
+    ({"shoulder_number": "1" * 21}, "Field cannot be longer than 20 characters."),
+])
+def test_bad_changes_are_refused_on_the_form(client, admin, post_form, create_user, change, message):
+    user = create_user("pc1")
+    events = audit_count()
+    response = post_form(f"/admin/users/{user.id}/edit", {"display_name": "PC One", "role": "officer",
+                                                        "team": "Rose Hill", **change})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert user_named("pc1").display_name == user.display_name and audit_count() == events
+
+
+def test_saving_without_changes_logs_nothing(client, admin, post_form, create_user):
+    user = create_user("pc1", display_name="PC One")
+    events = audit_count()
+    response = post_form(f"/admin/users/{user.id}/edit", {"display_name": "PC One", "role": "officer",
+                                                        "team": "Rose Hill"})
+    assert response.status_code == 302
+    assert "nothing to change" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert audit_count() == events
