@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
-import selectors
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -23,7 +24,7 @@ def free_port() -> int:
 class ServerProcess:
     """``fieldapp serve`` in a child process; a context manager that waits until it answers.
 
-    ``output`` collects what the server printed. Readiness is polled on
+    ``output`` is what the server printed, read all the while. Readiness is polled on
     /healthz against a deadline, never guessed with a sleep.
     """
 
@@ -36,7 +37,8 @@ class ServerProcess:
         self.env = {**os.environ, "FIELDAPP_DATABASE_URL": database_url,
                     "FIELDAPP_INSTANCE_PATH": str(instance_path), "PYTHONUNBUFFERED": "1", **(env or {})}
         self.timeout = timeout
-        self.output = ""
+        self._chunks: list[str] = []
+        self._changed = threading.Condition()
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> ServerProcess:
@@ -48,36 +50,54 @@ class ServerProcess:
 
     def start(self) -> None:
         self.process = subprocess.Popen(self.command, env=self.env, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True)
+                                        stderr=subprocess.STDOUT)
+        # Read the server's output all the time, not only while waiting for it to start: a pipe
+        # nobody reads fills up (64 KiB), and then every server thread that logs (with
+        # --access-log, every request) blocks on the write while /healthz still answers.
+        self._pump = threading.Thread(target=self._collect, name=f"server-{self.port}-output", daemon=True)
+        self._pump.start()
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
-            self._read(0.1)
             if self.process.poll() is not None:
-                self._read(0)
+                self._pump.join(5)
                 raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.output}")
             try:
                 with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
                     if response.status == 200:
                         return
             except OSError:
+                self._read(0.1)
                 continue
         self.stop()
         raise RuntimeError(f"server did not answer within {self.timeout}s:\n{self.output}")
 
-    def _read(self, wait: float) -> None:
-        """Collect whatever the server printed, waiting at most ``wait`` seconds."""
+    def _collect(self) -> None:
+        """Append everything the server prints to ``output`` until it closes its end (thread body)."""
         assert self.process and self.process.stdout
-        selector = selectors.DefaultSelector()
-        selector.register(self.process.stdout, selectors.EVENT_READ)
-        try:
-            while selector.select(timeout=wait):
-                chunk = os.read(self.process.stdout.fileno(), 65536)
-                if not chunk:
-                    break
-                self.output += chunk.decode(errors="replace")
-                wait = 0
-        finally:
-            selector.close()
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        fd = self.process.stdout.fileno()
+        while chunk := os.read(fd, 65536):
+            with self._changed:
+                self._chunks.append(decoder.decode(chunk))
+                self._changed.notify_all()
+
+    @property
+    def output(self) -> str:
+        """What the server has printed so far."""
+        with self._changed:
+            return "".join(self._chunks)
+
+    def wait_for_output(self, text: str, timeout: float = 10) -> bool:
+        """Whether ``text`` appears in ``output`` within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            return self._changed.wait_for(lambda: text in "".join(self._chunks),
+                                          timeout=max(0.0, deadline - time.monotonic()))
+
+    def _read(self, wait: float) -> None:
+        """Give the server up to ``wait`` seconds to print something more."""
+        with self._changed:
+            self._changed.wait(timeout=wait)
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after 20 s)."""
@@ -89,7 +109,7 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        self._read(0)
+        self._pump.join(10)
         self.process.stdout.close()
 
     def demo_password(self) -> str:

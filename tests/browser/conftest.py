@@ -78,11 +78,11 @@ def demo_server(empty_database_url, tmp_path) -> Iterator[ServerProcess]:
 
 @pytest.fixture
 def app_server(postgres_url, tmp_path_factory) -> Iterator[ServerProcess]:
-    """A demo server (with an access log, for the offline canary) of the test's own.
+    """A demo server (with an access log, for the offline canary) of the test's own, on a fresh database.
 
-    A server shared by all of a module's tests stopped serving the app's files
-    to new browsers after about ten tests (not understood yet): each test
-    gets its own.
+    (A server shared by a module's tests once stopped serving after about ten
+    tests: its access log filled the output pipe, which ServerProcess read only
+    at start-up. It now reads it all the time; see tests/test_servers.py.)
     """
     from tests.conftest import fresh_database
 

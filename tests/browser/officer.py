@@ -90,9 +90,19 @@ def stored_ids(server_app, ids) -> list[str]:
 
 
 def requests_seen(server) -> int:
-    """How many requests the server has logged so far (gunicorn's access log)."""
-    server._read(0.2)
-    return len(re.findall(r'"(GET|POST|PUT|DELETE|HEAD) /', server.output))
+    """How many requests the server has logged so far (gunicorn's access log), this function's own aside.
+
+    It sends a request of its own and waits for that line: the requests the
+    server answered before it are logged by then, with no sleeping.
+    """
+    import urllib.request
+
+    probe = f"/healthz?probe={uuid.uuid4().hex}"
+    with urllib.request.urlopen(server.url + probe, timeout=10) as response:
+        response.read()
+    assert server.wait_for_output(probe), "the server did not log a request"
+    paths = re.findall(r'"(?:GET|POST|PUT|DELETE|HEAD) (\S+)', server.output)
+    return sum(1 for path in paths if "?probe=" not in path)
 
 
 def wait_until(page: Page, script: str, timeout: float = 10.0) -> object:
