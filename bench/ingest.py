@@ -47,6 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.servers import create_database, drop_database, free_port  # noqa: E402  (after the path is set)
+
 PUSH_PATH = "/api/sync/push"
 PASSWORD = "bench-password-not-secret"
 USERNAME = "bench.officer"
@@ -186,7 +188,6 @@ class Databases:
             # A file path was given: make the throwaway files beside it (same disk).
             self.sqlite_dir = Path(self.server_url.database).resolve().parent
         self.made: list[str] = []
-        self._admin = None
 
     def describe(self) -> str:
         if self.kind == "sqlite":
@@ -194,42 +195,25 @@ class Databases:
         return f"PostgreSQL at {self.server_url.render_as_string(hide_password=True)} (fresh databases)"
 
     def fresh(self, label: str) -> str:
-        name = f"fieldapp_bench_{secrets.token_hex(4)}"
         if self.kind == "sqlite":
-            path = self.sqlite_dir / f"{name}_{label}.sqlite3"
+            path = self.sqlite_dir / f"fieldapp_bench_{secrets.token_hex(4)}_{label}.sqlite3"
             self.made.append(str(path))
             return f"sqlite:///{path}"
-        from sqlalchemy import create_engine, text
-
-        if self._admin is None:
-            self._admin = create_engine(self.server_url, isolation_level="AUTOCOMMIT")
-        with self._admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        self.made.append(name)
-        return self.server_url.set(database=name).render_as_string(hide_password=False)
+        url = create_database(self.server_url.render_as_string(hide_password=False), "fieldapp_bench")
+        self.made.append(url)
+        return url
 
     def close(self) -> None:
-        from sqlalchemy import text
-
         for made in reversed(self.made):
             try:
                 if self.kind == "sqlite":
                     for suffix in ("", "-wal", "-shm", "-journal"):
                         Path(made + suffix).unlink(missing_ok=True)
                 else:
-                    with self._admin.connect() as conn:
-                        conn.execute(text(f'DROP DATABASE IF EXISTS "{made}" WITH (FORCE)'))
+                    drop_database(made)
             except Exception as exc:  # keep cleaning the rest
                 print(f"warning: could not remove database {made}: {exc}", file=sys.stderr)
         self.made.clear()
-        if self._admin is not None:
-            self._admin.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def app_env(database_url: str, instance: Path) -> dict[str, str]:

@@ -43,7 +43,6 @@ import json
 import os
 import random
 import re
-import secrets
 import shutil
 import statistics
 import sys
@@ -62,7 +61,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.servers import ServerProcess  # noqa: E402  (after the path is set)
+from tests.servers import ServerProcess, create_database, drop_database  # noqa: E402  (after the path is set)
 
 PASSWORD = "bench-password-not-secret"
 TEAMS = ["Rose Hill", "Cowley", "Headington", "Jericho"]
@@ -120,20 +119,18 @@ def bench_database(url: str | None, workdir: Path, keep: bool = False, reuse: st
         yield server.set(database=reuse).render_as_string(hide_password=False)
         print(f"kept database {reuse}")
         return
-    name = f"fieldapp_bench_{secrets.token_hex(4)}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    made = create_database(url, "fieldapp_bench")
+    name = make_url(made).database
     try:
-        yield server.set(database=name).render_as_string(hide_password=False)
+        yield made
     finally:
         if keep:
             print(f"kept database {name}: measure it again with --reuse-database {name}; "
                   f"drop it with: DROP DATABASE {name}")
         else:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            drop_database(made)
             print(f"dropped database {name}")
-        admin.dispose()
 
 
 # --------------------------------------------------------------------------

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 from flask import g
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from fieldapp import create_app
 from fieldapp.extensions import db
+from tests.servers import create_database, drop_database
 
 TEST_PASSWORD = "correct horse battery"
 PG_URL = os.environ.get("FIELDAPP_TEST_DATABASE_URL", "").strip()
@@ -72,17 +72,11 @@ def fresh_database(postgres_url: str | None, directory: Path) -> Iterator[str]:
     if postgres_url is None:
         yield f"sqlite:///{directory / f'empty-{secrets.token_hex(3)}.sqlite3'}"
         return
-    server = make_url(postgres_url)
-    name = f"fieldapp_empty_{secrets.token_hex(4)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = create_database(postgres_url, "fieldapp_empty")
     try:
-        yield server.set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(url)
 
 
 @pytest.fixture

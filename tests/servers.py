@@ -1,10 +1,12 @@
-"""Running the real server (``fieldapp serve``) in a child process for tests and benchmarks."""
+"""Running the real server (``fieldapp serve``) in a child process, and throwaway PostgreSQL databases,
+for tests and benchmarks (no pytest here: the benchmarks import it too)."""
 
 from __future__ import annotations
 
 import codecs
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -12,6 +14,39 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+
+
+def create_database(server_url: str, prefix: str) -> str:
+    """Make an empty PostgreSQL database named ``<prefix>_<random hex>`` on the server ``server_url``
+    points at (any database of it); return the new database's URL (driver psycopg 3)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    server = make_url(server_url)
+    if server.drivername in {"postgresql", "postgres"}:
+        server = server.set(drivername="postgresql+psycopg")
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(database_url: str) -> None:
+    """Drop the PostgreSQL database ``database_url`` names, connections to it and all."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 def free_port() -> int:
