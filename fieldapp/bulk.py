@@ -1,13 +1,14 @@
 """Multi-row inserts for the sync hot path, as cheap for Python as the database allows.
 
 On PostgreSQL a batch's rows travel as one JSON array in one parameter and
-the server unpacks them with ``jsonb_to_recordset``. The statement's text is
+the server unpacks them with ``json_to_recordset``. The statement's text is
 then the same for 1 row or 200, so psycopg prepares it once per connection
-and PostgreSQL plans it once, and Python's work is a single ``json.dumps``
+and PostgreSQL plans it once, and Python's work is one ``orjson.dumps``
 instead of adapting every value of every row (a batch of 100 encounters is
 some 3,000 values). orjson writes UUIDs, dates and aware datetimes (with
-their offset, which ``timestamptz`` reads exactly) as PostgreSQL expects. Elsewhere (SQLite) the rows go through SQLAlchemy's
-executemany, which is already cheap there.
+their offset, which ``timestamptz`` reads exactly) as PostgreSQL expects.
+Elsewhere (SQLite) the rows go through SQLAlchemy's executemany, which is
+already cheap there.
 
 :func:`insert_together` goes one step further for rows that belong together
 (an entry, its content, its version and its audit event): on PostgreSQL they
@@ -58,7 +59,7 @@ class Rows:
 
 @cache
 def recordset_insert_sql(table: Table, columns: tuple[str, ...], skip_existing: bool, returning: str | None,
-                parameter: str) -> str:
+                         parameter: str) -> str:
     """INSERT ... SELECT FROM json_to_recordset(:parameter) for these columns (made once per shape)."""
     dialect = postgresql.dialect()
     quote = dialect.identifier_preparer.quote
@@ -110,7 +111,7 @@ def insert_together(first: Rows, *more: Rows, returning: str | None = None) -> l
         name = f"rows{number}"
         params[name] = orjson.dumps(rows).decode()
         queries.append(recordset_insert_sql(part.table, tuple(rows[0]), part.skip_existing,
-                                   returning if part is first else None, name))
+                                            returning if part is first else None, name))
     if len(queries) == 1:
         sql = queries[0]
     else:
