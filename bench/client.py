@@ -330,7 +330,7 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
 
     # 4. Queue entries offline, then go online and send.
     context.set_offline(True)
-    page.wait_for_timeout(200)
+    page.wait_for_function("!navigator.onLine")
     queued_at = time.perf_counter()
     ids = page.evaluate(QUEUE_ENTRIES, args.entries)
     print(f"queued {len(ids)} entries in IndexedDB in {time.perf_counter() - queued_at:.1f} s (not timed)",

@@ -103,14 +103,13 @@ def bench_database(url: str | None, workdir: Path, keep: bool = False, reuse: st
     if not url:
         yield f"sqlite:///{workdir / 'bench.sqlite3'}"
         return
-    from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    server = make_url(url)
-    if server.drivername in {"postgresql", "postgres"}:
-        server = server.set(drivername="postgresql+psycopg")
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
     if reuse:
+        from sqlalchemy import create_engine, text
+
+        server = make_url(url).set(drivername="postgresql+psycopg")
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": reuse}).scalar()
         admin.dispose()
@@ -119,7 +118,6 @@ def bench_database(url: str | None, workdir: Path, keep: bool = False, reuse: st
         yield server.set(database=reuse).render_as_string(hide_password=False)
         print(f"kept database {reuse}")
         return
-    admin.dispose()
     made = create_database(url, "fieldapp_bench")
     name = make_url(made).database
     try:

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 from flask import g
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from fieldapp import create_app
 from fieldapp.extensions import db
+from fieldapp.models import Entry
 from tests.servers import create_database, drop_database
 
 TEST_PASSWORD = "correct horse battery"
@@ -164,6 +165,16 @@ def create_user(app) -> Callable:
 
 
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def count(model, *where) -> int:
+    """How many rows of ``model`` there are (matching ``where``)."""
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def stored(entry: dict) -> Entry:
+    """The server's row of a pushed entry (None if it was not stored)."""
+    return db.session.get(Entry, uuid.UUID(entry["id"]))
 
 
 def csrf_token(client, path: str = "/login") -> str:

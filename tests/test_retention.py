@@ -26,15 +26,12 @@ from fieldapp.photos import photo_path
 from fieldapp.retention import retention_command
 from fieldapp.reviews import add_review
 from tests.api.conftest import officer, postbox, sign_in_device  # noqa: F401
+from tests.conftest import count
 from tests.factories import GROUNDS, edit, item, stop_search, visit
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 OLD = "2022-06-01T10:00:00+00:00"  # over four years before the tests' today (2026)
 SUMMARY = "Drug dealing from the flat above the launderette, ask for Dave."
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 @pytest.fixture

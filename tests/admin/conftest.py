@@ -6,7 +6,6 @@ import re
 from collections.abc import Callable
 
 import pytest
-from flask import g
 from sqlalchemy import func, select
 
 from fieldapp.extensions import db
@@ -15,18 +14,6 @@ from tests.api.conftest import officer, postbox, sign_in_device  # noqa: F401
 from tests.conftest import AuthActions, csrf_token
 
 PASSWORD_SHOWN = re.compile(r'class="password-once"><code>([^<]+)</code>')
-
-
-@pytest.fixture(autouse=True)
-def _forget_api_principal(app):
-    """Requests share the test's app context and its ``g``: forget an API caller after each request.
-
-    Otherwise a phone's request leaves ``g.principal`` behind and the audit log
-    would name the phone's user as the actor of the admin's next request.
-    """
-    @app.teardown_request
-    def _forget(_exc):
-        g.pop("principal", None)
 
 
 @pytest.fixture

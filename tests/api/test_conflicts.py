@@ -3,11 +3,13 @@
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from fieldapp.extensions import db
-from fieldapp.ingest import ResolveError, dismiss_conflict, resolve_conflict
-from fieldapp.models import ConflictCopy, Encounter, Entry, EntryVersion
+from fieldapp.ingest import AlreadyResolved, ResolveError, dismiss_conflict, resolve_conflict
+from fieldapp.models import AuditEvent, ConflictCopy, Encounter, Entry, EntryVersion
+from fieldapp.models.types import utcnow
+from tests.conftest import count
 from tests.factories import edit, stop_search
 
 
@@ -53,12 +55,6 @@ def test_dismissing_keeps_everything(conflict, create_user):
 
 @pytest.mark.parametrize("act", ["resolve", "dismiss"])
 def test_a_copy_another_supervisor_dealt_with_meanwhile_changes_nothing(conflict, create_user, act):
-    from sqlalchemy import func, update
-
-    from fieldapp.ingest import AlreadyResolved
-    from fieldapp.models import AuditEvent
-    from fieldapp.models.types import utcnow
-
     entry, copy = conflict
     sergeant, other = create_user("sergeant", role="supervisor"), create_user("sarge2", role="supervisor")
     db.session.commit()
@@ -66,7 +62,7 @@ def test_a_copy_another_supervisor_dealt_with_meanwhile_changes_nothing(conflict
     with db.engine.begin() as connection:
         connection.execute(update(ConflictCopy.__table__).where(ConflictCopy.__table__.c.id == copy.id)
                            .values(resolved_at=utcnow(), resolved_by=other.id, resolved_version=2))
-    events = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    events = count(AuditEvent)
 
     with pytest.raises(AlreadyResolved):
         if act == "resolve":
@@ -77,4 +73,4 @@ def test_a_copy_another_supervisor_dealt_with_meanwhile_changes_nothing(conflict
     db.session.expire_all()
     assert db.session.get(Entry, uuid.UUID(entry["id"])).version == 2
     assert db.session.get(ConflictCopy, copy.id).resolved_by == other.id
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events
+    assert count(AuditEvent) == events

@@ -1,22 +1,16 @@
 """GET /api/sync/pull: decisions and new versions of the officer's own entries, by cursor."""
 
-import uuid
-
 import pytest
 
 from fieldapp.extensions import db
-from fieldapp.models import Entry, User
 from fieldapp.reviews import ReviewError, add_review
+from tests.conftest import stored
 from tests.factories import edit, stop_search
 
 
 @pytest.fixture
 def sergeant(create_user):
     return create_user("sergeant", role="supervisor", display_name="PS Jo Hughes")
-
-
-def stored(entry):
-    return db.session.get(Entry, uuid.UUID(entry["id"]))
 
 
 def test_a_decision_reaches_the_officer(officer, sergeant):

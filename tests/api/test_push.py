@@ -4,16 +4,13 @@ import uuid
 from datetime import datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from fieldapp.extensions import db
 from fieldapp.models import (AuditEvent, ConflictCopy, Encounter, Entry, EntryVersion, PostboxItem,
                              PostboxItemTopic, PostboxVisit)
+from tests.conftest import count
 from tests.factories import GROUNDS, edit, encounter, item, stop_search, visit
-
-
-def count(model, *where):
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def test_a_new_entry_is_created_and_stored_whole(officer):

@@ -9,7 +9,7 @@ import pytest
 
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent
-from tests.admin.conftest import _forget_api_principal, admin, post_form, signed_in  # noqa: F401
+from tests.admin.conftest import admin, post_form, signed_in  # noqa: F401
 from tests.api.conftest import officer, postbox, sign_in_device  # noqa: F401
 
 

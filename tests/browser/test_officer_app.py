@@ -219,7 +219,7 @@ def test_10_clock_a_week_ahead_expires_nothing(page, app_server, server_app):
 def test_11_offline_cold_start(page, app_server):
     sign_in_app(page, app_server)
     page.close()
-    context = app_server and page.context
+    context = page.context
     context.set_offline(True)
     cold = context.new_page()
     cold.goto(f"{app_server.url}/app")

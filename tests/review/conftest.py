@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
 
 from fieldapp.extensions import db
-from fieldapp.models import AuditEvent, Entry
+from fieldapp.models import AuditEvent
 from tests.api.conftest import officer, postbox, sign_in_device  # noqa: F401
 from tests.conftest import AuthActions, csrf_token
 
 ENTRY_ROW = re.compile(r'data-entry="([0-9a-f-]{36})"')
-
-
-@pytest.fixture(autouse=True)
-def _forget_api_principal(app) -> None:
-    """Requests share the test's app context and its ``g``: drop an API call's principal after it,
-    so that a later page request is logged under the signed-in user, as in production."""
-    @app.teardown_request
-    def _forget(_exc):
-        """Forget the API principal at the end of each request."""
-        from flask import g
-
-        g.pop("principal", None)
 
 
 @pytest.fixture
@@ -61,11 +48,6 @@ def token(browser) -> str:
 def listed(html: str) -> list[str]:
     """The entry ids in a queue page, in order."""
     return ENTRY_ROW.findall(html)
-
-
-def stored(entry: dict) -> Entry:
-    """The server's row of a pushed entry."""
-    return db.session.get(Entry, uuid.UUID(entry["id"]))
 
 
 def audit_events(action: str | None = None, record_type: str | None = None) -> list[AuditEvent]:

@@ -13,8 +13,9 @@ from fieldapp.extensions import db
 from fieldapp.models import Entry, User
 from fieldapp.review import queries
 from fieldapp.reviews import add_review
+from tests.conftest import stored
 from tests.factories import ago, encounter, item, stop_search, visit
-from tests.review.conftest import audit_events, listed, stored
+from tests.review.conftest import audit_events, listed
 
 NEXT = re.compile(r'href="([^"]+)" rel="next"')
 
