@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from fieldapp import config as config_module
 from fieldapp.config import ConfigError
+from sync.fields import MAX_INT32
 
 __all__ = ["ConfigError", "create_app"]
 
@@ -24,7 +25,7 @@ class BoundedInt(IntegerConverter):
     """Flask's int converter, limited to the range of a 32-bit database id."""
 
     def __init__(self, map, *args, **kwargs) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_INT32)
         super().__init__(map, *args, **kwargs)
 
 

@@ -96,15 +96,15 @@ def insert_together(first: Rows, *more: Rows, returning: str | None = None) -> l
     if not parts:
         return []
     if db.engine.dialect.name != "postgresql":
-        result = None
+        ids: list[Any] = []
         for part in parts:
             statement = (sqlite.insert(part.table).on_conflict_do_nothing() if part.skip_existing
                          else part.table.insert())
             if returning and part is first:
-                statement = statement.returning(part.table.c[returning])
-            outcome = db.session.execute(statement, list(part.rows))
-            result = list(outcome.scalars()) if returning and part is first else result
-        return result or []
+                ids = list(db.session.scalars(statement.returning(part.table.c[returning]), list(part.rows)))
+            else:
+                db.session.execute(statement, list(part.rows))
+        return ids
     params, queries = {}, []
     for number, part in enumerate(parts):
         rows = _with_defaults(part)

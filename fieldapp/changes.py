@@ -28,9 +28,7 @@ def _take_numbers(count: int) -> int:
         update(Counter).where(Counter.name == COUNTER).values(value=Counter.value + count).returning(Counter.value)
     )
     if last is None:  # first use on this database
-        from fieldapp.ingest import _insert
-
-        db.session.execute(_insert(Counter.__table__), [{"name": COUNTER, "value": 0}])
+        bulk.insert_rows(Counter.__table__, [{"name": COUNTER, "value": 0}], skip_existing=True)
         return _take_numbers(count)
     return last
 

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from fieldapp.config import ConfigError
+from fieldapp.retention import retention_command
 
 
 
@@ -168,8 +169,6 @@ def serve_command(host: str, port: int, workers: int, demo: bool, access_log: bo
 
     run(host=host, port=port, workers=workers, access_log=access_log)
 
-
-from fieldapp.retention import retention_command  # noqa: E402  (after main exists)
 
 main.add_command(retention_command)
 

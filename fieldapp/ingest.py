@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from fieldapp import audit, bulk
@@ -87,12 +86,6 @@ class _LostRace(Exception):
     """Another transaction stored one of our ids first: decide the batch again."""
 
 
-def _insert(table):
-    """INSERT ... ON CONFLICT DO NOTHING for the session's database."""
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
-
-
 def push(raw_entries: Sequence[Any], author: Author) -> list[dict[str, Any]]:
     """Validate, decide and store a batch; one result per entry, in the order sent."""
     now = utcnow()
@@ -130,10 +123,10 @@ def _push_once(raw_entries: Sequence[Any], author: Author, now: datetime) -> lis
             valid.append((index, entry))
     valid.sort(key=lambda pair: (APPLY_ORDER[pair[1].type], pair[1].version))
 
-    _lock_ids({entry.id for _, entry in valid}
-              | {entry.values["visit_id"] for _, entry in valid if entry.type == "postbox_item"})
+    visit_ids = {entry.values["visit_id"] for _, entry in valid if entry.type == "postbox_item"}
+    _lock_ids({entry.id for _, entry in valid} | visit_ids)
     known = _stored_state([entry.id for _, entry in valid])
-    visits = _stored_visits({entry.values["visit_id"] for _, entry in valid if entry.type == "postbox_item"})
+    visits = _stored_visits(visit_ids)
     plan = _Plan()
     for index, entry in valid:
         results[index] = _decide(entry, author, known, visits, plan)
@@ -191,8 +184,8 @@ def _stored_visits(ids: set[uuid.UUID]) -> dict[uuid.UUID, datetime]:
     """When each stored visit happened, for the items that point at them."""
     if not ids:
         return {}
-    rows = db.session.execute(select(PostboxVisit.entry_id, PostboxVisit.visited_at)
-                              .where(PostboxVisit.entry_id.in_(ids)))
+    visits = PostboxVisit.__table__.c
+    rows = db.session.execute(select(visits.entry_id, visits.visited_at).where(bulk.among(visits.entry_id, ids)))
     return {entry_id: visited_at for entry_id, visited_at in rows}
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import fieldapp
-from fieldapp.api.sync_routes import MAX_ENTRIES, MAX_PULL, MAX_PUSH_BYTES
+from fieldapp.api.sync_routes import DEFAULT_PULL, MAX_ENTRIES, MAX_PULL, MAX_PUSH_BYTES
 from fieldapp.api.tokens import SIGN_IN_FIELDS
 from fieldapp.photos import MAX_PHOTO_BYTES, SIGNATURES
 from sync import ENTRY_TYPES, ReferenceLists, Status, load_reference
@@ -36,7 +36,6 @@ Schema = dict[str, Any]
 
 REFERENCE_FILE = Path(fieldapp.__file__).parent / "data" / "reference.json"
 
-DEFAULT_PAGE = 100
 PHOTO_TYPES = tuple(sorted(SIGNATURES))
 ROLES = ("officer", "supervisor", "admin")
 REVIEW_STATES = ("unreviewed", "approved", "returned", "flagged")
@@ -455,8 +454,8 @@ def _parameters() -> dict[str, Schema]:
         "PhotoId": {"name": "photo_id", "in": "path", "required": True, "schema": _uuid(),
                     "description": "The photo's id, made by the client."},
         "Limit": _query("limit", _or_empty({"type": "integer", "minimum": 1, "maximum": MAX_PULL,
-                                            "default": DEFAULT_PAGE}),
-                        f"Page size, 1 to {MAX_PULL}; default {DEFAULT_PAGE}."),
+                                            "default": DEFAULT_PULL}),
+                        f"Page size, 1 to {MAX_PULL}; default {DEFAULT_PULL}."),
     }
 
 

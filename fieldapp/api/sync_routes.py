@@ -19,6 +19,7 @@ from sync import InvalidCursor, decode_cursor, encode_cursor
 MAX_ENTRIES = 200
 MAX_PUSH_BYTES = 2 * 1024 * 1024
 MAX_PULL = 500
+DEFAULT_PULL = 100
 
 
 @bp.post("/sync/push")
@@ -35,8 +36,8 @@ def sync_push():
                        {key: "Unknown field." for key in unknown})
     entries = body["entries"]
     if not isinstance(entries, list) or not entries:
-        raise ApiError(400, "invalid_request", "Entries must be a list of 1 to 200 entries.",
-                       {"entries": "Send a list of 1 to 200 entries."})
+        raise ApiError(400, "invalid_request", f"Entries must be a list of 1 to {MAX_ENTRIES} entries.",
+                       {"entries": f"Send a list of 1 to {MAX_ENTRIES} entries."})
     if len(entries) > MAX_ENTRIES:
         raise ApiError(413, "too_many_entries",
                        f"{len(entries)} entries in one request; the limit is {MAX_ENTRIES}. Send them in smaller batches.")
@@ -49,13 +50,13 @@ def sync_push():
     return jsonify(results=results, server_time=utcnow().isoformat())
 
 
-def _limit(raw: str | None, default: int = 100) -> int:
+def _limit(raw: str | None, default: int = DEFAULT_PULL) -> int:
     if raw is None or raw == "":
         return default
     # ASCII digits only: str.isdigit() also accepts '²', which int() refuses.
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not 1 <= int(raw) <= MAX_PULL:
-        raise ApiError(400, "invalid_request", "Limit must be a whole number from 1 to 500.",
-                       {"limit": "A whole number from 1 to 500."})
+        raise ApiError(400, "invalid_request", f"Limit must be a whole number from 1 to {MAX_PULL}.",
+                       {"limit": f"A whole number from 1 to {MAX_PULL}."})
     return int(raw)
 
 

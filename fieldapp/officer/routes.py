@@ -7,25 +7,50 @@ device token kept in IndexedDB.
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, render_template, send_from_directory, url_for
+import json
+
+from flask import Response, abort, current_app, render_template, send_from_directory
 
 from fieldapp.officer import bp
 from fieldapp.officer.rules import field_rules
-from fieldapp.officer.shell import SHELL_FILES, shell_version, static_dir
+from fieldapp.officer.shell import SHELL_FILES, service_worker_source, shell_version, static_dir
 
 NO_CACHE = "no-cache"  # always revalidate; the service worker keeps the offline copy
 
+MANIFEST = json.dumps({
+    "name": "fieldapp officer notebook",
+    "short_name": "fieldapp",
+    "description": "Record street encounters and postbox rounds, with or without signal.",
+    "id": "/app",
+    "start_url": "/app",
+    "scope": "/",
+    "display": "standalone",
+    "orientation": "portrait",
+    "background_color": "#ffffff",
+    "theme_color": "#003a70",
+    "icons": [
+        {"src": "/app/static/icons/icon-192.png", "sizes": "192x192", "type": "image/png"},
+        {"src": "/app/static/icons/icon-512.png", "sizes": "512x512", "type": "image/png"},
+        {"src": "/app/static/icons/icon-maskable-512.png", "sizes": "512x512", "type": "image/png",
+         "purpose": "maskable"},
+    ],
+})
 
-def _version() -> str:
-    return shell_version(current_app.config["RELEASE"])
+
+@bp.after_request
+def _always_revalidate(response: Response) -> Response:
+    response.headers["Cache-Control"] = NO_CACHE
+    return response
+
+
+def _release() -> str:
+    return current_app.config["RELEASE"]
 
 
 @bp.get("/app")
 def app_shell():
     """The officer app's one page."""
-    response = Response(render_template("officer/app.html", version=_version(), rules=field_rules()))
-    response.headers["Cache-Control"] = NO_CACHE
-    return response
+    return render_template("officer/app.html", version=shell_version(_release()), rules=field_rules())
 
 
 @bp.get("/app/static/<path:name>")
@@ -33,19 +58,13 @@ def app_file(name: str):
     """A shell file (a fixed list: nothing else in the folder is served)."""
     if name not in SHELL_FILES:
         abort(404)
-    response = send_from_directory(static_dir(), name, max_age=0)
-    response.headers["Cache-Control"] = NO_CACHE
-    return response
+    return send_from_directory(static_dir(), name, max_age=0)
 
 
 @bp.get("/sw.js")
 def service_worker():
     """The worker, served from the root so its scope covers /app; versioned by the shell's digest."""
-    source = (static_dir() / "sw.js").read_text()
-    files = ",\n  ".join(f"'/app/static/{name}'" for name in SHELL_FILES)
-    source = source.replace("__SHELL_VERSION__", _version()).replace("'__SHELL_FILES__'", files)
-    response = Response(source, mimetype="text/javascript")
-    response.headers["Cache-Control"] = NO_CACHE
+    response = Response(service_worker_source(_release()), mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     return response
 
@@ -53,25 +72,4 @@ def service_worker():
 @bp.get("/manifest.webmanifest")
 def manifest():
     """The web app manifest: installable, standalone, starting at /app."""
-    icons = [
-        {"src": url_for("officer.app_file", name="icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
-        {"src": url_for("officer.app_file", name="icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
-        {"src": url_for("officer.app_file", name="icons/icon-maskable-512.png"), "sizes": "512x512",
-         "type": "image/png", "purpose": "maskable"},
-    ]
-    body = {
-        "name": "fieldapp officer notebook",
-        "short_name": "fieldapp",
-        "description": "Record street encounters and postbox rounds, with or without signal.",
-        "id": "/app",
-        "start_url": "/app",
-        "scope": "/",
-        "display": "standalone",
-        "orientation": "portrait",
-        "background_color": "#ffffff",
-        "theme_color": "#003a70",
-        "icons": icons,
-    }
-    response = Response(__import__("json").dumps(body), mimetype="application/manifest+json")
-    response.headers["Cache-Control"] = NO_CACHE
-    return response
+    return Response(MANIFEST, mimetype="application/manifest+json")

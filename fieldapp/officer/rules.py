@@ -8,11 +8,13 @@ everything.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
 from sync import fields as parsers
 from sync import schema
+from sync.validation import CLOCK_SKEW
 
 KINDS = {
     parsers.parse_text: "text", parsers.parse_choice: "choice", parsers.parse_choices: "choices",
@@ -49,5 +51,5 @@ def field_rules() -> dict[str, Any]:
         "vehicle_search_types": sorted(schema.VEHICLE_SEARCH_TYPES),
         "asb_action_fields": {action: list(names) for action, names in schema.ASB_ACTION_FIELDS.items()},
         "item_defaults": schema.POSTBOX_ITEM_DEFAULTS,
-        "clock_skew_minutes": 60,
+        "clock_skew_minutes": int(CLOCK_SKEW / timedelta(minutes=1)),
     }

@@ -27,12 +27,21 @@ SHELL_FILES = (
 )
 
 
+@cache
 def static_dir() -> Path:
     """The officer app's folder: ``static/`` in a checkout, ``fieldapp/webapp`` when installed."""
     spec = importlib.util.find_spec("fieldapp.webapp")
     if spec is None or not spec.submodule_search_locations:  # pragma: no cover - broken install
         raise RuntimeError("the officer app's files (fieldapp.webapp) are not installed")
     return Path(next(iter(spec.submodule_search_locations)))
+
+
+@cache
+def service_worker_source(release: str = "") -> str:
+    """``sw.js`` with the shell's version and file list put in (made once per release)."""
+    files = ",\n  ".join(f"'/app/static/{name}'" for name in SHELL_FILES)
+    return ((static_dir() / "sw.js").read_text()
+            .replace("__SHELL_VERSION__", shell_version(release)).replace("'__SHELL_FILES__'", files))
 
 
 @cache

@@ -9,6 +9,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -16,13 +17,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from fieldapp.reference import reference_lists
+from sync.fields import MAX_INT32
 
-try:  # WTForms 3.3 deprecates (value, label) tuples for choices
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # pragma: no cover - older WTForms
-    def SelectChoice(value: str, label: str):  # type: ignore[no-redef]  # noqa: N802
-        """A (value, label) pair, as older WTForms expects."""
-        return (value, label)
 
 
 def _options(*pairs: tuple[str, str]) -> list:
@@ -58,7 +54,7 @@ class QueueFilterForm(FlaskForm):
     state = SelectField("Review state", choices=STATES, default="")
     from_ = DateField("Happened from", validators=[Optional()], name="from")
     to = DateField("Happened to", validators=[Optional()])
-    postbox = IntegerField("Postbox", validators=[Optional(), NumberRange(1, 2**31 - 1, "Choose a postbox.")])
+    postbox = IntegerField("Postbox", validators=[Optional(), NumberRange(1, MAX_INT32, "Choose a postbox.")])
     topic = SelectField("Topic", default="")
     urgency = SelectField("Urgency", default="")
     safeguarding = SelectField("Safeguarding concern", choices=YES_NO, default="")
