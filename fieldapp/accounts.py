@@ -150,8 +150,7 @@ def _revoke_devices_of(user: User, reason: str) -> int:
         select(Device.id).where(Device.user_id == user.id, Device.revoked_at.is_(None))))
     if device_ids:
         db.session.execute(update(Device).where(Device.id.in_(device_ids)).values(revoked_at=utcnow()))
-        for device_id in device_ids:
-            audit.record(AuditAction.ALTER, "device", device_id, reason)
+        audit.record_many(AuditAction.ALTER, "device", device_ids, reason)
     return len(device_ids)
 
 
@@ -169,7 +168,7 @@ def deactivate_user(user: User, *, acting_user_id: int) -> int:
     user.active = False
     # A new session token ends every web session now, and keeps them ended
     # if the user is reactivated later.
-    user.session_token = secrets.token_urlsafe(24)
+    user.end_sessions()
     revoked = _revoke_devices_of(user, f"device revoked: user {user.username} deactivated")
     audit.record(AuditAction.ALTER, "user", user.id, f"user deactivated; {revoked} device(s) revoked")
     db.session.commit()

@@ -15,6 +15,9 @@ NEWER_VERSION = ("A newer version of this entry arrived while you were reading i
                  "Read the new version, then decide again.")
 
 
+RETURN_NEEDS_COMMENT = "Say what the officer should change when returning an entry."
+
+
 class ReviewError(ValueError):
     """A decision that cannot be recorded; the message says why."""
 
@@ -32,7 +35,7 @@ def add_review(entry: Entry, reviewer: User, decision: str, comment: str | None 
     if decision not in reference_lists().values("review_decisions"):
         raise ReviewError("Choose approve, return or flag.")
     if decision == "returned" and not comment:
-        raise ReviewError("Say what the officer should change when returning an entry.")
+        raise ReviewError(RETURN_NEEDS_COMMENT)
     if grounds_assessment is not None and grounds_assessment not in reference_lists().values("grounds_assessments"):
         raise ReviewError("Choose reasonable, weak or insufficient for the grounds.")
     # Set the state only if the entry is still at the version read: a sync edit arriving

@@ -10,6 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from typing import Any
+
+from flask import abort, request
+from sqlalchemy import Select
+
+from fieldapp.extensions import db
 
 
 class BadCursor(ValueError):
@@ -34,3 +40,25 @@ def decode_cursor(cursor: str, kind: type) -> str | int:
     if kind is int and not 0 <= value[0] < 2**63 or kind is str and len(value[0]) > 200:
         raise BadCursor("That page link is not valid. Start again from the first page.")
     return value[0]
+
+
+def cursor_arg(name: str, kind: type) -> str | int | None:
+    """The key in the request's cursor argument ``name``; None without one; a 400 page when it is not valid."""
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return decode_cursor(raw, kind)
+    except BadCursor as error:
+        abort(400, description=str(error))
+
+
+def keyset_page(query: Select, column: Any, size: int) -> tuple[list, str | None]:
+    """One page of ``query`` in ``column`` order (a unique string) after the request's ``after`` cursor,
+    and the cursor of the next page (None on the last)."""
+    after = cursor_arg("after", str)
+    if after is not None:
+        query = query.where(column > after)
+    rows = db.session.execute(query.order_by(column).limit(size + 1)).all()
+    more = len(rows) > size
+    return rows[:size], encode_cursor(getattr(rows[size - 1], column.key)) if more else None

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from sqlalchemy import select
 from wtforms import SelectChoice
 
 from fieldapp.admin import bp
 from fieldapp.admin.forms import ConfirmForm, MoveForm, PostboxForm, SiteFields
-from fieldapp.admin.paging import BadCursor, decode_cursor, encode_cursor
+from fieldapp.admin.paging import keyset_page
 from fieldapp.admin.routes import add_error
 from fieldapp.auth.permissions import role_required
 from fieldapp.extensions import db
@@ -45,17 +45,9 @@ def postboxes():
                Placement.site_type, Placement.address, Placement.placed_from)
         .join(Team, Postbox.team_id == Team.id)
         .outerjoin(Placement, (Placement.postbox_id == Postbox.id) & Placement.placed_to.is_(None))
-        .order_by(Postbox.label)
-        .limit(PAGE_SIZE + 1)
     )
-    if request.args.get("after"):
-        try:
-            query = query.where(Postbox.label > decode_cursor(request.args["after"], str))
-        except BadCursor as error:
-            abort(400, description=str(error))
-    rows = db.session.execute(query).all()
-    next_cursor = encode_cursor(rows[PAGE_SIZE - 1].label) if len(rows) > PAGE_SIZE else None
-    return render_template("admin/postboxes.html", rows=rows[:PAGE_SIZE], next_cursor=next_cursor,
+    rows, next_cursor = keyset_page(query, Postbox.label, PAGE_SIZE)
+    return render_template("admin/postboxes.html", rows=rows, next_cursor=next_cursor,
                            site_labels=_site_labels())
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -11,7 +11,7 @@ from fieldapp import accounts
 from fieldapp.accounts import AccountError
 from fieldapp.admin import bp
 from fieldapp.admin.forms import ConfirmForm, UserEditForm, UserForm
-from fieldapp.admin.paging import BadCursor, decode_cursor, encode_cursor
+from fieldapp.admin.paging import keyset_page
 from fieldapp.admin.routes import add_error
 from fieldapp.auth.permissions import role_required
 from fieldapp.extensions import db
@@ -36,17 +36,9 @@ def users():
         select(User.id, User.username, User.display_name, User.shoulder_number, User.role, User.active,
                Team.name.label("team"))
         .join(Team, User.team_id == Team.id)
-        .order_by(User.username)
-        .limit(PAGE_SIZE + 1)
     )
-    if request.args.get("after"):
-        try:
-            query = query.where(User.username > decode_cursor(request.args["after"], str))
-        except BadCursor as error:
-            abort(400, description=str(error))
-    rows = db.session.execute(query).all()
-    next_cursor = encode_cursor(rows[PAGE_SIZE - 1].username) if len(rows) > PAGE_SIZE else None
-    return render_template("admin/users.html", rows=rows[:PAGE_SIZE], next_cursor=next_cursor)
+    rows, next_cursor = keyset_page(query, User.username, PAGE_SIZE)
+    return render_template("admin/users.html", rows=rows, next_cursor=next_cursor)
 
 
 def _user_form() -> UserForm:

@@ -6,19 +6,18 @@ pages only read, and the only writes are new events through ``audit.record``.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 
-from flask import Response, abort, render_template, request, stream_with_context
+from flask import render_template, request
 from flask_login import current_user
 
 from fieldapp import audit
-from fieldapp.admin.paging import BadCursor, decode_cursor, encode_cursor
+from fieldapp.admin.paging import cursor_arg, encode_cursor
 from fieldapp.audit_log import bp
 from fieldapp.audit_log.forms import AuditSearchForm
 from fieldapp.audit_log.search import AuditFilters, actor_id_for, batches, page
 from fieldapp.auth.permissions import role_required
+from fieldapp.exports.csv_files import cell, csv_chunks, download
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, Role
 from fieldapp.models.types import utcnow
@@ -56,6 +55,12 @@ def _search_args() -> dict[str, str]:
     return {name: request.args[name] for name in names if request.args.get(name)}
 
 
+def _refused(form: AuditSearchForm):
+    """The search page with the form's errors and no results (400)."""
+    return render_template("audit_log/search.html", form=form, rows=[], next_cursor=None,
+                           args=_search_args(), searched=False), 400
+
+
 @bp.get("")
 @role_required(Role.ADMIN)
 def search():
@@ -63,14 +68,8 @@ def search():
     form = AuditSearchForm(request.args)
     filters = _filters(form)
     if filters is None:
-        return render_template("audit_log/search.html", form=form, rows=[], next_cursor=None,
-                               args=_search_args(), searched=False), 400
-    before_id = None
-    if request.args.get("before"):
-        try:
-            before_id = decode_cursor(request.args["before"], int)
-        except BadCursor as error:
-            abort(400, description=str(error))
+        return _refused(form)
+    before_id = cursor_arg("before", int)
     rows, next_id = page(filters, before_id, PAGE_SIZE)  # type: ignore[arg-type]
     audit.record(AuditAction.CONSULT, "audit_log", None, f"audit log searched; filters: {filters.describe()}")
     db.session.commit()
@@ -78,27 +77,13 @@ def search():
                            next_cursor=encode_cursor(next_id) if next_id is not None else None)
 
 
-def _csv_cell(value: object) -> object:
-    """A value safe to open in a spreadsheet: text that looks like a formula is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _csv_rows(filters: AuditFilters) -> Iterator[str]:
-    """The CSV text, a header then one chunk per batch of events."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    yield buffer.getvalue()
+def _csv_rows(filters: AuditFilters) -> Iterator[list[str]]:
+    """One CSV row per matching event (text that looks like a formula made inert)."""
     for rows in batches(filters):
-        buffer.seek(0)
-        buffer.truncate()
         for row in rows:
-            writer.writerow([_csv_cell(value) for value in (
+            yield [cell(value) for value in (
                 row.id, row.at.isoformat(), row.actor_username or "", row.actor_id, row.action, row.record_type,
-                row.record_id, row.device_id, row.remote_addr, row.detail)])
-        yield buffer.getvalue()
+                row.record_id, row.device_id, row.remote_addr, row.detail)]
 
 
 @bp.get("/export.csv")
@@ -108,14 +93,10 @@ def export():
     form = AuditSearchForm(request.args)
     filters = _filters(form)
     if filters is None:
-        return render_template("audit_log/search.html", form=form, rows=[], next_cursor=None,
-                               args=_search_args(), searched=False), 400
+        return _refused(form)
     audit.record(AuditAction.DISCLOSE, "audit_log", None,
                  f"audit log exported as CSV; recipient: {current_user.username} (the downloading user); "
                  f"filters: {filters.describe()}")
     db.session.commit()
     filename = f"audit-log-{utcnow().strftime('%Y%m%dT%H%M%SZ')}.csv"
-    response = Response(stream_with_context(_csv_rows(filters)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(csv_chunks(CSV_COLUMNS, _csv_rows(filters)), filename)

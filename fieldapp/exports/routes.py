@@ -6,16 +6,14 @@ before the first byte is sent, then streamed a chunk at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from flask import Response, render_template, request, stream_with_context
+from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
 from fieldapp import audit
 from fieldapp.auth.permissions import role_required
 from fieldapp.exports import bp
-from fieldapp.exports.csv_files import entry_csv, entry_statement, national_csv, national_statement
+from fieldapp.exports.csv_files import download, entry_csv, entry_statement, national_csv, national_statement
 from fieldapp.exports.filters import FilterError, entry_filters, parse_period
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, Postbox, ReviewState, Role
@@ -56,15 +54,6 @@ def _page(form: str | None = None, errors: dict[str, str] | None = None, status:
                            failed_form=form, errors=errors or {}, args=request.args), status
 
 
-def _download(chunks: Iterator[bytes], filename: str) -> Response:
-    """A streamed CSV attachment; nothing of it is cached on the way."""
-    return Response(stream_with_context(chunks), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff",
-    })
-
-
 @bp.get("")
 @role_required(Role.SUPERVISOR, Role.ADMIN)
 def index():
@@ -84,7 +73,7 @@ def stop_search():
                  f"to {current_user.username}; national format; period={period.describe()}; {_scope_name()}",
                  actor_id=current_user.id)
     db.session.commit()  # logged before the first byte leaves
-    return _download(national_csv(national_statement(period, _scope())),
+    return download(national_csv(national_statement(period, _scope())),
                      f"stop-search_{period.first}_{period.last}.csv")
 
 
@@ -100,4 +89,4 @@ def entries(entry_type: str):
     audit.record(AuditAction.DISCLOSE, f"export:{entry_type}", None,
                  f"to {current_user.username}; {filters.describe()}; {_scope_name()}", actor_id=current_user.id)
     db.session.commit()
-    return _download(entry_csv(header, statement), f"{entry_type.replace('_', '-')}s.csv")
+    return download(entry_csv(header, statement), f"{entry_type.replace('_', '-')}s.csv")

@@ -67,6 +67,10 @@ class User(UserMixin, db.Model):
     def set_password(self, password: str) -> None:
         """Hash and keep ``password`` (scrypt); sign out every existing session."""
         self.password_hash = generate_password_hash(password, method="scrypt")
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """A new session token: every web session signed in before now ends at its next request."""
         self.session_token = _new_session_token()
 
     def check_password(self, password: str) -> bool:

@@ -26,10 +26,13 @@ from fieldapp.models import (
     User,
 )
 from fieldapp.reference import reference_lists
-from fieldapp.review.queries import LOCAL_ZONE, Viewer
+from fieldapp.exports.filters import LOCAL_ZONE
+from fieldapp.review.queries import Viewer
 from fieldapp.scope import can_see_contact_details, visible_entries
 from sync.fields import Field, parse_bool, parse_choice, parse_choices, parse_date, parse_datetime
-from sync.schema import ENCOUNTER_BY_KIND, ENCOUNTER_COMMON, POSTBOX_ITEM_FIELDS, POSTBOX_VISIT_FIELDS
+from sync.schema import (
+    ENCOUNTER_BY_KIND, ENCOUNTER_COMMON, ENCOUNTER_FIELDS, POSTBOX_ITEM_FIELDS, POSTBOX_VISIT_FIELDS,
+)
 
 NOT_RECORDED = "Not recorded"
 HIDDEN = "Shown to supervisors only"
@@ -147,12 +150,7 @@ def fields_of(entry_type: str, kind: str | None) -> dict[str, Field]:
 
 def _all_fields(entry_type: str) -> dict[str, Field]:
     """Every field of the type, whatever the kind (a later version may change kind)."""
-    if entry_type != "encounter":
-        return fields_of(entry_type, None)
-    every = dict(ENCOUNTER_COMMON)
-    for owned in ENCOUNTER_BY_KIND.values():
-        every.update(owned)
-    return every
+    return ENCOUNTER_FIELDS if entry_type == "encounter" else fields_of(entry_type, None)
 
 
 def display(spec: Field | None, value: Any, postboxes: dict[int, str]) -> str:

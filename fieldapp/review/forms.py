@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from fieldapp.reference import reference_lists
+from fieldapp.reviews import RETURN_NEEDS_COMMENT
 from sync.fields import MAX_INT32
 
 
@@ -32,7 +33,6 @@ TYPES = _options(ANY, ("encounter", "Street encounter"), ("postbox_visit", "Post
 STATES = _options(ANY, ("unreviewed", "Unreviewed"), ("approved", "Approved"), ("returned", "Returned"),
                   ("flagged", "Flagged"))
 YES_NO = _options(ANY, ("yes", "Yes"), ("no", "No"))
-RETURN_NEEDS_COMMENT = "Say what the officer should change when returning an entry."
 
 
 def _choices(list_name: str, blank: tuple[str, str] | None = ANY) -> list:

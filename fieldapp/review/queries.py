@@ -6,13 +6,13 @@ import base64
 import binascii
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, false, func, or_, select, true, tuple_
 from sqlalchemy.orm import aliased
 
+from fieldapp.exports.filters import Period
 from fieldapp.extensions import db
 from fieldapp.models import Encounter, Entry, PostboxItem, PostboxItemTopic, PostboxVisit, User
 from fieldapp.models.types import utcnow
@@ -21,8 +21,6 @@ from fieldapp.scope import visible_entries
 PAGE_SIZE = 50
 #: Unreviewed entries waiting longer than this stand out in the queue.
 OVERDUE_AFTER = timedelta(hours=72)
-#: Dates typed in the filters are days on the team's clock, not UTC days.
-LOCAL_ZONE = ZoneInfo("Europe/London")
 STATES = ("unreviewed", "approved", "returned", "flagged")
 #: Counting stops past this many entries per state: the page then says "1,000+". Counting every
 #: match of a large team costs far more than the page itself (with a content filter such as the
@@ -120,11 +118,6 @@ def decode_after(text: str) -> tuple[datetime, uuid.UUID]:
         raise InvalidCursor("That page link is not valid. Start again from the first page.") from None
 
 
-def _local_midnight(day: date) -> datetime:
-    """The start of ``day`` on the team's clock."""
-    return datetime.combine(day, time.min, tzinfo=LOCAL_ZONE)
-
-
 def _like(text: str) -> str:
     """A LIKE pattern matching ``text`` literally anywhere (its % and _ escaped)."""
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -144,10 +137,7 @@ def _conditions(filters: Filters, viewer: Viewer, with_state: bool) -> list[Colu
         where.append(Entry.author_id == select(User.id).where(User.username == filters.officer).scalar_subquery())
     if with_state and filters.state:
         where.append(Entry.review_state == filters.state)
-    if filters.date_from:
-        where.append(Entry.occurred_at >= _local_midnight(filters.date_from))
-    if filters.date_to:
-        where.append(Entry.occurred_at < _local_midnight(filters.date_to + timedelta(days=1)))
+    where.extend(Period(filters.date_from, filters.date_to).clauses(Entry.occurred_at))
     if filters.postbox:
         item_visit = aliased(PostboxVisit)
         where.append(or_(PostboxVisit.postbox_id == filters.postbox,
