@@ -7,14 +7,15 @@ import {
   saveEntry, toIso,
 } from './outbox.js';
 import { describe, renderOutbox, show } from './screens.js';
-import { AuthNeeded, RetryLater, backoff, refreshReference, syncOutbox } from './sync.js';
+import { AuthNeeded, RetryLater, api, backoff, refreshReference, syncOutbox } from './sync.js';
 import { acceptUpdate, registerWorker, requestBackgroundSync } from './updates.js';
 import { validate } from './validate.js';
 
 const rules = JSON.parse(document.getElementById('field-rules').textContent);
 const $ = (selector) => document.querySelector(selector);
 const forms = { encounter: $('#encounter-form'), visit: $('#visit-form'), item: $('#item-form') };
-const app = { session: null, reference: null, failures: 0, timer: null, authNeeded: false, here: null };
+const app = { session: null, reference: null, failures: 0, timer: null, authNeeded: false, nextKind: undefined,
+  pendingEdit: null };
 const ENCOUNTER_DEFAULTS = { kind: 'stop_search', search_type: 'Person search', bwv_used: true,
   removal_of_more_than_outer_clothing: false };
 
@@ -107,15 +108,14 @@ async function signIn(event) {
 
 async function signOut() {
   const owner = app.session.user.username;
-  const unsent = (await entriesOf(owner)).filter((e) => UNSENT.has(e.state)).length;
+  const unsent = await updateCount();
   if (unsent) {
     $('#signout-error').textContent = `You cannot sign out yet: ${unsent} ${unsent === 1 ? 'entry is' : 'entries are'} ` +
       'not on the server. Connect, press Send now, and try again.';
     return;
   }
   await forgetOwner(owner);
-  fetch('/api/auth/token', { method: 'DELETE', credentials: 'omit', headers: { Authorization: `Bearer ${app.session.token}` } })
-    .catch(() => { /* offline: the token expires on its own */ });
+  api(app.session, 'DELETE', '/api/auth/token').catch(() => { /* offline: the token expires on its own */ });
   await deleteMeta('session');
   await deleteMeta(`round:${owner}`);
   app.session = null;
@@ -198,7 +198,7 @@ async function openEncounter() {
     fillForm(forms.encounter, draft.data);
     if (draft.editing) forms.encounter.dataset.editing = draft.editing;
   } else if (!forms.encounter.dataset.editing) {
-    resetEncounter(app.nextKind ?? undefined);
+    resetEncounter(app.nextKind);
   }
   app.nextKind = undefined;
 }
@@ -238,7 +238,7 @@ async function startItems(visitEntry) {
 async function showItemForm(round) {
   forms.visit.hidden = true;
   forms.item.hidden = false;
-  fillForm(forms.item, { visit_id: round.visitId, anonymity: 'anonymous', urgency: 'routine', action: 'none' });
+  fillForm(forms.item, { ...rules.item_defaults, visit_id: round.visitId });
   const box = (app.reference.postboxes || []).find((b) => b.id === round.postboxId);
   $('#round-summary').textContent = `${box ? box.name : 'Postbox'}: ${round.items} ${round.items === 1 ? 'card' : 'cards'} saved.`;
 }
@@ -266,8 +266,7 @@ function sortPostboxes(coords) {
 
 async function openOutbox() {
   show('outbox');
-  const entries = await entriesOf(app.session.user.username);
-  renderOutbox($('#outbox-list'), entries, app.reference, editFromOutbox);
+  await updateCount();  // it draws the list while the outbox is on screen
 }
 
 /** Open an entry from the outbox in its form, with the server's errors next to the fields. */
@@ -313,6 +312,7 @@ async function trySync({ manual = false } = {}) {
     if (!app.reference || manual) app.reference = await refreshReference(app.session).catch(() => app.reference);
     const left = await updateCount();
     status.textContent = left ? `${left} not sent: check the outbox.` : (tried ? `All sent (${sent}).` : 'Everything is on the server.');
+    if (left) app.timer = setTimeout(() => trySync(), backoff(app.failures + 3));
   } catch (error) {
     const left = await updateCount();
     if (error instanceof AuthNeeded) {
@@ -325,10 +325,7 @@ async function trySync({ manual = false } = {}) {
     const delay = backoff(app.failures);
     status.textContent = `${left} waiting to send. ${error instanceof RetryLater ? error.message : 'Will retry.'} Next try in ${Math.round(delay / 1000)} s.`;
     app.timer = setTimeout(() => trySync(), delay);
-    return;
   }
-  const left = await updateCount();
-  if (left) app.timer = setTimeout(() => trySync(), backoff(app.failures + 3));
 }
 
 // --- storage ------------------------------------------------------------------
@@ -359,5 +356,5 @@ for (const link of document.querySelectorAll('a[data-kind]')) {
   link.addEventListener('click', () => { app.nextKind = link.dataset.kind; });
 }
 
-window.fieldapp = { describe, trySync, updateCount };  // for debugging on a phone and for tests
+window.fieldapp = { describe, trySync, updateCount };  // for debugging on a phone and for bench/client.py
 start().catch((error) => storageProblem(error));

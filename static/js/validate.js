@@ -2,19 +2,16 @@
 // Field tables come from the server (sync.schema, embedded in the page as #field-rules);
 // the cross-field rules below mirror sync/rules.py.
 
+import { labelOf as listLabel } from './screens.js';
+
 const BOTH = 'Give both latitude and longitude, or neither.';
 
 function label(rules, type, name) {
   return rules.fields[type][name].label;
 }
 
-function listLabel(reference, list, value) {
-  const found = (reference.lists[list] || []).find((item) => item.value === value);
-  return found ? found.label : value;
-}
-
 /** Check one value against its field's type and limits; returns a message or null. */
-function checkValue(spec, value, reference, now) {
+function checkValue(spec, value, reference, now, skewMs) {
   switch (spec.kind) {
     case 'text': {
       if (typeof value !== 'string') return `${spec.label} must be text.`;
@@ -41,7 +38,7 @@ function checkValue(spec, value, reference, now) {
     case 'datetime': {
       const moment = Date.parse(value);
       if (!/[Zz]|[+-]\d\d:?\d\d$/.test(value) || Number.isNaN(moment)) return `${spec.label} must be a date and time.`;
-      if (moment > now + 60 * 60 * 1000) return `${spec.label} cannot be more than an hour in the future.`;
+      if (moment > now + skewMs) return `${spec.label} cannot be more than an hour in the future.`;
       return null;
     }
     case 'date':
@@ -60,7 +57,7 @@ export function validate(type, data, rules, reference, now = Date.now()) {
   for (const [name, value] of Object.entries(data)) {
     if (!fields[name]) { errors[name] = 'Unknown field.'; continue; }
     if (!given(name)) continue;
-    const problem = checkValue(fields[name], value, reference, now);
+    const problem = checkValue(fields[name], value, reference, now, rules.clock_skew_minutes * 60 * 1000);
     if (problem) errors[name] = problem;
   }
   const coordinates = () => {
