@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, Row, select, true
 
-from fieldapp.models import Entry
+from fieldapp.extensions import db
+from fieldapp.models import Entry, Postbox
 
 
 def visible_entries(role: str, user_id: int, team_id: int) -> ColumnElement[bool]:
@@ -14,6 +15,14 @@ def visible_entries(role: str, user_id: int, team_id: int) -> ColumnElement[bool
     if role == "supervisor":
         return Entry.team_id == team_id
     return Entry.author_id == user_id
+
+
+def visible_postboxes(role: str, team_id: int) -> list[Row]:
+    """(id, label) of the postboxes a user may filter on, by label: their team's, or all for an admin."""
+    query = select(Postbox.id, Postbox.label).order_by(Postbox.label)
+    if role != "admin":
+        query = query.where(Postbox.team_id == team_id)
+    return list(db.session.execute(query))
 
 
 def can_see_contact_details(role: str) -> bool:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from fieldapp import audit
 from fieldapp.auth.permissions import role_required
@@ -16,9 +15,9 @@ from fieldapp.exports import bp
 from fieldapp.exports.csv_files import download, entry_csv, entry_statement, national_csv, national_statement
 from fieldapp.exports.filters import FilterError, entry_filters, parse_period
 from fieldapp.extensions import db
-from fieldapp.models import AuditAction, Postbox, ReviewState, Role
+from fieldapp.models import AuditAction, ReviewState, Role
 from fieldapp.reference import reference_lists
-from fieldapp.scope import visible_entries
+from fieldapp.scope import visible_entries, visible_postboxes
 
 ENTRY_TYPES = {"encounter": "Street encounters", "postbox_visit": "Postbox visits",
                "postbox_item": "Postbox items (residents' cards)"}
@@ -34,21 +33,14 @@ def _scope_name() -> str:
     return "all teams" if current_user.role == Role.ADMIN else f"team {current_user.team_id}"
 
 
-def _postboxes() -> list[Postbox]:
-    """The postboxes offered in the filters: the team's, or all for an admin."""
-    statement = select(Postbox).order_by(Postbox.label)
-    if current_user.role != Role.ADMIN:
-        statement = statement.where(Postbox.team_id == current_user.team_id)
-    return list(db.session.scalars(statement))
-
-
 def _page(form: str | None = None, errors: dict[str, str] | None = None, status: int = 200):
     """The exports page; ``errors`` are shown next to the fields of ``form``."""
     lists = reference_lists()
     options = {name: [(item["value"], item["label"]) for item in lists.lists[list_name]]
                for name, list_name in (("kind", "encounter_kinds"), ("topic", "topics"), ("urgency", "urgency"))}
     options["state"] = [(str(state), str(state).capitalize()) for state in ReviewState]
-    options["postbox"] = [(str(box.id), box.label) for box in _postboxes()]
+    options["postbox"] = [(str(box.id), box.label)
+                          for box in visible_postboxes(current_user.role, current_user.team_id)]
     options["safeguarding"] = [("yes", "Yes"), ("no", "No")]
     return render_template("exports/index.html", options=options, entry_types=ENTRY_TYPES,
                            failed_form=form, errors=errors or {}, args=request.args), status

@@ -6,6 +6,8 @@ combination (DPA 2018 s62).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import select
@@ -61,19 +63,24 @@ def _audit(report: str, period: Period, team_id: int | None) -> None:
     db.session.commit()
 
 
-@bp.get("")
-@role_required(Role.SUPERVISOR, Role.ADMIN)
-def dashboard():
-    """Weekly activity, stop-and-search outcomes and ethnicity, and the review backlog."""
+def _report(template: str, name: str, build: Callable[[Period, int | None], tuple[dict, dict]]):
+    """A report page: the period and team asked for (400 with the errors), logged, with its figures and charts."""
     period, team_id, errors = _choices()
     if errors:
-        return render_template("reports/dashboard.html", errors=errors, period=period, team_id=team_id,
+        return render_template(template, errors=errors, period=period, team_id=team_id,
                                teams=_teams(), args=request.args, figures=None), 400
+    data, chart = build(period, team_id)
+    _audit(name, period, team_id)
+    return render_template(template, errors={}, period=period, team_id=team_id,
+                           team_name=_team_name(team_id), teams=_teams(), args=request.args,
+                           figures=data, chart=chart)
+
+
+def _dashboard(period: Period, team_id: int | None) -> tuple[dict, dict]:
     data = figures.dashboard(period, team_id, utcnow())
-    _audit("dashboard", period, team_id)
     kinds, topics = data["kinds"], data["topics"]
     week_labels = [week.isoformat() for week in kinds.weeks]
-    chart = {
+    return data, {
         "kinds": charts.stacked_columns("Street encounters per week, by kind", week_labels, kinds.series, "kinds"),
         "topics": charts.stacked_columns("Residents' concerns per week, by topic", week_labels, topics.series,
                                          "topics"),
@@ -83,23 +90,25 @@ def dashboard():
                                       "ethnicity"),
         "backlog": charts.bar_chart("Review backlog", data["backlog"].rows, "backlog"),
     }
-    return render_template("reports/dashboard.html", errors={}, period=period, team_id=team_id,
-                           team_name=_team_name(team_id), teams=_teams(), args=request.args,
-                           figures=data, chart=chart)
+
+
+def _forum(period: Period, team_id: int | None) -> tuple[dict, dict]:
+    data = figures.forum(period, team_id)
+    return data, {
+        "topics": charts.bar_chart("Residents' concerns by topic", data["topics"].rows, "forum-topics"),
+        "areas": charts.bar_chart("Residents' concerns by street or area", data["areas"].rows, "forum-areas"),
+    }
+
+
+@bp.get("")
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def dashboard():
+    """Weekly activity, stop-and-search outcomes and ethnicity, and the review backlog."""
+    return _report("reports/dashboard.html", "dashboard", _dashboard)
 
 
 @bp.get("/forum")
 @role_required(Role.SUPERVISOR, Role.ADMIN)
 def forum():
     """The printable community forum report: counts and categories, no personal data."""
-    period, team_id, errors = _choices()
-    if errors:
-        return render_template("reports/forum.html", errors=errors, period=period, team_id=team_id,
-                               teams=_teams(), args=request.args, figures=None), 400
-    data = figures.forum(period, team_id)
-    _audit("forum", period, team_id)
-    chart = {"topics": charts.bar_chart("Residents' concerns by topic", data["topics"].rows, "forum-topics"),
-             "areas": charts.bar_chart("Residents' concerns by street or area", data["areas"].rows, "forum-areas")}
-    return render_template("reports/forum.html", errors={}, period=period, team_id=team_id,
-                           team_name=_team_name(team_id), teams=_teams(), args=request.args,
-                           figures=data, chart=chart)
+    return _report("reports/forum.html", "forum", _forum)

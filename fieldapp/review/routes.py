@@ -15,7 +15,7 @@ from fieldapp import audit
 from fieldapp.auth.permissions import role_required
 from fieldapp.extensions import db
 from fieldapp.ingest import AlreadyResolved, ResolveError, dismiss_conflict, resolve_conflict
-from fieldapp.models import AuditAction, ConflictCopy, Encounter, Entry, Photo, Postbox, Role
+from fieldapp.models import AuditAction, ConflictCopy, Encounter, Entry, Photo, Role
 from fieldapp.photos import photo_path
 from fieldapp.reference import reference_lists
 from fieldapp.review import bp
@@ -23,6 +23,7 @@ from fieldapp.review.detail import Detail, load_detail, local_time, parse_id, vi
 from fieldapp.review.forms import ConflictForm, DecisionForm, QueueFilterForm
 from fieldapp.review.queries import STATES, Filters, InvalidCursor, Viewer, decode_after, queue_page
 from fieldapp.reviews import NEWER_VERSION, ReviewError, add_review
+from fieldapp.scope import visible_postboxes
 
 NOT_FOUND = "No entry with that id that you can see."
 
@@ -48,12 +49,8 @@ def _filters(form: QueueFilterForm) -> Filters:
     )
 
 
-def _postboxes() -> list[tuple[int, str]]:
-    """Postboxes the viewer can filter on (their team's, or all for admins)."""
-    query = db.select(Postbox.id, Postbox.label).order_by(Postbox.label)
-    if current_user.role != "admin":
-        query = query.where(Postbox.team_id == current_user.team_id)
-    return [(row[0], row[1]) for row in db.session.execute(query)]
+def _postboxes() -> list:
+    return visible_postboxes(current_user.role, current_user.team_id)
 
 
 @bp.get("")
