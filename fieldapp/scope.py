@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import ColumnElement, Row, select, true
 
 from fieldapp.extensions import db
@@ -15,6 +17,23 @@ def visible_entries(role: str, user_id: int, team_id: int) -> ColumnElement[bool
     if role == "supervisor":
         return Entry.team_id == team_id
     return Entry.author_id == user_id
+
+
+def parse_id(raw: str) -> uuid.UUID | None:
+    """An entry or photo id from a URL, or None when it is not a UUID."""
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return None
+
+
+def find_visible_entry(raw_id: str, role: str, user_id: int, team_id: int) -> Entry | None:
+    """The entry with id ``raw_id`` if the user may see it; None both when absent and out of scope
+    (callers answer 404 either way, so existence is not leaked)."""
+    entry_id = parse_id(raw_id)
+    if entry_id is None:
+        return None
+    return db.session.scalar(select(Entry).where(Entry.id == entry_id, visible_entries(role, user_id, team_id)))
 
 
 def visible_postboxes(role: str, team_id: int) -> list[Row]:

@@ -19,27 +19,16 @@ from fieldapp.api.errors import ApiError
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, Entry, EntryVersion, Photo, Review, Team, User
 from fieldapp.photos import MAX_PHOTO_BYTES, SIGNATURES, looks_like, photo_path, store
-from fieldapp.scope import can_see_contact_details, visible_entries
+from fieldapp.scope import can_see_contact_details, find_visible_entry, parse_id, visible_entries
 
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 NOT_FOUND = "No entry with that id that you can see."
 
 
-def _uuid(raw: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        return None
-
-
 def _visible_entry(raw_id: str) -> Entry:
     """The entry if the caller may see it; 404 otherwise (existence is not leaked)."""
-    entry_id = _uuid(raw_id)
     principal = g.principal
-    entry = None
-    if entry_id is not None:
-        entry = db.session.scalar(select(Entry).where(
-            Entry.id == entry_id, visible_entries(principal.role, principal.user_id, principal.team_id)))
+    entry = find_visible_entry(raw_id, principal.role, principal.user_id, principal.team_id)
     if entry is None:
         raise ApiError(404, "not_found", NOT_FOUND)
     return entry
@@ -154,7 +143,7 @@ def _decode_position(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 
 def _photo_id(raw: str) -> uuid.UUID:
-    photo_id = _uuid(raw)
+    photo_id = parse_id(raw)
     if photo_id is None:
         raise ApiError(400, "invalid_request", "The photo id must be a UUID.", {"photo_id": "Not a UUID."})
     return photo_id
@@ -214,7 +203,7 @@ def put_photo(entry_id: str, photo_id: str):
 def get_photo(entry_id: str, photo_id: str):
     """A photo's bytes, for supervisors of the author's team and admins; audited."""
     entry = _visible_entry(entry_id)
-    photo_uuid = _uuid(photo_id)
+    photo_uuid = parse_id(photo_id)
     photo = db.session.get(Photo, photo_uuid) if photo_uuid else None
     if g.principal.role == "officer" or photo is None or photo.entry_id != entry.id:
         raise ApiError(404, "not_found", "No photo with that id that you can see.")

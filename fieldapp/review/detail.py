@@ -3,7 +3,6 @@ conflict copies, photos and decisions. Plain reads; the view decides what to log
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -28,7 +27,7 @@ from fieldapp.models import (
 from fieldapp.reference import reference_lists
 from fieldapp.exports.filters import LOCAL_ZONE
 from fieldapp.review.queries import Viewer
-from fieldapp.scope import can_see_contact_details, visible_entries
+from fieldapp.scope import can_see_contact_details, find_visible_entry, parse_id
 from sync.fields import Field, parse_bool, parse_choice, parse_choices, parse_date, parse_datetime
 from sync.schema import (
     ENCOUNTER_BY_KIND, ENCOUNTER_COMMON, ENCOUNTER_FIELDS, POSTBOX_ITEM_FIELDS, POSTBOX_VISIT_FIELDS,
@@ -98,21 +97,9 @@ class Detail:
     shows_contact_details: bool
 
 
-def parse_id(raw: str) -> uuid.UUID | None:
-    """The entry or photo id in a URL, or None when it is not a UUID."""
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        return None
-
-
 def visible_entry(raw_id: str, viewer: Viewer) -> Entry | None:
     """The entry if the viewer may see it (None both when absent and when out of scope)."""
-    entry_id = parse_id(raw_id)
-    if entry_id is None:
-        return None
-    return db.session.scalar(select(Entry).where(
-        Entry.id == entry_id, visible_entries(viewer.role, viewer.user_id, viewer.team_id)))
+    return find_visible_entry(raw_id, viewer.role, viewer.user_id, viewer.team_id)
 
 
 def device_time(moment: datetime, offset_minutes: int) -> datetime:

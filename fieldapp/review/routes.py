@@ -19,11 +19,11 @@ from fieldapp.models import AuditAction, ConflictCopy, Encounter, Entry, Photo, 
 from fieldapp.photos import photo_path
 from fieldapp.reference import reference_lists
 from fieldapp.review import bp
-from fieldapp.review.detail import Detail, load_detail, local_time, parse_id, visible_entry, when
+from fieldapp.review.detail import Detail, load_detail, local_time, visible_entry, when
 from fieldapp.review.forms import ConflictForm, DecisionForm, QueueFilterForm
 from fieldapp.review.queries import STATES, Filters, InvalidCursor, Viewer, decode_after, queue_page
 from fieldapp.reviews import NEWER_VERSION, ReviewError, add_review
-from fieldapp.scope import visible_postboxes
+from fieldapp.scope import parse_id, visible_postboxes
 
 NOT_FOUND = "No entry with that id that you can see."
 
