@@ -15,7 +15,7 @@ const rules = JSON.parse(document.getElementById('field-rules').textContent);
 const $ = (selector) => document.querySelector(selector);
 const forms = { encounter: $('#encounter-form'), visit: $('#visit-form'), item: $('#item-form') };
 const app = { session: null, reference: null, failures: 0, timer: null, authNeeded: false, nextKind: undefined,
-  pendingEdit: null };
+  pendingEdit: null, draftTimers: {}, routing: 0 };
 const ENCOUNTER_DEFAULTS = { kind: 'stop_search', search_type: 'Person search', bwv_used: true,
   removal_of_more_than_outer_clothing: false };
 
@@ -63,11 +63,18 @@ async function enter() {
   await route();
 }
 
+/**
+ * Show the screen the hash names. A form is filled before it is shown, so that
+ * nothing typed into it can be wiped by a fill that lands later; and a route
+ * overtaken by a newer one (a second tap while the first read IndexedDB) stops.
+ */
 async function route() {
   if (!app.session) { show('signin'); return; }
+  const turn = ++app.routing;
+  const current = () => turn === app.routing;
   const screen = (window.location.hash || '#home').slice(1);
-  if (screen === 'encounter') await openEncounter();
-  else if (screen === 'round') await openRound();
+  if (screen === 'encounter') await openEncounter(current);
+  else if (screen === 'round') await openRound(current);
   else if (screen === 'outbox') await openOutbox();
   else show('home');
 }
@@ -129,11 +136,10 @@ async function signOut() {
 
 function wireForms() {
   for (const [name, form] of Object.entries(forms)) {
-    let timer = null;
     form.addEventListener('input', () => {
       updateVisibility(form);
-      clearTimeout(timer);
-      timer = setTimeout(() => saveFormDraft(name), 300);
+      clearTimeout(app.draftTimers[name]);
+      app.draftTimers[name] = setTimeout(() => saveFormDraft(name), 300);
     });
     form.addEventListener('change', () => updateVisibility(form));
     form.addEventListener('submit', (event) => { event.preventDefault(); saveForm(name); });
@@ -158,6 +164,9 @@ async function saveAllDrafts() {
 
 async function saveForm(name) {
   const form = forms[name];
+  // A draft save still waiting would otherwise run after the form is reset, and
+  // the next entry would open with this one's time.
+  clearTimeout(app.draftTimers[name]);
   const type = form.dataset.type;
   const data = readForm(form, rules, toIso);
   const errors = validate(type, data, rules, app.reference);
@@ -190,52 +199,60 @@ function resetEncounter(kind = ENCOUNTER_DEFAULTS.kind) {
   fillForm(forms.encounter, { ...ENCOUNTER_DEFAULTS, kind: kind || undefined, occurred_at: isoNow() });
 }
 
-async function openEncounter() {
-  show('encounter');
-  if (!app.reference || takePendingEdit('encounter')) return;
-  const draft = await loadDraft(app.session.user.username, 'encounter');
-  if (draft && Object.keys(draft.data).length) {
-    fillForm(forms.encounter, draft.data);
-    if (draft.editing) forms.encounter.dataset.editing = draft.editing;
-  } else if (!forms.encounter.dataset.editing) {
-    resetEncounter(app.nextKind);
+async function openEncounter(current) {
+  if (app.reference && !takePendingEdit('encounter')) {
+    const draft = await loadDraft(app.session.user.username, 'encounter');
+    if (!current()) return;
+    if (draft && Object.keys(draft.data).length) {
+      fillForm(forms.encounter, draft.data);
+      if (draft.editing) forms.encounter.dataset.editing = draft.editing;
+    } else if (!forms.encounter.dataset.editing) {
+      resetEncounter(app.nextKind);
+    }
+    app.nextKind = undefined;
   }
-  app.nextKind = undefined;
+  show('encounter');
 }
 
 // --- postbox round -------------------------------------------------------------
 
-async function openRound() {
+async function openRound(current) {
+  if (app.reference && !(await fillRound(current))) return;
   show('round');
-  if (!app.reference) return;
+}
+
+/** Fill the round screen: an outbox entry to fix, the round's next card, or a new visit. False if overtaken. */
+async function fillRound(current) {
   const editing = app.pendingEdit && app.pendingEdit.type;
   if (editing === 'postbox_visit' || editing === 'postbox_item') {
     forms.visit.hidden = editing !== 'postbox_visit';
     forms.item.hidden = editing !== 'postbox_item';
     takePendingEdit(editing === 'postbox_visit' ? 'visit' : 'item');
-    return;
+    return true;
   }
   const owner = app.session.user.username;
   const round = await getMeta(`round:${owner}`);
+  const draft = await loadDraft(owner, round ? 'item' : 'visit');
+  if (!current()) return false;
+  const drafted = draft && Object.keys(draft.data).length;
   if (round) {
-    await showItemForm(round);
-    const draft = await loadDraft(owner, 'item');
-    if (draft && Object.keys(draft.data).length) fillForm(forms.item, { ...draft.data, visit_id: round.visitId });
-    return;
+    showItemForm(round);
+    if (drafted) fillForm(forms.item, { ...draft.data, visit_id: round.visitId });
+  } else {
+    forms.item.hidden = true;
+    forms.visit.hidden = false;
+    fillForm(forms.visit, drafted ? draft.data : { visited_at: isoNow(), box_condition: 'ok' });
   }
-  forms.item.hidden = true;
-  forms.visit.hidden = false;
-  const draft = await loadDraft(owner, 'visit');
-  fillForm(forms.visit, draft && Object.keys(draft.data).length ? draft.data : { visited_at: isoNow(), box_condition: 'ok' });
+  return true;
 }
 
 async function startItems(visitEntry) {
   const round = { visitId: visitEntry.id, postboxId: visitEntry.data.postbox_id, items: 0 };
   await setMeta(`round:${app.session.user.username}`, round);
-  await showItemForm(round);
+  showItemForm(round);
 }
 
-async function showItemForm(round) {
+function showItemForm(round) {
   forms.visit.hidden = true;
   forms.item.hidden = false;
   fillForm(forms.item, { ...rules.item_defaults, visit_id: round.visitId });
@@ -249,7 +266,7 @@ async function nextItem() {
   if (!round) return;
   round.items += 1;
   await setMeta(key, round);
-  await showItemForm(round);
+  showItemForm(round);
   forms.item.querySelector('.saved').textContent = 'Saved on this phone';
 }
 

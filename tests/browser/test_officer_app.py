@@ -358,6 +358,37 @@ def test_drafts_survive_a_reload(page, app_server):
         "Half-typed grounds, the officer is interrupted")
 
 
+def test_the_next_encounter_opens_empty_at_its_own_time(page, app_server):
+    """A draft save still waiting when the officer pressed save must not outlive the entry.
+
+    The clock is paused, so the draft timer that the first entry's typing
+    started is still due when the save resets the form; half an hour later it
+    fires. The next form must open empty, at the time it is opened, not with
+    the first entry's time.
+    """
+    page.clock.install()
+    sign_in_app(page, app_server)
+    page.context.set_offline(True)
+    page.clock.pause_at(datetime.now())
+    fill_stop_search(page, location="Rose Hill, by the post office")
+    save(page)
+    page.clock.fast_forward("30:00")
+    open_form(page, "Stop and search")
+    form = page.get_by_test_id("encounter-form")
+    expect(form).to_be_visible()  # filled before it is shown
+    expect(form.locator('[name="location_text"]')).to_have_value("")
+    minutes_old = page.evaluate("""() => {
+        const opened = new Date(document.querySelector('#encounter-form [name="occurred_at"]').value);
+        return (Date.now() - opened.getTime()) / 60000;
+    }""")
+    assert 0 <= minutes_old < 2
+    draft = page.evaluate("""async () => {
+        const m = await import('/app/static/js/outbox.js');
+        return m.loadDraft('officer1', 'encounter');
+    }""")
+    assert draft is None
+
+
 def test_the_browser_checks_fields_like_the_server(page, app_server):
     sign_in_app(page, app_server)
     open_form(page, "Stop and search")
