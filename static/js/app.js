@@ -15,7 +15,7 @@ const rules = JSON.parse(document.getElementById('field-rules').textContent);
 const $ = (selector) => document.querySelector(selector);
 const forms = { encounter: $('#encounter-form'), visit: $('#visit-form'), item: $('#item-form') };
 const app = { session: null, reference: null, failures: 0, timer: null, authNeeded: false, nextKind: undefined,
-  pendingEdit: null, draftTimers: {}, routing: 0 };
+  pendingEdit: null, draftTimers: {}, routing: 0, referenceTag: null };
 const ENCOUNTER_DEFAULTS = { kind: 'stop_search', search_type: 'Person search', bwv_used: true,
   removal_of_more_than_outer_clothing: false };
 
@@ -27,8 +27,6 @@ async function start() {
     $('#apply-update').onclick = async () => { await saveAllDrafts(); acceptUpdate(worker); };
   });
   app.session = await getMeta('session');
-  const cached = await getMeta('reference');
-  app.reference = cached ? cached.document : null;
   window.addEventListener('hashchange', route);
   window.addEventListener('online', () => trySync());
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') trySync(); });
@@ -41,26 +39,41 @@ async function start() {
   $('#signin-again').addEventListener('click', () => { show('signin'); $('#signin-username').value = app.session.user.username; });
   $('#sign-out').addEventListener('click', signOut);
   wireForms();
+  useReference(await getMeta('reference'));
   if (!app.session) { show('signin'); return; }
   await enter();
   trySync();
 }
 
-/** Signed in: build the forms from the cached lists, show where the hash points. */
+/** Signed in: fetch the forms' lists if this phone has none yet, show where the hash points. */
 async function enter() {
   $('#home-title').textContent = `${app.session.user.display_name}`;
   if (!app.reference) {
-    try { app.reference = await refreshReference(app.session); } catch (error) { /* offline: retried on sync */ }
-  }
-  if (app.reference) {
-    renderForm(forms.encounter, rules, app.reference);
-    renderForm(forms.visit, rules, app.reference);
-    renderForm(forms.item, rules, app.reference);
-    for (const form of Object.values(forms)) form.querySelector('button[type="submit"]').disabled = false;
+    useReference(await refreshReference(app.session).catch(() => null));  // offline: retried on sync
   }
   showStorage();
   await updateCount();
   await route();
+}
+
+/**
+ * Take the reference lists (as cached: {etag, document}) and build the forms
+ * from them when they are new to this page, keeping what the forms hold. Until
+ * there are any, the forms cannot be filled in and a banner says how to get them.
+ */
+function useReference(cached) {
+  if (cached && cached.etag !== app.referenceTag) {
+    const built = app.reference !== null;
+    app.reference = cached.document;
+    app.referenceTag = cached.etag;
+    for (const form of Object.values(forms)) {
+      const kept = built ? readForm(form, rules, toIso) : null;
+      renderForm(form, rules, app.reference);
+      if (kept) fillForm(form, kept);
+      form.querySelector('button[type="submit"]').disabled = false;
+    }
+  }
+  $('#banner-lists').hidden = app.reference !== null || !app.session;
 }
 
 /**
@@ -126,6 +139,7 @@ async function signOut() {
   await deleteMeta('session');
   await deleteMeta(`round:${owner}`);
   app.session = null;
+  useReference(null);
   $('#signout-error').textContent = '';
   window.location.hash = '';
   show('signin');
@@ -326,7 +340,7 @@ async function trySync({ manual = false } = {}) {
     app.failures = 0;
     app.authNeeded = false;
     $('#banner-signin').hidden = true;
-    if (!app.reference || manual) app.reference = await refreshReference(app.session).catch(() => app.reference);
+    if (!app.reference || manual) useReference(await refreshReference(app.session).catch(() => null));
     const left = await updateCount();
     status.textContent = left ? `${left} not sent: check the outbox.` : (tried ? `All sent (${sent}).` : 'Everything is on the server.');
     if (left) app.timer = setTimeout(() => trySync(), backoff(app.failures + 3));

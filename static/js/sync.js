@@ -97,10 +97,10 @@ export async function refreshReference(session) {
   const cached = await getMeta('reference');
   const headers = cached && cached.etag ? { 'If-None-Match': cached.etag } : {};
   const result = await api(session, 'GET', '/api/reference', null, headers);
-  if (result.notModified) return cached.document;
-  const etag = result.response.headers.get('ETag');
-  await setMeta('reference', { etag, document: result.json });
-  return result.json;
+  if (result.notModified) return cached;
+  const fresh = { etag: result.response.headers.get('ETag'), document: result.json };
+  await setMeta('reference', fresh);
+  return fresh;
 }
 
 /** Delay before the next automatic try: exponential, capped, with full jitter. */

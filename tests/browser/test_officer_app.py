@@ -389,6 +389,51 @@ def test_the_next_encounter_opens_empty_at_its_own_time(page, app_server):
     assert draft is None
 
 
+def test_forms_are_built_when_the_lists_arrive_after_sign_in(page_without_worker, app_server, server_app):
+    """Signed in, but the lists did not come: a banner says so; Send now fetches them and the forms work."""
+    page = page_without_worker
+    page.route("**/api/reference", lambda route: route.abort("connectionreset"))
+    sign_in_app(page, app_server, worker=False)
+    banner = page.locator("#banner-lists")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("press Send now")
+    open_form(page, "Stop and search")
+    expect(page.get_by_test_id("encounter-form").get_by_role("button", name=re.compile("^Save"))).to_be_disabled()
+    page.unroute("**/api/reference")
+    page.get_by_test_id("sync-now").click()
+    expect(banner).to_be_hidden()
+    fill_stop_search(page)
+    save(page)
+    expect(outbox_count(page)).to_have_text("0", timeout=15000)
+    [entry] = local_entries(page)
+    assert stored_ids(server_app, [entry["id"]]) == [entry["id"]]
+
+
+def test_send_now_brings_a_new_postbox_into_the_open_form(page, app_server, server_app):
+    """An admin adds a postbox while the app is open: Send now puts it in the visit form, keeping what is typed."""
+    from fieldapp.models import Placement, Postbox, Team
+
+    sign_in_app(page, app_server)
+    open_form(page, "Postbox round")
+    visit = page.get_by_test_id("visit-form")
+    visit.locator('[name="item_count"]').fill("4")
+    expect(visit.locator('[data-field="postbox_id"]')).not_to_contain_text("Marsh Lane Bakery")
+    with server_app.app_context():
+        team = db.session.scalars(select(Team).order_by(Team.id)).first()
+        box = Postbox(label="PB-NEW-1", team_id=team.id)
+        box.placements.append(Placement(site_name="Marsh Lane Bakery", site_type="shop", address="2 Marsh Lane",
+                                        placed_from=datetime.now(UTC)))
+        db.session.add(box)
+        db.session.commit()
+        db.session.remove()
+    page.get_by_test_id("sync-now").click()
+    expect(visit.locator('[data-field="postbox_id"]')).to_contain_text("Marsh Lane Bakery")
+    expect(visit.locator('[name="item_count"]')).to_have_value("4")
+    visit.locator('[data-field="postbox_id"]').get_by_text(re.compile("Marsh Lane Bakery")).click()
+    save(page, "visit-form")
+    expect(outbox_count(page)).to_have_text("0", timeout=15000)
+
+
 def test_the_browser_checks_fields_like_the_server(page, app_server):
     sign_in_app(page, app_server)
     open_form(page, "Stop and search")
