@@ -81,15 +81,31 @@ export async function pullFeedback(session) {
     const { json } = await api(session, 'GET', `/api/sync/pull${query}`);
     if (!json || !Array.isArray(json.changes) || typeof json.cursor !== 'string') throw new RetryLater('Bad pull answer.');
     const fetched = {};
-    for (const change of json.changes.filter((c) => !c.review)) {
-      const { json: entry } = await api(session, 'GET', `/api/entries/${change.id}`);
-      if (entry && entry.data) fetched[change.id] = entry;
+    for (const id of await versionsToFetch(session, json.changes)) {
+      const { json: entry } = await api(session, 'GET', `/api/entries/${id}`);
+      if (entry && entry.data) fetched[id] = entry;
     }
     await applyChanges(json.changes, fetched);
     cursor = json.cursor;
     await setMeta(key, cursor);  // stored only after the changes are
     if (!json.more) break;
   }
+}
+
+/**
+ * The entries worth fetching for a page of changes: new versions of entries on
+ * this phone, sent and newer than what it holds. Versions this phone sent
+ * itself, and entries it no longer keeps, are not fetched (each fetch is a
+ * read of personal data that the server writes to its audit log).
+ */
+async function versionsToFetch(session, changes) {
+  const held = new Map((await entriesOf(session.user.username)).map((e) => [e.id, e]));
+  const ids = new Set();
+  for (const change of changes) {
+    const entry = held.get(change.id);
+    if (!change.review && entry && entry.state === 'sent' && change.version > (entry.serverVersion || 0)) ids.add(change.id);
+  }
+  return ids;
 }
 
 /** Reference data (postboxes and lists), revalidated with its ETag. */

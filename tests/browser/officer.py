@@ -89,11 +89,12 @@ def stored_ids(server_app, ids) -> list[str]:
     return sorted(str(r) for r in rows)
 
 
-def requests_seen(server) -> int:
-    """How many requests the server has logged so far (gunicorn's access log), this function's own aside.
+def requests_seen(server, prefix: str = "/") -> int:
+    """How many requests (to paths starting with ``prefix``) the server has logged so far, this function's own aside.
 
-    It sends a request of its own and waits for that line: the requests the
-    server answered before it are logged by then, with no sleeping.
+    It reads gunicorn's access log. It sends a request of its own and waits
+    for that line: the requests the server answered before it are logged by
+    then, with no sleeping.
     """
     import urllib.request
 
@@ -102,7 +103,7 @@ def requests_seen(server) -> int:
         response.read()
     assert server.wait_for_output(probe), "the server did not log a request"
     paths = re.findall(r'"(?:GET|POST|PUT|DELETE|HEAD) (\S+)', server.output)
-    return sum(1 for path in paths if "?probe=" not in path)
+    return sum(1 for path in paths if "?probe=" not in path and path.startswith(prefix))
 
 
 def wait_until(page: Page, script: str, timeout: float = 10.0) -> object:

@@ -324,6 +324,11 @@ def test_a_returned_entry_is_fixed_and_resent(page, app_server, server_app):
         assert stored.version == 2 and stored.review_state == "unreviewed"
         assert db.session.get(Encounter, stored.id).grounds.endswith("across the road.")
         db.session.remove()
+    # The feed lists version 2 as well; the phone sent it, so it does not fetch it back (an audited read).
+    page.get_by_test_id("sync-now").click()
+    page.evaluate("navigator.locks.request('outbox', async () => true)")  # every sync begun so far has pulled
+    assert requests_seen(app_server, "/api/sync/pull") >= 3
+    assert requests_seen(app_server, "/api/entries/") == 0
 
 
 def test_sign_out_is_refused_with_unsent_entries(page, app_server):
@@ -432,6 +437,32 @@ def test_send_now_brings_a_new_postbox_into_the_open_form(page, app_server, serv
     visit.locator('[data-field="postbox_id"]').get_by_text(re.compile("Marsh Lane Bakery")).click()
     save(page, "visit-form")
     expect(outbox_count(page)).to_have_text("0", timeout=15000)
+
+
+def test_a_version_sent_from_another_phone_replaces_the_data(page, app_server, server_app):
+    """A new version the officer sent from another phone is fetched, once, on the next pull."""
+    sign_in_app(page, app_server)
+    fill_stop_search(page, location="Rose Hill, by the library")
+    save(page)
+    expect(outbox_count(page)).to_have_text("0", timeout=15000)
+    [entry] = local_entries(page)
+
+    other_phone = server_app.test_client()
+    token = other_phone.post("/api/auth/token", json={
+        "username": "officer1", "password": app_server.demo_password(), "device_name": "second phone"}).get_json()["token"]
+    edited = {"id": entry["id"], "type": "encounter", "version": 2, "base_version": 1,
+              "captured_at": entry["captured_at"], "data": {**entry["data"], "location_text": "Rose Hill, library steps"}}
+    pushed = other_phone.post("/api/sync/push", json={"entries": [edited]}, headers={"Authorization": f"Bearer {token}"})
+    assert pushed.get_json()["results"][0]["status"] == "updated"
+
+    page.get_by_test_id("sync-now").click()
+    wait_until(page, """async () => {
+        const m = await import('/app/static/js/outbox.js');
+        return (await m.entriesOf('officer1'))[0].version === 2;
+    }""")
+    [entry] = local_entries(page)
+    assert entry["data"]["location_text"] == "Rose Hill, library steps" and entry["state"] == "sent"
+    assert requests_seen(app_server, "/api/entries/") == 1
 
 
 def test_the_browser_checks_fields_like_the_server(page, app_server):
