@@ -151,6 +151,7 @@ async function signOut() {
 function wireForms() {
   for (const [name, form] of Object.entries(forms)) {
     form.addEventListener('input', () => {
+      form.querySelector('.saved').textContent = '';  // 'Saved' was about the last entry, not this one
       updateVisibility(form);
       clearTimeout(app.draftTimers[name]);
       app.draftTimers[name] = setTimeout(() => saveFormDraft(name), 300);
@@ -217,6 +218,7 @@ async function openEncounter(current) {
   if (app.reference && !takePendingEdit('encounter')) {
     const draft = await loadDraft(app.session.user.username, 'encounter');
     if (!current()) return;
+    forms.encounter.querySelector('.saved').textContent = '';
     if (draft && Object.keys(draft.data).length) {
       fillForm(forms.encounter, draft.data);
       if (draft.editing) forms.encounter.dataset.editing = draft.editing;
@@ -249,6 +251,7 @@ async function fillRound(current) {
   const draft = await loadDraft(owner, round ? 'item' : 'visit');
   if (!current()) return false;
   const drafted = draft && Object.keys(draft.data).length;
+  for (const form of [forms.visit, forms.item]) form.querySelector('.saved').textContent = '';
   if (round) {
     showItemForm(round);
     if (drafted) fillForm(forms.item, { ...draft.data, visit_id: round.visitId });

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from fieldapp.extensions import db
-from fieldapp.models import Encounter, Entry, PostboxItem, PostboxVisit, User
+from fieldapp.models import ConflictCopy, Encounter, Entry, PostboxItem, PostboxVisit, User
 from fieldapp.reviews import add_review
 from tests.browser.officer import (
     fill_stop_search, local_entries, open_form, outbox_count, requests_seen, save, sign_in_app, stored_ids,
@@ -200,6 +200,54 @@ def test_8_one_invalid_entry_does_not_block_the_rest(page, app_server, server_ap
     assert stored_ids(server_app, [bad_id]) == [bad_id]
 
 
+def other_phone_push(server_app, server, entry: dict, version: int, **changes) -> str:
+    """Send ``version`` of a local entry from the officer's other phone (the API, another device); its status."""
+    other_phone = server_app.test_client()
+    token = other_phone.post("/api/auth/token", json={
+        "username": "officer1", "password": server.demo_password(), "device_name": "second phone"}).get_json()["token"]
+    edited = {"id": entry["id"], "type": entry["type"], "version": version, "base_version": version - 1,
+              "captured_at": entry["captured_at"], "data": {**entry["data"], **changes}}
+    pushed = other_phone.post("/api/sync/push", json={"entries": [edited]}, headers={"Authorization": f"Bearer {token}"})
+    return pushed.get_json()["results"][0]["status"]
+
+
+def test_9_two_devices_edit_the_same_entry(page, app_server, server_app):
+    """Neither version is lost: the other phone's becomes version 2; this phone's edit, made offline on
+    version 1, is kept on the server as a conflict copy for the supervisor, and the phone says so."""
+    sign_in_app(page, app_server)
+    fill_stop_search(page, location="Rose Hill, by the library")
+    save(page)
+    expect(outbox_count(page)).to_have_text("0", timeout=15000)
+    [entry] = local_entries(page)
+    with server_app.app_context():
+        sergeant = db.session.scalar(select(User).where(User.username == "sergeant"))
+        add_review(db.session.get(Entry, uuid.UUID(entry["id"])), sergeant, "returned", "Say which side of the road.")
+        db.session.remove()
+    page.get_by_test_id("sync-now").click()
+    page.goto(page.url.split("#")[0] + "#outbox")
+    item = page.locator(f'li[data-id="{entry["id"]}"]')
+    expect(item).to_contain_text("Say which side of the road.")
+
+    assert other_phone_push(server_app, app_server, entry, 2, location_text="Rose Hill, library, north side") == "updated"
+    page.context.set_offline(True)  # this phone does not hear of it before its own edit
+    item.get_by_role("button", name="Edit and resend").click()
+    page.get_by_test_id("encounter-form").locator('[name="location_text"]').fill("Rose Hill, library, south side")
+    save(page)
+    page.context.set_offline(False)
+    page.get_by_test_id("sync-now").click()
+    page.goto(page.url.split("#")[0] + "#outbox")
+    expect(item).to_contain_text("Kept for your supervisor (changed elsewhere)", timeout=15000)
+    expect(outbox_count(page)).to_have_text("0")
+    with server_app.app_context():
+        stored = db.session.get(Entry, uuid.UUID(entry["id"]))
+        assert stored.version == 2
+        assert db.session.get(Encounter, stored.id).location_text == "Rose Hill, library, north side"
+        [copy] = db.session.scalars(select(ConflictCopy).where(ConflictCopy.entry_id == stored.id)).all()
+        assert (copy.version, copy.base_version) == (2, 1)
+        assert copy.data["location_text"] == "Rose Hill, library, south side"
+        db.session.remove()
+
+
 def test_10_clock_a_week_ahead_expires_nothing(page, app_server, server_app):
     sign_in_app(page, app_server)
     page.context.set_offline(True)
@@ -284,6 +332,7 @@ def test_postbox_round_with_three_cards(page, app_server, server_app):
                            ("Praise", "Thanks for the visit to the youth club.")]:
         card.locator('[data-field="topics"]').get_by_text(topic, exact=True).click()
         card.locator('[name="summary"]').fill(summary)
+        expect(card.locator(".saved")).to_have_text("")  # typing the next card clears the last one's 'Saved'
         save(page, "item-form")
     expect(page.locator("#round-summary")).to_contain_text("3 cards saved")
     expect(outbox_count(page)).to_have_text("0", timeout=15000)
@@ -382,6 +431,7 @@ def test_the_next_encounter_opens_empty_at_its_own_time(page, app_server):
     form = page.get_by_test_id("encounter-form")
     expect(form).to_be_visible()  # filled before it is shown
     expect(form.locator('[name="location_text"]')).to_have_value("")
+    expect(form.locator(".saved")).to_have_text("")  # 'Saved on this phone' was about the last entry
     minutes_old = page.evaluate("""() => {
         const opened = new Date(document.querySelector('#encounter-form [name="occurred_at"]').value);
         return (Date.now() - opened.getTime()) / 60000;
@@ -447,13 +497,7 @@ def test_a_version_sent_from_another_phone_replaces_the_data(page, app_server, s
     expect(outbox_count(page)).to_have_text("0", timeout=15000)
     [entry] = local_entries(page)
 
-    other_phone = server_app.test_client()
-    token = other_phone.post("/api/auth/token", json={
-        "username": "officer1", "password": app_server.demo_password(), "device_name": "second phone"}).get_json()["token"]
-    edited = {"id": entry["id"], "type": "encounter", "version": 2, "base_version": 1,
-              "captured_at": entry["captured_at"], "data": {**entry["data"], "location_text": "Rose Hill, library steps"}}
-    pushed = other_phone.post("/api/sync/push", json={"entries": [edited]}, headers={"Authorization": f"Bearer {token}"})
-    assert pushed.get_json()["results"][0]["status"] == "updated"
+    assert other_phone_push(server_app, app_server, entry, 2, location_text="Rose Hill, library steps") == "updated"
 
     page.get_by_test_id("sync-now").click()
     wait_until(page, """async () => {
