@@ -11,7 +11,9 @@ and measures, ``--repeat`` times each, printing p50/p95:
 
 - the queue's first page (``/review``);
 - a page deep in the queue (the ``Next page`` link followed ``--depth`` times);
-- a filtered page (unreviewed stop and searches);
+- a filtered page (unreviewed stop and searches), and one officer's since a date;
+- text search, for reference (no target): a word in a third of the grounds,
+  and words in none (the worst case: with no text index it reads the team);
 - an entry page (``/review/<id>``, a different entry each time);
 - a full CSV export of the team's encounters (``/exports/encounter.csv``) and,
   as an admin, of every team's, with the time and the server's peak memory
@@ -545,6 +547,10 @@ def measure(server: ServerProcess, seeded: Seeded, repeat: int, depth: int, expo
     results["filtered"] = timed("queue, unreviewed stop and search", lambda i: web.get(filtered), repeat)
     officer_filter = "/review?" + urlencode({"officer": "bench.officer04", "from": "2025-01-01"})
     results["officer"] = timed("queue, one officer since a date", lambda i: web.get(officer_filter), repeat)
+    common = "/review?" + urlencode({"q": "screwdriver"})
+    results["search_common"] = timed("queue, search: a common word", lambda i: web.get(common), repeat)
+    rare = "/review?" + urlencode({"q": "zebra crossing"})
+    results["search_rare"] = timed("queue, search: words in no entry", lambda i: web.get(rare), max(3, repeat // 4))
     ids = seeded.entry_ids or []
     results["entry"] = timed("entry page", lambda i: web.get(f"/review/{ids[i % len(ids)]}"), repeat)
 
@@ -571,6 +577,8 @@ def summary(results: dict[str, Any], postgres: bool) -> None:
                                        ("export peak server memory", export_peak, TARGETS["export_peak_mb"], "MB")):
         verdict = "met" if value <= target else "MISSED"
         print(f"  {label:<28} {value:8.1f} {unit} (target <= {target:.0f} {unit}): {verdict}")
+    search_p95 = max(percentile(results[k], 0.95) for k in ("search_common", "search_rare"))
+    print(f"  {'text search p95':<28} {search_p95:8.1f} ms (no target: for reference)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,8 @@ STATES = ("unreviewed", "approved", "returned", "flagged")
 #: match of a large team costs far more than the page itself (with a content filter such as the
 #: encounter kind, each entry counted is a lookup in another table); up to the cap counts are exact.
 COUNT_CAP = 1_000
+#: With a text search each entry counted also reads its texts: counting stops sooner ("100+").
+SEARCH_COUNT_CAP = 100
 _CURSOR_PREFIX = "q1|"
 
 
@@ -150,6 +152,8 @@ def _conditions(filters: Filters, viewer: Viewer, with_state: bool) -> list[Colu
     if filters.safeguarding is not None:
         where.append(PostboxItem.safeguarding == (true() if filters.safeguarding else false()))
     if filters.q:
+        # On PostgreSQL, migration 0005 keeps statistics on exactly these lower(...) expressions,
+        # so that the planner can tell a common word (walk newest first) from a rare one.
         pattern = _like(filters.q)
         where.append(or_(*(func.lower(column).like(pattern, escape="\\") for column in
                            (Encounter.grounds, Encounter.notes, PostboxItem.summary, PostboxVisit.notes))))
@@ -181,11 +185,13 @@ def _joined(query: Select[Any], filters: Filters | None = None) -> Select[Any]:
 def count_states(filters: Filters, viewer: Viewer, cap: int | None = None) -> dict[str, StateCount]:
     """How many entries are in each review state under the filters (the state filter aside).
 
-    Exact up to ``cap`` (default :data:`COUNT_CAP`) per state, "more than ``cap``" past it: one
+    Exact up to ``cap`` (default :data:`COUNT_CAP`, or :data:`SEARCH_COUNT_CAP` with a text
+    search) per state, "more than ``cap``" past it: one
     statement counting each state's matches with a LIMIT, so its cost is bounded however many
     entries match (each state reads at most ``cap + 1`` rows of the (scope, state) index).
     """
-    cap = COUNT_CAP if cap is None else cap
+    if cap is None:
+        cap = SEARCH_COUNT_CAP if filters.q else COUNT_CAP
     where = _conditions(filters, viewer, with_state=False)
     counted = []
     for state in STATES:
@@ -230,5 +236,11 @@ def queue_page(filters: Filters, viewer: Viewer, after: tuple[datetime, uuid.UUI
         for row in rows
     ]
     cursor = encode_after(rows[-1].received_at, rows[-1].id) if more else None
-    return Page(rows=page_rows, after=cursor, counts=count_states(filters, viewer))
+    if after is None and not more and not filters.state:
+        # Every match is on this one page: count them here rather than read them all again
+        # (for a search that matches little, the second read is the whole cost).
+        counts = {state: StateCount(sum(row.state == state for row in page_rows)) for state in STATES}
+    else:
+        counts = count_states(filters, viewer)
+    return Page(rows=page_rows, after=cursor, counts=counts)
 
