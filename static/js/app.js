@@ -188,7 +188,7 @@ async function saveForm(name) {
   showErrors(form, errors);
   const saved = form.querySelector('.saved');
   saved.textContent = '';
-  if (Object.keys(errors).length) return;
+  if (Object.keys(errors).length) { saveFormDraft(name); return; }  // the draft keeps the last keystrokes
   const owner = app.session.user.username;
   const existing = form.dataset.editing ? await getEntry(form.dataset.editing) : null;
   const entry = existing ? editEntry(existing, data) : newEntry(type, data, owner);

@@ -509,6 +509,25 @@ def test_a_version_sent_from_another_phone_replaces_the_data(page, app_server, s
     assert requests_seen(app_server, "/api/entries/") == 1
 
 
+def test_a_refused_save_keeps_the_last_keystrokes_as_a_draft(page, app_server):
+    """Save pressed with a field missing: the form says what is wrong and what was typed is kept
+    at once, not when the typing pause ends (the clock is paused: that never comes)."""
+    page.clock.install()
+    sign_in_app(page, app_server)
+    page.clock.pause_at(datetime.now())
+    open_form(page, "Stop and search")
+    form = page.get_by_test_id("encounter-form")
+    form.locator('[name="grounds"]').fill("Typed just before pressing save")
+    form.get_by_role("button", name=re.compile("^Save")).click()
+    expect(form.locator('[data-field="location_text"] .error')).not_to_be_empty()
+    wait_until(page, """async () => {
+        const m = await import('/app/static/js/outbox.js');
+        const draft = await m.loadDraft('officer1', 'encounter');
+        return !!draft && draft.data.grounds === 'Typed just before pressing save';
+    }""")
+    assert local_entries(page) == []
+
+
 def test_the_browser_checks_fields_like_the_server(page, app_server):
     sign_in_app(page, app_server)
     open_form(page, "Stop and search")
