@@ -200,6 +200,23 @@ def test_8_one_invalid_entry_does_not_block_the_rest(page, app_server, server_ap
     assert stored_ids(server_app, [bad_id]) == [bad_id]
 
 
+def saved_then_returned(page, server_app, comment: str):
+    """Save the filled form, let it sync, have the sergeant return it; the entry and its outbox line,
+    once the decision has reached the phone."""
+    save(page)
+    expect(outbox_count(page)).to_have_text("0", timeout=15000)
+    [entry] = local_entries(page)
+    with server_app.app_context():
+        sergeant = db.session.scalar(select(User).where(User.username == "sergeant"))
+        add_review(db.session.get(Entry, uuid.UUID(entry["id"])), sergeant, "returned", comment)
+        db.session.remove()
+    page.get_by_test_id("sync-now").click()
+    page.goto(page.url.split("#")[0] + "#outbox")
+    item = page.locator(f'li[data-id="{entry["id"]}"]')
+    expect(item).to_contain_text(comment)
+    return entry, item
+
+
 def other_phone_push(server_app, server, entry: dict, version: int, **changes) -> str:
     """Send ``version`` of a local entry from the officer's other phone (the API, another device); its status."""
     other_phone = server_app.test_client()
@@ -216,17 +233,7 @@ def test_9_two_devices_edit_the_same_entry(page, app_server, server_app):
     version 1, is kept on the server as a conflict copy for the supervisor, and the phone says so."""
     sign_in_app(page, app_server)
     fill_stop_search(page, location="Rose Hill, by the library")
-    save(page)
-    expect(outbox_count(page)).to_have_text("0", timeout=15000)
-    [entry] = local_entries(page)
-    with server_app.app_context():
-        sergeant = db.session.scalar(select(User).where(User.username == "sergeant"))
-        add_review(db.session.get(Entry, uuid.UUID(entry["id"])), sergeant, "returned", "Say which side of the road.")
-        db.session.remove()
-    page.get_by_test_id("sync-now").click()
-    page.goto(page.url.split("#")[0] + "#outbox")
-    item = page.locator(f'li[data-id="{entry["id"]}"]')
-    expect(item).to_contain_text("Say which side of the road.")
+    entry, item = saved_then_returned(page, server_app, "Say which side of the road.")
 
     assert other_phone_push(server_app, app_server, entry, 2, location_text="Rose Hill, library, north side") == "updated"
     page.context.set_offline(True)  # this phone does not hear of it before its own edit
@@ -352,17 +359,7 @@ def test_postbox_round_with_three_cards(page, app_server, server_app):
 def test_a_returned_entry_is_fixed_and_resent(page, app_server, server_app):
     sign_in_app(page, app_server)
     fill_stop_search(page)
-    save(page)
-    expect(outbox_count(page)).to_have_text("0", timeout=15000)
-    [entry] = local_entries(page)
-    with server_app.app_context():
-        sergeant = db.session.scalar(select(User).where(User.username == "sergeant"))
-        add_review(db.session.get(Entry, uuid.UUID(entry["id"])), sergeant, "returned", "Say when you saw the exchange.")
-        db.session.remove()
-    page.get_by_test_id("sync-now").click()
-    page.goto(page.url.split("#")[0] + "#outbox")
-    item = page.locator(f'li[data-id="{entry["id"]}"]')
-    expect(item).to_contain_text("Say when you saw the exchange.")
+    entry, item = saved_then_returned(page, server_app, "Say when you saw the exchange.")
     item.get_by_role("button", name="Edit and resend").click()
     form = page.get_by_test_id("encounter-form")
     form.locator('[name="grounds"]').fill(GROUNDS + " Seen at 22:10 from across the road.")
