@@ -134,11 +134,13 @@ async function signOut() {
       'not on the server. Connect, press Send now, and try again.';
     return;
   }
+  for (const name of Object.keys(forms)) cancelDraft(name);  // no draft written after the forgetting
   await forgetOwner(owner);
   api(app.session, 'DELETE', '/api/auth/token').catch(() => { /* offline: the token expires on its own */ });
   await deleteMeta('session');
   await deleteMeta(`round:${owner}`);
   app.session = null;
+  for (const form of Object.values(forms)) { fillForm(form, {}); setEditing(form, null); }  // nothing left for the next officer
   useReference(null);
   $('#signout-error').textContent = '';
   window.location.hash = '';
@@ -154,7 +156,7 @@ function wireForms() {
       form.querySelector('.saved').textContent = '';  // 'Saved' was about the last entry, not this one
       updateVisibility(form);
       clearTimeout(app.draftTimers[name]);
-      app.draftTimers[name] = setTimeout(() => saveFormDraft(name), 300);
+      app.draftTimers[name] = setTimeout(() => flushDraft(name), 300);
     });
     form.addEventListener('change', () => updateVisibility(form));
     form.addEventListener('submit', (event) => { event.preventDefault(); saveForm(name); });
@@ -173,22 +175,42 @@ async function saveFormDraft(name) {
   await saveDraft(app.session.user.username, name, { data: readForm(form, rules, toIso), editing: form.dataset.editing || null });
 }
 
+/** Forget a form's typing not yet written as a draft (the form is about to be reset or saved). */
+function cancelDraft(name) {
+  clearTimeout(app.draftTimers[name]);
+  delete app.draftTimers[name];
+}
+
+/** Write a form's typing as its draft now. */
+function flushDraft(name) {
+  cancelDraft(name);
+  return saveFormDraft(name);
+}
+
+/** Before an update reloads the app: write the typing not yet in a draft (only that: a form
+ * reset after a save is no draft, and storing it would give the next entry the old time). */
 async function saveAllDrafts() {
-  await Promise.all(Object.keys(forms).map((name) => saveFormDraft(name)));
+  await Promise.all(Object.keys(app.draftTimers).map((name) => flushDraft(name)));
+}
+
+/** Whether a form is filled for a new entry or for editing one already saved (``id``). */
+function setEditing(form, id) {
+  if (id) form.dataset.editing = id;
+  else delete form.dataset.editing;
 }
 
 async function saveForm(name) {
   const form = forms[name];
   // A draft save still waiting would otherwise run after the form is reset, and
   // the next entry would open with this one's time.
-  clearTimeout(app.draftTimers[name]);
+  cancelDraft(name);
   const type = form.dataset.type;
   const data = readForm(form, rules, toIso);
   const errors = validate(type, data, rules, app.reference);
   showErrors(form, errors);
   const saved = form.querySelector('.saved');
   saved.textContent = '';
-  if (Object.keys(errors).length) { saveFormDraft(name); return; }  // the draft keeps the last keystrokes
+  if (Object.keys(errors).length) { flushDraft(name); return; }  // the draft keeps the last keystrokes
   const owner = app.session.user.username;
   const existing = form.dataset.editing ? await getEntry(form.dataset.editing) : null;
   const entry = existing ? editEntry(existing, data) : newEntry(type, data, owner);
@@ -198,9 +220,10 @@ async function saveForm(name) {
     storageProblem(error);
     return;
   }
-  delete form.dataset.editing;
+  setEditing(form, null);
   await clearDraft(owner, name);
   await updateCount();  // the count includes this entry before 'saved' is shown
+  cancelDraft(name);  // typed while saving: it goes with the form's reset, not into a draft
   saved.textContent = 'Saved on this phone';
   if (name === 'visit') await startItems(entry);
   else if (name === 'item') await nextItem();
@@ -212,17 +235,19 @@ async function saveForm(name) {
 function resetEncounter(kind = ENCOUNTER_DEFAULTS.kind) {
   // The home screen's 'Other encounter' passes '' so that the officer picks the kind.
   fillForm(forms.encounter, { ...ENCOUNTER_DEFAULTS, kind: kind || undefined, occurred_at: isoNow() });
+  setEditing(forms.encounter, null);
 }
 
 async function openEncounter(current) {
   if (app.reference && !takePendingEdit('encounter')) {
-    const draft = await loadDraft(app.session.user.username, 'encounter');
+    // Storage that cannot be read now is no reason to keep the form from the officer: start afresh.
+    const draft = await loadDraft(app.session.user.username, 'encounter').catch(() => null);
     if (!current()) return;
     forms.encounter.querySelector('.saved').textContent = '';
     if (draft && Object.keys(draft.data).length) {
       fillForm(forms.encounter, draft.data);
-      if (draft.editing) forms.encounter.dataset.editing = draft.editing;
-    } else if (!forms.encounter.dataset.editing) {
+      setEditing(forms.encounter, draft.editing);
+    } else if (!forms.encounter.dataset.editing) {  // with no draft, an edit left open is taken up again
       resetEncounter(app.nextKind);
     }
     app.nextKind = undefined;
@@ -247,18 +272,23 @@ async function fillRound(current) {
     return true;
   }
   const owner = app.session.user.username;
-  const round = await getMeta(`round:${owner}`);
-  const draft = await loadDraft(owner, round ? 'item' : 'visit');
+  const round = await getMeta(`round:${owner}`).catch(() => null);
+  const draft = await loadDraft(owner, round ? 'item' : 'visit').catch(() => null);
   if (!current()) return false;
   const drafted = draft && Object.keys(draft.data).length;
   for (const form of [forms.visit, forms.item]) form.querySelector('.saved').textContent = '';
   if (round) {
     showItemForm(round);
-    if (drafted) fillForm(forms.item, { ...draft.data, visit_id: round.visitId });
+    if (drafted) {
+      // A card being edited (from the outbox) keeps its own visit; a new one belongs to this round.
+      fillForm(forms.item, draft.editing ? draft.data : { ...draft.data, visit_id: round.visitId });
+      setEditing(forms.item, draft.editing);
+    }
   } else {
     forms.item.hidden = true;
     forms.visit.hidden = false;
     fillForm(forms.visit, drafted ? draft.data : { visited_at: isoNow(), box_condition: 'ok' });
+    setEditing(forms.visit, drafted && draft.editing);
   }
   return true;
 }
@@ -273,6 +303,7 @@ function showItemForm(round) {
   forms.visit.hidden = true;
   forms.item.hidden = false;
   fillForm(forms.item, { ...rules.item_defaults, visit_id: round.visitId });
+  setEditing(forms.item, null);
   const box = (app.reference.postboxes || []).find((b) => b.id === round.postboxId);
   $('#round-summary').textContent = `${box ? box.name : 'Postbox'}: ${round.items} ${round.items === 1 ? 'card' : 'cards'} saved.`;
 }
@@ -343,7 +374,11 @@ async function trySync({ manual = false } = {}) {
     app.failures = 0;
     app.authNeeded = false;
     $('#banner-signin').hidden = true;
-    if (!app.reference || manual) useReference(await refreshReference(app.session).catch(() => null));
+    if (!app.reference || manual) {
+      const hadLists = app.reference !== null;
+      useReference(await refreshReference(app.session).catch(() => null));
+      if (!hadLists && app.reference) route();  // a form already on screen is filled now that it can be
+    }
     const left = await updateCount();
     status.textContent = left ? `${left} not sent: check the outbox.` : (tried ? `All sent (${sent}).` : 'Everything is on the server.');
     if (left) app.timer = setTimeout(() => trySync(), backoff(app.failures + 3));

@@ -47,6 +47,11 @@ def test_7_update_keeps_drafts_and_outbox(page, postgres_url, tmp_path):
             page.get_by_role("button", name="Update now").click()
             page.wait_for_function(f"document.body && document.body.dataset.version !== '{old_version}'")
             assert [e["id"] for e in local_entries(page)] == [entry["id"]]
+            # Only typing was written as a draft: not the forms the officer never typed in.
+            assert page.evaluate("""async () => {
+                const m = await import('/app/static/js/outbox.js');
+                return [await m.loadDraft('officer1', 'visit'), await m.loadDraft('officer1', 'item')];
+            }""") == [None, None]
             open_form(page, "Stop and search")
             expect(page.get_by_test_id("encounter-form").locator('[name="grounds"]')).to_have_value(DRAFT)
             page.get_by_test_id("sync-now").click()

@@ -356,6 +356,35 @@ def test_postbox_round_with_three_cards(page, app_server, server_app):
         db.session.remove()
 
 
+def test_an_edit_left_open_is_not_overwritten_by_the_next_new_entry(page, app_server, server_app):
+    """'Edit and resend' opened and abandoned, then a new entry from its draft: a new entry is
+    made, and the one that was opened for editing keeps its content."""
+    sign_in_app(page, app_server)
+    fill_stop_search(page, location="Rose Hill, by the library")
+    returned, item = saved_then_returned(page, server_app, "Say which side of the road.")
+    open_form(page, "Stop and search")
+    page.get_by_test_id("encounter-form").locator('[name="location_text"]').fill("Cowley Road, bus stop")
+    wait_until(page, """async () => {
+        const m = await import('/app/static/js/outbox.js');
+        const draft = await m.loadDraft('officer1', 'encounter');
+        return !!draft && draft.data.location_text === 'Cowley Road, bus stop';
+    }""")
+    page.goto(page.url.split("#")[0] + "#outbox")
+    item.get_by_role("button", name="Edit and resend").click()
+    expect(page.get_by_test_id("encounter-form").locator('[name="location_text"]')).to_have_value(
+        "Rose Hill, by the library")
+    fill_stop_search(page, location="Cowley Road, bus stop")  # home, then a new stop: its draft comes back
+    save(page)
+    expect(outbox_count(page)).to_have_text("0", timeout=15000)
+    entries = {e["id"]: e for e in local_entries(page)}
+    assert len(entries) == 2
+    assert entries[returned["id"]]["data"]["location_text"] == "Rose Hill, by the library"
+    assert entries[returned["id"]]["version"] == 1
+    [new] = [e for i, e in entries.items() if i != returned["id"]]
+    assert new["data"]["location_text"] == "Cowley Road, bus stop"
+    assert sorted(stored_ids(server_app, list(entries))) == sorted(entries)
+
+
 def test_a_returned_entry_is_fixed_and_resent(page, app_server, server_app):
     sign_in_app(page, app_server)
     fill_stop_search(page)
@@ -454,6 +483,9 @@ def test_forms_are_built_when_the_lists_arrive_after_sign_in(page_without_worker
     page.unroute("**/api/reference")
     page.get_by_test_id("sync-now").click()
     expect(banner).to_be_hidden()
+    form = page.get_by_test_id("encounter-form")  # still on screen: filled for a new stop now
+    expect(form.get_by_role("radio", name="Stop and search")).to_be_checked()
+    expect(form.locator('[name="occurred_at"]')).not_to_have_value("")
     fill_stop_search(page)
     save(page)
     expect(outbox_count(page)).to_have_text("0", timeout=15000)
