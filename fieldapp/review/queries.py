@@ -182,16 +182,15 @@ def _joined(query: Select[Any], filters: Filters | None = None) -> Select[Any]:
     return query
 
 
-def count_states(filters: Filters, viewer: Viewer, cap: int | None = None) -> dict[str, StateCount]:
+def count_states(filters: Filters, viewer: Viewer) -> dict[str, StateCount]:
     """How many entries are in each review state under the filters (the state filter aside).
 
-    Exact up to ``cap`` (default :data:`COUNT_CAP`, or :data:`SEARCH_COUNT_CAP` with a text
-    search) per state, "more than ``cap``" past it: one
-    statement counting each state's matches with a LIMIT, so its cost is bounded however many
-    entries match (each state reads at most ``cap + 1`` rows of the (scope, state) index).
+    Exact up to a cap (:data:`COUNT_CAP`, or :data:`SEARCH_COUNT_CAP` with a text search) per
+    state, "more than the cap" past it: one statement counting each state's matches with a
+    LIMIT, so its cost is bounded however many entries match (each state reads at most cap + 1
+    rows of the (scope, state) index).
     """
-    if cap is None:
-        cap = SEARCH_COUNT_CAP if filters.q else COUNT_CAP
+    cap = SEARCH_COUNT_CAP if filters.q else COUNT_CAP
     where = _conditions(filters, viewer, with_state=False)
     counted = []
     for state in STATES:

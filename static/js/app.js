@@ -140,7 +140,7 @@ async function signOut() {
   await deleteMeta('session');
   await deleteMeta(`round:${owner}`);
   app.session = null;
-  for (const form of Object.values(forms)) { fillForm(form, {}); setEditing(form, null); }  // nothing left for the next officer
+  for (const form of Object.values(forms)) loadForm(form, {});  // nothing left for the next officer
   useReference(null);
   $('#signout-error').textContent = '';
   window.location.hash = '';
@@ -193,9 +193,13 @@ async function saveAllDrafts() {
   await Promise.all(Object.keys(app.draftTimers).map((name) => flushDraft(name)));
 }
 
-/** Whether a form is filled for a new entry or for editing one already saved (``id``). */
-function setEditing(form, id) {
-  if (id) form.dataset.editing = id;
+/**
+ * Put an entry into a form: a new one, or (``editing``) the saved entry with that id, which a
+ * save then replaces. Every fill for another entry goes through here, so the mark cannot outlive it.
+ */
+function loadForm(form, data, editing = null) {
+  fillForm(form, data);
+  if (editing) form.dataset.editing = editing;
   else delete form.dataset.editing;
 }
 
@@ -220,7 +224,7 @@ async function saveForm(name) {
     storageProblem(error);
     return;
   }
-  setEditing(form, null);
+  delete form.dataset.editing;
   await clearDraft(owner, name);
   await updateCount();  // the count includes this entry before 'saved' is shown
   cancelDraft(name);  // typed while saving: it goes with the form's reset, not into a draft
@@ -234,8 +238,7 @@ async function saveForm(name) {
 
 function resetEncounter(kind = ENCOUNTER_DEFAULTS.kind) {
   // The home screen's 'Other encounter' passes '' so that the officer picks the kind.
-  fillForm(forms.encounter, { ...ENCOUNTER_DEFAULTS, kind: kind || undefined, occurred_at: isoNow() });
-  setEditing(forms.encounter, null);
+  loadForm(forms.encounter, { ...ENCOUNTER_DEFAULTS, kind: kind || undefined, occurred_at: isoNow() });
 }
 
 async function openEncounter(current) {
@@ -245,8 +248,7 @@ async function openEncounter(current) {
     if (!current()) return;
     forms.encounter.querySelector('.saved').textContent = '';
     if (draft && Object.keys(draft.data).length) {
-      fillForm(forms.encounter, draft.data);
-      setEditing(forms.encounter, draft.editing);
+      loadForm(forms.encounter, draft.data, draft.editing);
     } else if (!forms.encounter.dataset.editing) {  // with no draft, an edit left open is taken up again
       resetEncounter(app.nextKind);
     }
@@ -281,14 +283,12 @@ async function fillRound(current) {
     showItemForm(round);
     if (drafted) {
       // A card being edited (from the outbox) keeps its own visit; a new one belongs to this round.
-      fillForm(forms.item, draft.editing ? draft.data : { ...draft.data, visit_id: round.visitId });
-      setEditing(forms.item, draft.editing);
+      loadForm(forms.item, draft.editing ? draft.data : { ...draft.data, visit_id: round.visitId }, draft.editing);
     }
   } else {
     forms.item.hidden = true;
     forms.visit.hidden = false;
-    fillForm(forms.visit, drafted ? draft.data : { visited_at: isoNow(), box_condition: 'ok' });
-    setEditing(forms.visit, drafted && draft.editing);
+    loadForm(forms.visit, drafted ? draft.data : { visited_at: isoNow(), box_condition: 'ok' }, drafted && draft.editing);
   }
   return true;
 }
@@ -302,8 +302,7 @@ async function startItems(visitEntry) {
 function showItemForm(round) {
   forms.visit.hidden = true;
   forms.item.hidden = false;
-  fillForm(forms.item, { ...rules.item_defaults, visit_id: round.visitId });
-  setEditing(forms.item, null);
+  loadForm(forms.item, { ...rules.item_defaults, visit_id: round.visitId });
   const box = (app.reference.postboxes || []).find((b) => b.id === round.postboxId);
   $('#round-summary').textContent = `${box ? box.name : 'Postbox'}: ${round.items} ${round.items === 1 ? 'card' : 'cards'} saved.`;
 }
@@ -348,8 +347,7 @@ function takePendingEdit(name) {
   if (formName !== name) return false;
   app.pendingEdit = null;
   const form = forms[name];
-  fillForm(form, entry.data);
-  form.dataset.editing = entry.id;
+  loadForm(form, entry.data, entry.id);
   form.querySelector('.saved').textContent = '';
   showErrors(form, entry.state === 'attention' ? entry.errors : {});
   return true;

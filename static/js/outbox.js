@@ -67,6 +67,11 @@ export function applyResults(sent, results, serverTime) {
   });
 }
 
+/** Whether a version the server has is one to take: the entry is on the phone, sent, and older there. */
+export function takesVersion(entry, version) {
+  return Boolean(entry) && entry.state === 'sent' && version > (entry.serverVersion || 0);
+}
+
 /** Record supervisors' decisions (and newer versions) pulled from the server. */
 export function applyChanges(changes, fetched) {
   return withStores(['entries'], 'readwrite', (entries) => {
@@ -77,7 +82,7 @@ export function applyChanges(changes, fetched) {
         if (!current) return;
         if (change.review) current.review = { ...change.review, version: change.version };
         const newer = fetched[change.id];
-        if (newer && current.state === 'sent' && newer.version > (current.serverVersion || 0)) {
+        if (newer && takesVersion(current, newer.version)) {
           Object.assign(current, { data: newer.data, version: newer.version, base_version: newer.version - 1, serverVersion: newer.version });
         }
         entries.put(current);

@@ -3,7 +3,7 @@
 // Anything else (no network, 5xx, 408, 429, a captive portal's 200 page) leaves
 // it pending for the next try, with exponential backoff and jitter.
 
-import { applyChanges, applyResults, entriesOf } from './outbox.js';
+import { applyChanges, applyResults, entriesOf, takesVersion } from './outbox.js';
 import { getMeta, setMeta } from './db.js';
 
 const BATCH = 100;
@@ -102,8 +102,7 @@ async function versionsToFetch(session, changes) {
   const held = new Map((await entriesOf(session.user.username)).map((e) => [e.id, e]));
   const ids = new Set();
   for (const change of changes) {
-    const entry = held.get(change.id);
-    if (!change.review && entry && entry.state === 'sent' && change.version > (entry.serverVersion || 0)) ids.add(change.id);
+    if (!change.review && takesVersion(held.get(change.id), change.version)) ids.add(change.id);
   }
   return ids;
 }
