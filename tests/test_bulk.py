@@ -26,16 +26,18 @@ def _entry_row(officer, entry_id: uuid.UUID, received_at: datetime) -> dict:
             "content_hash": "0" * 64, "review_state": "unreviewed"}
 
 
+def _version_row(officer, entry_id: uuid.UUID, now: datetime, data: dict) -> dict:
+    return {"entry_id": entry_id, "version": 1, "data": data, "content_hash": "0" * 64, "captured_at": now,
+            "captured_offset_minutes": 0, "received_at": now, "submitted_by": officer.id, "device_id": None}
+
+
 def test_rows_are_stored_with_every_value_exact(officer):
     ids = sorted(uuid.uuid4() for _ in range(3))
     now = datetime.now(UTC)
     inserted = bulk.insert_rows(Entry.__table__, [_entry_row(officer, i, now) for i in ids], returning="id")
     data = {"grounds": "Smelt of cannabis, admitted having some", "nested": {"a": [1, 2.5, None, True]},
             "text": "quotes \" and \\ backslashes, ünïcode and emoji 🚓"}
-    bulk.insert_rows(EntryVersion.__table__, [
-        {"entry_id": ids[0], "version": 1, "data": data, "content_hash": "0" * 64,
-         "captured_at": now, "captured_offset_minutes": 0, "received_at": now,
-         "submitted_by": officer.id, "device_id": None}])
+    bulk.insert_rows(EntryVersion.__table__, [_version_row(officer, ids[0], now, data)])
     db.session.commit()
 
     assert sorted(inserted) == ids
@@ -91,9 +93,7 @@ def test_parts_inserted_together_may_refer_to_each_other(officer):
     entry_id, other_id = uuid.uuid4(), uuid.uuid4()
     now = datetime.now(UTC)
     bulk.insert_rows(Entry.__table__, [_entry_row(officer, other_id, now)])
-    version = {"entry_id": entry_id, "version": 1, "data": {"kind": "other"}, "content_hash": "0" * 64,
-               "captured_at": now, "captured_offset_minutes": 0, "received_at": now,
-               "submitted_by": officer.id, "device_id": None}
+    version = _version_row(officer, entry_id, now, {"kind": "other"})
     inserted = bulk.insert_together(
         bulk.Rows(Entry.__table__, [_entry_row(officer, entry_id, now), _entry_row(officer, other_id, now)],
                   skip_existing=True),
@@ -112,8 +112,7 @@ def test_a_part_that_breaks_a_foreign_key_stores_nothing(officer):
 
     entry_id = uuid.uuid4()
     now = datetime.now(UTC)
-    orphan = {"entry_id": uuid.uuid4(), "version": 1, "data": {}, "content_hash": "0" * 64, "captured_at": now,
-              "captured_offset_minutes": 0, "received_at": now, "submitted_by": officer.id, "device_id": None}
+    orphan = _version_row(officer, uuid.uuid4(), now, {})
     with pytest.raises(IntegrityError):
         bulk.insert_together(bulk.Rows(Entry.__table__, [_entry_row(officer, entry_id, now)]),
                              bulk.Rows(EntryVersion.__table__, [orphan]))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 
 import pytest
 from sqlalchemy import select
 
 from fieldapp.extensions import db
-from fieldapp.models import Device, Entry, Team, User
+from fieldapp.models import Device, Team, User
 from tests.admin.conftest import PASSWORD_SHOWN, audit_count, last_events
-from tests.conftest import TEST_PASSWORD, AuthActions
+from tests.conftest import TEST_PASSWORD, AuthActions, stored
 from tests.factories import stop_search
 
 NEW_USER = {"username": "PC.Ten", "display_name": "PC Ten Taylor", "shoulder_number": "1010", "role": "officer",
@@ -206,10 +205,9 @@ def test_an_admin_changes_a_users_role_and_team(client, admin, post_form, create
     # What was sent stays with the old team; the phone carries on and what it sends now is Cowley's.
     after = stop_search()
     assert phone.push(after)[0]["status"] == "created"
-    teams = {row.id: row.team_id for row in db.session.execute(select(Entry.id, Entry.team_id))}
     rose_hill = db.session.scalar(select(Team.id).where(Team.name == "Rose Hill"))
-    assert teams[uuid.UUID(before["id"])] == rose_hill
-    assert teams[uuid.UUID(after["id"])] == changed.team_id
+    assert stored(before).team_id == rose_hill
+    assert stored(after).team_id == changed.team_id
 
 
 def test_an_admin_cannot_change_their_own_role(client, admin, post_form):

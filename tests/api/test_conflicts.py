@@ -9,7 +9,7 @@ from fieldapp.extensions import db
 from fieldapp.ingest import AlreadyResolved, ResolveError, dismiss_conflict, resolve_conflict
 from fieldapp.models import AuditEvent, ConflictCopy, Encounter, Entry, EntryVersion
 from fieldapp.models.types import utcnow
-from tests.conftest import count
+from tests.conftest import count, stored
 from tests.factories import edit, stop_search
 
 
@@ -57,7 +57,6 @@ def test_dismissing_keeps_everything(conflict, create_user):
 def test_a_copy_another_supervisor_dealt_with_meanwhile_changes_nothing(conflict, create_user, act):
     entry, copy = conflict
     sergeant, other = create_user("sergeant", role="supervisor"), create_user("sarge2", role="supervisor")
-    db.session.commit()
     # The other supervisor's resolution commits on its own connection; this session's copy is stale.
     with db.engine.begin() as connection:
         connection.execute(update(ConflictCopy.__table__).where(ConflictCopy.__table__.c.id == copy.id)
@@ -71,6 +70,6 @@ def test_a_copy_another_supervisor_dealt_with_meanwhile_changes_nothing(conflict
             dismiss_conflict(copy, sergeant.id)
 
     db.session.expire_all()
-    assert db.session.get(Entry, uuid.UUID(entry["id"])).version == 2
+    assert stored(entry).version == 2
     assert db.session.get(ConflictCopy, copy.id).resolved_by == other.id
     assert count(AuditEvent) == events

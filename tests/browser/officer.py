@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
@@ -74,6 +75,23 @@ def local_entries(page: Page) -> list[dict]:
         const m = await import('/app/static/js/outbox.js');
         return m.entriesOf('officer1');
     }""")
+
+
+def load_draft(page: Page, form: str = "encounter") -> dict | None:
+    """The officer's draft of one form (``encounter``, ``visit`` or ``item``), read through the app's module."""
+    return page.evaluate("""async (form) => {
+        const m = await import('/app/static/js/outbox.js');
+        return m.loadDraft('officer1', form);
+    }""", form)
+
+
+def wait_for_draft(page: Page, field: str, value: str, form: str = "encounter") -> None:
+    """Wait until the form's draft holds ``value`` in ``field`` (drafts are written a moment after typing)."""
+    wait_until(page, """async () => {
+        const m = await import('/app/static/js/outbox.js');
+        const draft = await m.loadDraft('officer1', %s);
+        return !!draft && draft.data[%s] === %s;
+    }""" % (json.dumps(form), json.dumps(field), json.dumps(value)))
 
 
 def stored_ids(server_app, ids) -> list[str]:

@@ -6,7 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.officer import (
-    fill_stop_search, local_entries, open_form, outbox_count, save, sign_in_app, stored_ids, wait_until,
+    fill_stop_search, load_draft, local_entries, open_form, outbox_count, save, sign_in_app, stored_ids,
+    wait_for_draft,
 )
 from tests.conftest import fresh_database
 from tests.servers import ServerProcess, free_port
@@ -28,11 +29,7 @@ def test_7_update_keeps_drafts_and_outbox(page, postgres_url, tmp_path):
             save(page)
             expect(outbox_count(page)).to_have_text("1")
             page.get_by_test_id("encounter-form").locator('[name="grounds"]').fill(DRAFT)
-            wait_until(page, """async () => {
-                const m = await import('/app/static/js/outbox.js');
-                const draft = await m.loadDraft('officer1', 'encounter');
-                return !!draft && draft.data.grounds === '%s';
-            }""" % DRAFT)
+            wait_for_draft(page, "grounds", DRAFT)
             [entry] = local_entries(page)
         finally:
             server.stop()
@@ -48,10 +45,7 @@ def test_7_update_keeps_drafts_and_outbox(page, postgres_url, tmp_path):
             page.wait_for_function(f"document.body && document.body.dataset.version !== '{old_version}'")
             assert [e["id"] for e in local_entries(page)] == [entry["id"]]
             # Only typing was written as a draft: not the forms the officer never typed in.
-            assert page.evaluate("""async () => {
-                const m = await import('/app/static/js/outbox.js');
-                return [await m.loadDraft('officer1', 'visit'), await m.loadDraft('officer1', 'item')];
-            }""") == [None, None]
+            assert [load_draft(page, "visit"), load_draft(page, "item")] == [None, None]
             open_form(page, "Stop and search")
             expect(page.get_by_test_id("encounter-form").locator('[name="grounds"]')).to_have_value(DRAFT)
             page.get_by_test_id("sync-now").click()

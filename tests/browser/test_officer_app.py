@@ -17,15 +17,18 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from fieldapp.extensions import db
-from fieldapp.models import ConflictCopy, Encounter, Entry, PostboxItem, PostboxVisit, User
+from fieldapp.models import ConflictCopy, Encounter, PostboxItem, PostboxVisit, User
 from fieldapp.reviews import add_review
 from tests.browser.officer import (
-    fill_stop_search, local_entries, open_form, outbox_count, requests_seen, save, sign_in_app, stored_ids,
-    wait_until,
+    fill_stop_search, load_draft, local_entries, open_form, outbox_count, requests_seen, save, sign_in_app,
+    stored_ids, wait_for_draft, wait_until,
 )
-from tests.factories import GROUNDS
+from tests.conftest import stored
+from tests.factories import GROUNDS, edit
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+#: The keys of an entry as the API takes it (the phone's copy holds its own state besides).
+ENVELOPE = ("id", "type", "version", "base_version", "captured_at", "data")
 
 
 def test_1_saved_offline_reloaded_offline_then_synced_once(page, app_server, server_app):
@@ -208,7 +211,7 @@ def saved_then_returned(page, server_app, comment: str):
     [entry] = local_entries(page)
     with server_app.app_context():
         sergeant = db.session.scalar(select(User).where(User.username == "sergeant"))
-        add_review(db.session.get(Entry, uuid.UUID(entry["id"])), sergeant, "returned", comment)
+        add_review(stored(entry), sergeant, "returned", comment)
         db.session.remove()
     page.get_by_test_id("sync-now").click()
     page.goto(page.url.split("#")[0] + "#outbox")
@@ -217,13 +220,12 @@ def saved_then_returned(page, server_app, comment: str):
     return entry, item
 
 
-def other_phone_push(server_app, server, entry: dict, version: int, **changes) -> str:
-    """Send ``version`` of a local entry from the officer's other phone (the API, another device); its status."""
+def other_phone_push(server_app, server, entry: dict, **changes) -> str:
+    """Send the next version of a local entry from the officer's other phone (the API, another device); its status."""
     other_phone = server_app.test_client()
     token = other_phone.post("/api/auth/token", json={
         "username": "officer1", "password": server.demo_password(), "device_name": "second phone"}).get_json()["token"]
-    edited = {"id": entry["id"], "type": entry["type"], "version": version, "base_version": version - 1,
-              "captured_at": entry["captured_at"], "data": {**entry["data"], **changes}}
+    edited = edit({key: entry[key] for key in ENVELOPE}, **changes)
     pushed = other_phone.post("/api/sync/push", json={"entries": [edited]}, headers={"Authorization": f"Bearer {token}"})
     return pushed.get_json()["results"][0]["status"]
 
@@ -235,7 +237,7 @@ def test_9_two_devices_edit_the_same_entry(page, app_server, server_app):
     fill_stop_search(page, location="Rose Hill, by the library")
     entry, item = saved_then_returned(page, server_app, "Say which side of the road.")
 
-    assert other_phone_push(server_app, app_server, entry, 2, location_text="Rose Hill, library, north side") == "updated"
+    assert other_phone_push(server_app, app_server, entry, location_text="Rose Hill, library, north side") == "updated"
     page.context.set_offline(True)  # this phone does not hear of it before its own edit
     item.get_by_role("button", name="Edit and resend").click()
     page.get_by_test_id("encounter-form").locator('[name="location_text"]').fill("Rose Hill, library, south side")
@@ -246,10 +248,10 @@ def test_9_two_devices_edit_the_same_entry(page, app_server, server_app):
     expect(item).to_contain_text("Kept for your supervisor (changed elsewhere)", timeout=15000)
     expect(outbox_count(page)).to_have_text("0")
     with server_app.app_context():
-        stored = db.session.get(Entry, uuid.UUID(entry["id"]))
-        assert stored.version == 2
-        assert db.session.get(Encounter, stored.id).location_text == "Rose Hill, library, north side"
-        [copy] = db.session.scalars(select(ConflictCopy).where(ConflictCopy.entry_id == stored.id)).all()
+        row = stored(entry)
+        assert row.version == 2
+        assert db.session.get(Encounter, row.id).location_text == "Rose Hill, library, north side"
+        [copy] = db.session.scalars(select(ConflictCopy).where(ConflictCopy.entry_id == row.id)).all()
         assert (copy.version, copy.base_version) == (2, 1)
         assert copy.data["location_text"] == "Rose Hill, library, south side"
         db.session.remove()
@@ -307,14 +309,14 @@ def test_stop_and_search_end_to_end_every_field(page, app_server, server_app):
     [entry] = local_entries(page)
     with server_app.app_context():
         row = db.session.get(Encounter, uuid.UUID(entry["id"]))
-        stored = {c: getattr(row, c) for c in ("kind", "latitude", "longitude", "location_accuracy_m", "location_text",
+        columns = {c: getattr(row, c) for c in ("kind", "latitude", "longitude", "location_accuracy_m", "location_text",
                                                "search_type", "vehicle_registration", "legislation", "object_of_search",
                                                "grounds", "outcome", "outcome_linked_to_object_of_search",
                                                "removal_of_more_than_outer_clothing", "self_defined_ethnicity",
                                                "officer_defined_ethnicity", "gender", "age_range", "bwv_used",
                                                "bwv_reason_not_used", "operation_name", "notes")}
         db.session.remove()
-    assert stored == {
+    assert columns == {
         "kind": "stop_search", "latitude": 51.72901, "longitude": -1.23432, "location_accuracy_m": 9.0,
         "location_text": "Outside the Co-op, Rose Hill", "search_type": "Person and Vehicle search",
         "vehicle_registration": "AB12 CDE", "legislation": "Misuse of Drugs Act 1971 (section 23)",
@@ -364,11 +366,7 @@ def test_an_edit_left_open_is_not_overwritten_by_the_next_new_entry(page, app_se
     returned, item = saved_then_returned(page, server_app, "Say which side of the road.")
     open_form(page, "Stop and search")
     page.get_by_test_id("encounter-form").locator('[name="location_text"]').fill("Cowley Road, bus stop")
-    wait_until(page, """async () => {
-        const m = await import('/app/static/js/outbox.js');
-        const draft = await m.loadDraft('officer1', 'encounter');
-        return !!draft && draft.data.location_text === 'Cowley Road, bus stop';
-    }""")
+    wait_for_draft(page, "location_text", "Cowley Road, bus stop")
     page.goto(page.url.split("#")[0] + "#outbox")
     item.get_by_role("button", name="Edit and resend").click()
     expect(page.get_by_test_id("encounter-form").locator('[name="location_text"]')).to_have_value(
@@ -395,9 +393,9 @@ def test_a_returned_entry_is_fixed_and_resent(page, app_server, server_app):
     save(page)
     expect(outbox_count(page)).to_have_text("0", timeout=15000)
     with server_app.app_context():
-        stored = db.session.get(Entry, uuid.UUID(entry["id"]))
-        assert stored.version == 2 and stored.review_state == "unreviewed"
-        assert db.session.get(Encounter, stored.id).grounds.endswith("across the road.")
+        row = stored(entry)
+        assert row.version == 2 and row.review_state == "unreviewed"
+        assert db.session.get(Encounter, row.id).grounds.endswith("across the road.")
         db.session.remove()
     # The feed lists version 2 as well; the phone sent it, so it does not fetch it back (an audited read).
     page.get_by_test_id("sync-now").click()
@@ -428,11 +426,7 @@ def test_drafts_survive_a_reload(page, app_server):
     open_form(page, "Stop and search")
     form = page.get_by_test_id("encounter-form")
     form.locator('[name="grounds"]').fill("Half-typed grounds, the officer is interrupted")
-    wait_until(page, """async () => {
-        const m = await import('/app/static/js/outbox.js');
-        const draft = await m.loadDraft('officer1', 'encounter');
-        return !!draft && !!draft.data.grounds && draft.data.grounds.startsWith('Half-typed');
-    }""")
+    wait_for_draft(page, "grounds", "Half-typed grounds, the officer is interrupted")
     page.reload()
     expect(page.get_by_test_id("encounter-form").locator('[name="grounds"]')).to_have_value(
         "Half-typed grounds, the officer is interrupted")
@@ -463,11 +457,7 @@ def test_the_next_encounter_opens_empty_at_its_own_time(page, app_server):
         return (Date.now() - opened.getTime()) / 60000;
     }""")
     assert 0 <= minutes_old < 2
-    draft = page.evaluate("""async () => {
-        const m = await import('/app/static/js/outbox.js');
-        return m.loadDraft('officer1', 'encounter');
-    }""")
-    assert draft is None
+    assert load_draft(page) is None
 
 
 def test_forms_are_built_when_the_lists_arrive_after_sign_in(page_without_worker, app_server, server_app):
@@ -495,7 +485,8 @@ def test_forms_are_built_when_the_lists_arrive_after_sign_in(page_without_worker
 
 def test_send_now_brings_a_new_postbox_into_the_open_form(page, app_server, server_app):
     """An admin adds a postbox while the app is open: Send now puts it in the visit form, keeping what is typed."""
-    from fieldapp.models import Placement, Postbox, Team
+    from fieldapp.models import Team
+    from fieldapp.postbox_admin import Site, add_postbox
 
     sign_in_app(page, app_server)
     open_form(page, "Postbox round")
@@ -504,11 +495,7 @@ def test_send_now_brings_a_new_postbox_into_the_open_form(page, app_server, serv
     expect(visit.locator('[data-field="postbox_id"]')).not_to_contain_text("Marsh Lane Bakery")
     with server_app.app_context():
         team = db.session.scalars(select(Team).order_by(Team.id)).first()
-        box = Postbox(label="PB-NEW-1", team_id=team.id)
-        box.placements.append(Placement(site_name="Marsh Lane Bakery", site_type="shop", address="2 Marsh Lane",
-                                        placed_from=datetime.now(UTC)))
-        db.session.add(box)
-        db.session.commit()
+        add_postbox("PB-NEW-1", team.id, Site("Marsh Lane Bakery", "shop", "2 Marsh Lane"))  # as an admin does
         db.session.remove()
     page.get_by_test_id("sync-now").click()
     expect(visit.locator('[data-field="postbox_id"]')).to_contain_text("Marsh Lane Bakery")
@@ -526,7 +513,7 @@ def test_a_version_sent_from_another_phone_replaces_the_data(page, app_server, s
     expect(outbox_count(page)).to_have_text("0", timeout=15000)
     [entry] = local_entries(page)
 
-    assert other_phone_push(server_app, app_server, entry, 2, location_text="Rose Hill, library steps") == "updated"
+    assert other_phone_push(server_app, app_server, entry, location_text="Rose Hill, library steps") == "updated"
 
     page.get_by_test_id("sync-now").click()
     wait_until(page, """async () => {
@@ -549,11 +536,7 @@ def test_a_refused_save_keeps_the_last_keystrokes_as_a_draft(page, app_server):
     form.locator('[name="grounds"]').fill("Typed just before pressing save")
     form.get_by_role("button", name=re.compile("^Save")).click()
     expect(form.locator('[data-field="location_text"] .error')).not_to_be_empty()
-    wait_until(page, """async () => {
-        const m = await import('/app/static/js/outbox.js');
-        const draft = await m.loadDraft('officer1', 'encounter');
-        return !!draft && draft.data.grounds === 'Typed just before pressing save';
-    }""")
+    wait_for_draft(page, "grounds", "Typed just before pressing save")
     assert local_entries(page) == []
 
 
