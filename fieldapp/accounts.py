@@ -14,6 +14,9 @@ from fieldapp.transactions import begin_write
 from fieldapp.models import AuditAction, Device, Role, Team, User
 from fieldapp.models.types import utcnow
 
+#: Every role's name, as stored.
+ROLES = frozenset(role.value for role in Role)
+
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD_LENGTH = 10
 
@@ -52,7 +55,7 @@ def create_user(username: str, password: str, *, role: str, team_name: str,
     username = username.strip().lower()
     if not USERNAME.match(username):
         raise AccountError("A username is 2 to 64 characters: letters, digits, '.', '_' or '-'.", "username")
-    if role not in {r.value for r in Role}:
+    if role not in ROLES:
         raise AccountError(f"Unknown role {role!r}: use officer, supervisor or admin.", "role")
     check_password_strength(password)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
@@ -115,7 +118,7 @@ def update_user(user: User, *, display_name: str, shoulder_number: str | None, r
     who can put a mistake right.
     """
     begin_write()
-    if role not in {r.value for r in Role}:
+    if role not in ROLES:
         raise AccountError("Choose a role from the list.", "role")
     if user.id == acting_user_id and role != user.role:
         raise AccountError("You cannot change your own role: ask another admin.", "role")

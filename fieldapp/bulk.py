@@ -28,6 +28,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from fieldapp.extensions import db
 
+#: For writing PostgreSQL statement text (quoting, column types) without a connection.
+_POSTGRESQL = postgresql.dialect()
+
 
 def among(column: ColumnElement[Any], values: set[Any]) -> ColumnElement[bool]:
     """``column IN values``; on PostgreSQL ``column = ANY(:array)``, one parameter and one
@@ -37,15 +40,17 @@ def among(column: ColumnElement[Any], values: set[Any]) -> ColumnElement[bool]:
     return column.in_(values)
 
 
+@cache
+def _defaulted_columns(table: Table) -> tuple[tuple[str, Any], ...]:
+    """The columns of ``table`` with a Python-side default (scalar or callable), and the default."""
+    return tuple((column.name, column.default) for column in table.c
+                 if column.default is not None and (column.default.is_scalar or column.default.is_callable))
+
+
 def _defaults(table: Table, given: Iterable[str]) -> dict[str, Any]:
-    """The Python-side defaults (scalar or callable) of the columns not in ``given``."""
-    values = {}
-    for column in table.c:
-        default = column.default
-        if column.name in given or default is None or not (default.is_scalar or default.is_callable):
-            continue
-        values[column.name] = default.arg if default.is_scalar else default.arg(None)
-    return values
+    """The Python-side defaults of the columns not in ``given`` (callables called now)."""
+    return {name: default.arg if default.is_scalar else default.arg(None)
+            for name, default in _defaulted_columns(table) if name not in given}
 
 
 @dataclass(frozen=True)
@@ -61,10 +66,9 @@ class Rows:
 def recordset_insert_sql(table: Table, columns: tuple[str, ...], skip_existing: bool, returning: str | None,
                          parameter: str) -> str:
     """INSERT ... SELECT FROM json_to_recordset(:parameter) for these columns (made once per shape)."""
-    dialect = postgresql.dialect()
-    quote = dialect.identifier_preparer.quote
+    quote = _POSTGRESQL.identifier_preparer.quote
     names = ", ".join(quote(name) for name in columns)
-    record = ", ".join(f"{quote(name)} {table.c[name].type.compile(dialect=dialect)}" for name in columns)
+    record = ", ".join(f"{quote(name)} {table.c[name].type.compile(dialect=_POSTGRESQL)}" for name in columns)
     sql = (f"INSERT INTO {quote(table.name)} ({names}) "
            f"SELECT {names} FROM json_to_recordset(CAST(:{parameter} AS json)) AS r({record})")
     if skip_existing:
@@ -117,7 +121,7 @@ def insert_together(first: Rows, *more: Rows, returning: str | None = None) -> l
     else:
         # The last part is the main statement unless the first one's ids are wanted.
         ctes = [f"part{n} AS ({query})" for n, query in enumerate(queries[:-1] if not returning else queries)]
-        main = f"SELECT {postgresql.dialect().identifier_preparer.quote(returning)} FROM part0" if returning \
+        main = f"SELECT {_POSTGRESQL.identifier_preparer.quote(returning)} FROM part0" if returning \
             else queries[-1]
         sql = f"WITH {', '.join(ctes)} {main}"
     result = db.session.execute(_text(sql), params)

@@ -41,6 +41,7 @@ from fieldapp.models import (
 from fieldapp.models.types import utcnow
 from fieldapp.reference import reference_lists
 from sync import Entry, Status, Stored, ValidationContext, decide, validate_entry
+from sync.fields import MAX_INT32
 
 # Visits first so the items of the same batch can point at them.
 APPLY_ORDER = {"postbox_visit": 0, "encounter": 1, "postbox_item": 2}
@@ -159,7 +160,7 @@ def _rejected(raw: Any, errors: dict[str, str]) -> dict[str, Any]:
     return {
         "id": entry_id if isinstance(entry_id, str) and len(entry_id) <= 64 else None,
         "status": str(Status.REJECTED),
-        "version": version if type(version) is int and 0 <= version < 2**31 else None,
+        "version": version if type(version) is int and 0 <= version <= MAX_INT32 else None,
         "errors": errors,
     }
 

@@ -41,11 +41,15 @@ def users():
     return render_template("admin/users.html", rows=rows, next_cursor=next_cursor)
 
 
+def _team_choices() -> list[SelectChoice]:
+    """The current teams, by name, for a form's team field."""
+    return [SelectChoice(name, name) for name in db.session.scalars(select(Team.name).order_by(Team.name))]
+
+
 def _user_form() -> UserForm:
     """The new-user form with the current teams to choose from."""
     form = UserForm()
-    teams = db.session.scalars(select(Team.name).order_by(Team.name)).all()
-    form.team.choices = [SelectChoice("", "Choose a team")] + [SelectChoice(name, name) for name in teams]
+    form.team.choices = [SelectChoice("", "Choose a team"), *_team_choices()]
     return form
 
 
@@ -93,8 +97,7 @@ def edit_user(user_id: int):
     """Change a user's name, shoulder number, role or team."""
     person = db.get_or_404(User, user_id)
     form = UserEditForm(obj=person) if request.method == "GET" else UserEditForm()
-    teams = db.session.scalars(select(Team.name).order_by(Team.name)).all()
-    form.team.choices = [SelectChoice(name, name) for name in teams]
+    form.team.choices = _team_choices()
     if request.method == "GET":
         form.team.data = person.team.name
     if not form.validate_on_submit():

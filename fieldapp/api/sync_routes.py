@@ -50,9 +50,9 @@ def sync_push():
     return jsonify(results=results, server_time=utcnow().isoformat())
 
 
-def _limit(raw: str | None, default: int = DEFAULT_PULL) -> int:
+def _limit(raw: str | None) -> int:
     if raw is None or raw == "":
-        return default
+        return DEFAULT_PULL
     # ASCII digits only: str.isdigit() also accepts '²', which int() refuses.
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not 1 <= int(raw) <= MAX_PULL:
         raise ApiError(400, "invalid_request", f"Limit must be a whole number from 1 to {MAX_PULL}.",

@@ -82,7 +82,7 @@ def _csv_rows(filters: AuditFilters) -> Iterator[list[str]]:
     for rows in batches(filters):
         for row in rows:
             yield [cell(value) for value in (
-                row.id, row.at.isoformat(), row.actor_username or "", row.actor_id, row.action, row.record_type,
+                row.id, row.at.isoformat(), row.actor_username, row.actor_id, row.action, row.record_type,
                 row.record_id, row.device_id, row.remote_addr, row.detail)]
 
 
