@@ -5,7 +5,7 @@ counted from when the entry happened (``occurred_at``). Erasing deletes the
 ``entries`` row; its content, versions, reviews, conflict copies, photos and
 change-feed rows go with it through the foreign keys' ON DELETE CASCADE
 (SQLite enforces them: every connection turns foreign keys on), and photo
-files no other photo uses are removed from the upload folder.
+bytes no other photo uses are deleted from ``photo_blobs`` just after.
 
 A postbox item cannot outlive its visit (``postbox_items.visit_id``), so the
 items of a visit being erased are erased first, in the same run, even when
@@ -23,25 +23,23 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
-
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import Select, delete, or_, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Select, delete, exists, or_, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
 
 from fieldapp import audit
 from fieldapp.extensions import db
 from fieldapp.transactions import begin_write
-from fieldapp.models import AuditAction, Entry, Photo, PostboxItem
+from fieldapp.models import AuditAction, Entry, Photo, PhotoBlob, PostboxItem
 from fieldapp.models.types import utcnow
-from fieldapp.photos import photo_path
 
 #: Items before the visits they belong to (the foreign key has no cascade).
 ERASE_ORDER = ("postbox_item", "postbox_visit", "encounter")
 BATCH_SIZE = 500
+ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -98,7 +96,7 @@ def due_entries(now: datetime | None = None) -> Iterator[Due]:
 
 
 def _erase_batch(batch: list[Due]) -> None:
-    """Log and delete one batch in one transaction, then remove photo files nobody uses any more."""
+    """Log and delete one batch in one transaction, then the photo bytes nobody uses any more."""
     ids = [due.entry_id for due in batch]
     begin_write()
     digests = set(db.session.scalars(select(Photo.sha256).where(Photo.entry_id.in_(ids))))
@@ -106,11 +104,28 @@ def _erase_batch(batch: list[Due]) -> None:
         audit.record(AuditAction.ERASE, "entry", due.entry_id, due.reason)
     db.session.execute(delete(Entry).where(Entry.id.in_(ids)).execution_options(synchronize_session=False))
     db.session.commit()
-    # Files go after the commit: a failed transaction must not lose a photo still on record.
-    still_used = set(db.session.scalars(select(Photo.sha256).where(Photo.sha256.in_(digests)))) if digests else set()
-    db.session.commit()
-    for digest in digests - still_used:
-        Path(photo_path(digest)).unlink(missing_ok=True)
+    _erase_unused_bytes(digests)
+
+
+def _erase_unused_bytes(digests: set[str]) -> None:
+    """Delete the bytes with these digests that no photo uses any more (another entry may share them).
+
+    A photo of the same bytes attached by an upload meanwhile keeps them: the
+    foreign key from ``photos`` makes the database refuse the delete, and the
+    next attempt, seeing that photo, leaves its bytes alone.
+    """
+    if not digests:
+        return
+    unused = delete(PhotoBlob).where(PhotoBlob.sha256.in_(digests),
+                                     ~exists().where(Photo.sha256 == PhotoBlob.sha256))
+    for _ in range(ATTEMPTS):
+        begin_write()
+        try:
+            db.session.execute(unused.execution_options(synchronize_session=False))
+            db.session.commit()
+            return
+        except IntegrityError:
+            db.session.rollback()
 
 
 def erase_due(now: datetime | None = None, batch_size: int = BATCH_SIZE,

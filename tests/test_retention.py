@@ -17,12 +17,12 @@ from fieldapp.models import (
     Entry,
     EntryVersion,
     Photo,
+    PhotoBlob,
     PostboxItem,
     PostboxItemTopic,
     PostboxVisit,
     Review,
 )
-from fieldapp.photos import photo_path
 from fieldapp.retention import retention_command
 from fieldapp.reviews import add_review
 from tests.api.conftest import officer, postbox, sign_in_device  # noqa: F401
@@ -73,7 +73,7 @@ def test_lists_what_is_past_its_period_and_changes_nothing(stored, app):
 
 
 def test_apply_erases_with_everything_attached_and_logs_metadata_only(stored, app):
-    assert photo_path(stored["digest"]).exists()
+    assert db.session.get(PhotoBlob, stored["digest"]) is not None
     assert count(ConflictCopy) == 1 and count(Review) == 1
     result = app.test_cli_runner().invoke(retention_command, ["--apply", "--batch-size", "1"])
     assert result.exit_code == 0, result.output
@@ -87,7 +87,7 @@ def test_apply_erases_with_everything_attached_and_logs_metadata_only(stored, ap
                           (Encounter, Encounter.entry_id), (PostboxVisit, PostboxVisit.entry_id),
                           (PostboxItem, PostboxItem.entry_id), (PostboxItemTopic, PostboxItemTopic.item_id)]:
         assert count(model, column.in_(old_ids)) == 0, model
-    assert not photo_path(stored["digest"]).exists()
+    assert count(PhotoBlob) == 0  # no other photo used those bytes
 
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "erase")
                                 .order_by(AuditEvent.id)).all()
@@ -117,14 +117,15 @@ def test_items_go_with_their_visit_even_when_kept_longer(stored, app):
     assert detail == "retention: erased with its postbox visit (past 730 days)"
 
 
-def test_a_shared_photo_file_stays_while_another_entry_uses_it(stored, officer, app):
+def test_shared_photo_bytes_stay_while_another_entry_uses_them(stored, officer, app):
     recent_search = db.session.scalar(select(Entry.id).where(Entry.type == "encounter",
                                                               Entry.id != uuid.UUID(stored["old_search"])))
     response = officer.put(f"/api/entries/{recent_search}/photos/{uuid.uuid4()}", data=PNG,
                            headers={"Content-Type": "image/png", "X-Content-SHA256": stored["digest"]})
     assert response.status_code == 201
     app.test_cli_runner().invoke(retention_command, ["--apply"])
-    assert photo_path(stored["digest"]).exists()
+    db.session.expire_all()
+    assert count(Photo) == 1 and db.session.get(PhotoBlob, stored["digest"]).data == PNG
 
 
 def test_registered_on_the_fieldapp_command():

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import re
 import uuid
 from datetime import datetime
 
-from flask import g, jsonify, request, send_file
+from flask import current_app, g, jsonify, request
 from sqlalchemy import and_, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from fieldapp import audit
 from fieldapp.api import bp
@@ -18,7 +16,17 @@ from fieldapp.api.auth import token_required
 from fieldapp.api.errors import ApiError
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, Entry, EntryVersion, Photo, Review, Team, User
-from fieldapp.photos import MAX_PHOTO_BYTES, SIGNATURES, looks_like, photo_path, store
+from fieldapp.photos import (
+    MAX_PHOTO_BYTES,
+    SIGNATURES,
+    Clash,
+    StorageRefused,
+    TooLarge,
+    attach,
+    looks_like,
+    photo_response,
+    received,
+)
 from fieldapp.scope import can_see_contact_details, find_visible_entry, parse_id, visible_entries
 
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -154,6 +162,18 @@ def _photo_json(photo: Photo) -> dict:
             "size": photo.size, "sha256": photo.sha256}
 
 
+TOO_LARGE = "The photo is over 10 MB. Send a smaller one."
+
+
+def _refused(error: StorageRefused) -> ApiError:
+    """The answer when the server cannot keep the bytes now: nothing was stored, try again later."""
+    if error.full:
+        return ApiError(507, "insufficient_storage", "The server has no room to store the photo just now. "
+                        "Nothing was stored; keep the photo and try again later.", headers={"Retry-After": "300"})
+    return ApiError(503, "storage_unavailable", "The server cannot store the photo just now. "
+                    "Nothing was stored; keep the photo and try again later.", headers={"Retry-After": "60"})
+
+
 @bp.put("/entries/<entry_id>/photos/<photo_id>")
 @token_required
 def put_photo(entry_id: str, photo_id: str):
@@ -166,42 +186,36 @@ def put_photo(entry_id: str, photo_id: str):
     if content_type not in SIGNATURES:
         raise ApiError(415, "unsupported_media_type", "Send a JPEG, PNG or WebP image.")
     if request.content_length is not None and request.content_length > MAX_PHOTO_BYTES:
-        raise ApiError(413, "too_large", "The photo is over 10 MB. Send a smaller one.")
+        raise ApiError(413, "too_large", TOO_LARGE)
     declared = request.headers.get("X-Content-SHA256", "").strip()
     if not SHA256.match(declared):
         raise ApiError(400, "invalid_request", "Send the SHA-256 of the bytes in X-Content-SHA256 (64 hex digits).",
                        {"X-Content-SHA256": "64 hexadecimal digits."})
-    data = request.stream.read(MAX_PHOTO_BYTES + 1)
-    if len(data) > MAX_PHOTO_BYTES:
-        raise ApiError(413, "too_large", "The photo is over 10 MB. Send a smaller one.")
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != declared.lower():
-        raise ApiError(422, "digest_mismatch", "The bytes received do not match X-Content-SHA256: "
-                       "the upload was damaged. Send it again.")
-    if not looks_like(content_type, data):
-        raise ApiError(400, "invalid_image", f"The bytes are not a {content_type.split('/')[1].upper()} image.")
-    existing = db.session.get(Photo, photo_uuid)
-    if existing is None:
-        store(digest, data)
-        photo = Photo(id=photo_uuid, entry_id=entry.id, content_type=content_type, size=len(data),
-                      sha256=digest, uploaded_by=g.principal.user_id)
-        db.session.add(photo)
-        audit.record(AuditAction.COLLECT, "photo", photo_uuid, f"photo of entry {entry.id}")
-        try:
-            db.session.commit()
-            return jsonify(_photo_json(photo)), 201
-        except IntegrityError:  # the same upload from another process won
-            db.session.rollback()
-            existing = db.session.get(Photo, photo_uuid)
-    if existing.sha256 != digest or existing.entry_id != entry.id:
-        raise ApiError(409, "conflict", "A different photo is already stored under this id.")
-    return jsonify(_photo_json(existing)), 200
+    entry_uuid = entry.id
+    db.session.commit()  # no transaction (and on SQLite no lock) is held while the bytes arrive
+    try:
+        with received(request.stream) as upload:
+            if upload.sha256 != declared.lower():
+                raise ApiError(422, "digest_mismatch", "The bytes received do not match X-Content-SHA256: "
+                               "the upload was damaged. Send it again.")
+            if not looks_like(content_type, upload.head):
+                raise ApiError(400, "invalid_image",
+                               f"The bytes are not a {content_type.split('/')[1].upper()} image.")
+            photo, created = attach(photo_uuid, entry_uuid, content_type, upload, g.principal.user_id)
+    except TooLarge:
+        raise ApiError(413, "too_large", TOO_LARGE) from None
+    except Clash:
+        raise ApiError(409, "conflict", "A different photo is already stored under this id.") from None
+    except StorageRefused as error:
+        current_app.logger.warning("Photo %s not stored: %s", photo_uuid, error.__cause__ or error)
+        raise _refused(error) from None
+    return jsonify(_photo_json(photo)), 201 if created else 200
 
 
 @bp.get("/entries/<entry_id>/photos/<photo_id>")
 @token_required
 def get_photo(entry_id: str, photo_id: str):
-    """A photo's bytes, for supervisors of the author's team and admins; audited."""
+    """A photo's bytes, for supervisors of the author's team and admins; audited, never cached."""
     entry = _visible_entry(entry_id)
     photo_uuid = parse_id(photo_id)
     photo = db.session.get(Photo, photo_uuid) if photo_uuid else None
@@ -209,4 +223,4 @@ def get_photo(entry_id: str, photo_id: str):
         raise ApiError(404, "not_found", "No photo with that id that you can see.")
     audit.record(AuditAction.CONSULT, "photo", photo.id, f"photo of entry {entry.id}")
     db.session.commit()
-    return send_file(photo_path(photo.sha256), mimetype=photo.content_type, max_age=0)
+    return photo_response(photo)

@@ -17,7 +17,7 @@ from fieldapp.models.entries import (
 )
 from fieldapp.models.postboxes import Placement, Postbox
 from fieldapp.models.reviews import Review, ReviewState
-from fieldapp.models.sync import Change, Counter, Photo
+from fieldapp.models.sync import Change, Counter, Photo, PhotoBlob
 
 __all__ = [
     "AuditAction",
@@ -32,6 +32,7 @@ __all__ = [
     "EntryVersion",
     "LoginAttempt",
     "Photo",
+    "PhotoBlob",
     "Placement",
     "Postbox",
     "PostboxItem",

@@ -5,15 +5,37 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import DDL, BigInteger, ForeignKey, Index, Integer, LargeBinary, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldapp.extensions import db
 from fieldapp.models.types import UTCDateTime, utcnow
 
 
+class PhotoBlob(db.Model):
+    """A photo's bytes, stored once per SHA-256 digest, in the database every app process shares.
+
+    Content-addressed: one digest, one set of bytes, so two uploads of the same
+    bytes share a row and a row is never changed. The foreign key from
+    :class:`Photo` means no photo row can exist without its bytes (the
+    database refuses both the row and the erasure of bytes still in use).
+    """
+
+    __tablename__ = "photo_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# Images are compressed already: stored uncompressed, PostgreSQL reads a slice of one (substr)
+# without reading the rest. The same statement is in migration 0006.
+BLOB_STORAGE_POSTGRESQL = "ALTER TABLE photo_blobs ALTER COLUMN data SET STORAGE EXTERNAL"
+event.listen(PhotoBlob.__table__, "after_create", DDL(BLOB_STORAGE_POSTGRESQL).execute_if(dialect="postgresql"))
+
+
 class Photo(db.Model):
-    """A photo attached to an entry; the bytes live in the upload folder, named by digest."""
+    """A photo attached to an entry; its bytes are the :class:`PhotoBlob` with its digest."""
 
     __tablename__ = "photos"
 
@@ -21,7 +43,7 @@ class Photo(db.Model):
     entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
     content_type: Mapped[str] = mapped_column(String(20))
     size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), ForeignKey("photo_blobs.sha256"), index=True)
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

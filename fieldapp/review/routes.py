@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from fieldapp import audit
@@ -16,7 +16,7 @@ from fieldapp.auth.permissions import role_required
 from fieldapp.extensions import db
 from fieldapp.ingest import AlreadyResolved, ResolveError, dismiss_conflict, resolve_conflict
 from fieldapp.models import AuditAction, ConflictCopy, Encounter, Entry, Photo, Role
-from fieldapp.photos import photo_path
+from fieldapp.photos import photo_response
 from fieldapp.reference import reference_lists
 from fieldapp.review import bp
 from fieldapp.review.detail import Detail, load_detail, local_time, visible_entry, when
@@ -181,9 +181,6 @@ def photo(entry_id: str, photo_id: str):
     item = db.session.get(Photo, photo_uuid) if photo_uuid else None
     if item is None or item.entry_id != found.id:
         abort(404, "No photo with that id on this entry.")
-    path = photo_path(item.sha256)
-    if not path.is_file():
-        abort(404, "The photo's file is missing from the server's storage.")
     audit.record(AuditAction.CONSULT, "photo", item.id, f"photo of entry {found.id}, review page")
     db.session.commit()
-    return send_file(path, mimetype=item.content_type, max_age=0)
+    return photo_response(item)
