@@ -84,7 +84,11 @@ class _Plan:
 
 
 class _LostRace(Exception):
-    """Another transaction stored one of our ids first: decide the batch again."""
+    """Another transaction stored one of our ids, or moved one of our entries, first: decide again.
+
+    Only :func:`push` catches it; :func:`resolve_conflict` holds the entry's row lock and reads
+    it afresh, so it never loses this race.
+    """
 
 
 def push(raw_entries: Sequence[Any], author: Author) -> list[dict[str, Any]]:
@@ -348,6 +352,14 @@ class AlreadyResolved(Exception):
     """Another supervisor dealt with the conflict copy first; nothing was changed."""
 
 
+class EntryChanged(Exception):
+    """The entry moved to another version since the supervisor looked; nothing was changed."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(f"the entry is now at version {version}")
+        self.version = version
+
+
 def _claim(copy: ConflictCopy) -> None:
     """Start the write and lock the copy's row, then read it again.
 
@@ -362,14 +374,24 @@ def _claim(copy: ConflictCopy) -> None:
         raise AlreadyResolved
 
 
-def resolve_conflict(copy: ConflictCopy, resolver_id: int, data: dict[str, Any] | None = None) -> int:
+def resolve_conflict(copy: ConflictCopy, resolver_id: int, data: dict[str, Any] | None = None,
+                     seen_version: int | None = None) -> int:
     """Make a conflict copy (or ``data`` merged by a supervisor) the entry's next version.
 
     The officer's phone hears of the new version through the pull feed.
-    Returns the new version number; AlreadyResolved if someone else was first.
+    Returns the new version number; AlreadyResolved if someone else was first;
+    EntryChanged if the entry is no longer at ``seen_version`` (the version
+    the supervisor decided against), so that a version they never saw is not
+    replaced unseen.
     """
     _claim(copy)
-    entry = db.session.scalar(select(EntryRow).where(EntryRow.id == copy.entry_id).with_for_update())
+    # Read the entry again under its row lock: the caller's Entry object (the same one in the
+    # session's identity map) may hold a version that another request has moved on since.
+    entry = db.session.scalar(select(EntryRow).where(EntryRow.id == copy.entry_id).with_for_update()
+                              .execution_options(populate_existing=True))
+    if seen_version is not None and entry.version != seen_version:
+        db.session.rollback()
+        raise EntryChanged(entry.version)
     now = utcnow()
     raw = {"id": str(entry.id), "type": entry.type, "version": entry.version + 1, "base_version": entry.version,
            "captured_at": now.isoformat(), "data": data if data is not None else copy.data}

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from fieldapp import audit
 from fieldapp.auth.permissions import role_required
 from fieldapp.extensions import db
-from fieldapp.ingest import AlreadyResolved, ResolveError, dismiss_conflict, resolve_conflict
+from fieldapp.ingest import AlreadyResolved, EntryChanged, ResolveError, dismiss_conflict, resolve_conflict
 from fieldapp.models import AuditAction, ConflictCopy, Encounter, Entry, Photo, Role
 from fieldapp.photos import photo_response
 from fieldapp.reference import reference_lists
@@ -157,15 +157,20 @@ def conflict(entry_id: str, copy_id: int):
     if copy.resolved_at is not None:
         flash(already)
         return redirect(back)
+    # The version the page showed, if the form says; else the one this request read before any lock.
+    seen_version = request.form.get("entry_version", type=int) or found.version
     try:
         if form.action.data == "resolve":
-            version = resolve_conflict(copy, current_user.id)
+            version = resolve_conflict(copy, current_user.id, seen_version=seen_version)
             flash(f"The conflict copy is now version {version}. The officer's phone will receive it.")
         else:
             dismiss_conflict(copy, current_user.id)
             flash("The current version was kept; the copy stays on record.")
     except AlreadyResolved:  # another supervisor got there between the page and the click
         flash(already)
+    except EntryChanged as changed:  # a new version arrived meanwhile: the copy must be weighed against it
+        flash(f"The entry changed while you were deciding: it is now version {changed.version}. "
+              "Nothing was changed; look at the entry again and choose.")
     except ResolveError as error:
         details = "; ".join(f"{name}: {message}" for name, message in error.errors.items())
         flash(f"The copy cannot become a version as it is ({details}). Nothing was changed.")
