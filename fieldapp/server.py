@@ -1,8 +1,177 @@
-"""Running the app under gunicorn, started from ``fieldapp serve``."""
+"""Running the app for ``fieldapp serve``: gunicorn processes, each serving with waitress.
+
+Gunicorn is the process manager: it binds the port, forks the workers,
+replaces one that dies and stops them all on SIGTERM. Each worker serves
+HTTP with waitress, whose one I/O thread reads a request's headers and whole
+body (big bodies spill to a temporary file) before a thread runs the app, and
+writes the response out of its own buffers. A phone on a bad network, or a
+client that sends a byte every few seconds on purpose, holds a socket and a
+buffer, never one of the threads that run the app. (Gunicorn's own threaded
+worker parses a request inside the thread that will run it, so eight slow
+clients stopped every phone.)
+
+Three guards around that:
+
+- a worker asks the kernel to kill it when its master dies (``PR_SET_PDEATHSIG``),
+  so a master killed with SIGKILL leaves no orphan holding the port and the
+  next ``fieldapp serve`` starts at once;
+- a request whose app call (not its streamed body) is still running after
+  ``request_time_limit`` seconds, twice the database's per-statement limit,
+  makes its worker stop taking requests and exit after the graceful timeout:
+  gunicorn starts a fresh one, and the runaway cannot hold a thread for ever;
+- waitress limits connections, header and body sizes, and idle connections.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.base import Worker
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
+from waitress.server import create_server
+from waitress.task import ThreadedTaskDispatcher
+
+#: Threads running the app in each worker process.
+THREADS = 8
+#: Linux prctl option: the signal the kernel sends this process when its parent dies.
+PR_SET_PDEATHSIG = 1
+#: Default seconds a request's app call may run before its worker is replaced (twice the
+#: per-statement limit of fieldapp.deadline, whose environment variable sets both).
+DEFAULT_REQUEST_TIME_LIMIT = 60
+
+
+def request_time_limit(environ: dict[str, str] | None = None) -> float:
+    """Seconds an app call may run: twice FIELDAPP_REQUEST_TIME_LIMIT_SECONDS (default 30)."""
+    raw = (environ if environ is not None else os.environ).get("FIELDAPP_REQUEST_TIME_LIMIT_SECONDS", "")
+    try:
+        return 2 * float(raw) if raw.strip() and float(raw) > 0 else DEFAULT_REQUEST_TIME_LIMIT
+    except ValueError:
+        return DEFAULT_REQUEST_TIME_LIMIT
+
+
+def die_with_parent() -> None:
+    """Have the kernel SIGKILL this process when its parent exits (Linux; elsewhere a no-op)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+class RunningRequests:
+    """WSGI middleware that remembers when each running app call started, for the watchdog."""
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+        self._started: dict[int, float] = {}
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        key = threading.get_ident()
+        self._started[key] = time.monotonic()
+        try:
+            return self.app(environ, start_response)
+        finally:
+            self._started.pop(key, None)
+
+    def oldest(self) -> float:
+        """Seconds the longest-running app call has run so far (0 when none runs)."""
+        started = list(self._started.values())
+        return time.monotonic() - min(started) if started else 0.0
+
+
+class AccessLog:
+    """WSGI middleware printing one line per request to standard output (``--access-log``).
+
+    The line is printed when the app has answered, before the response is sent,
+    so a request the client has seen answered is always in the log already.
+    """
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        started = time.monotonic()
+        status: list[str] = []
+
+        def recording_start_response(status_line, headers, exc_info=None):
+            status[:] = [status_line.split(" ", 1)[0]]
+            return start_response(status_line, headers, exc_info)
+
+        try:
+            return self.app(environ, recording_start_response)
+        finally:
+            path = environ.get("PATH_INFO", "") + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else "")
+            line = '{} - - [{}] "{} {} {}" {} {:.3f}s\n'.format(
+                environ.get("REMOTE_ADDR", "-"), time.strftime("%d/%b/%Y:%H:%M:%S %z"),
+                environ.get("REQUEST_METHOD"), path, environ.get("SERVER_PROTOCOL"),
+                status[0] if status else "-", time.monotonic() - started)
+            with self._lock:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+
+
+class WaitressWorker(Worker):
+    """A gunicorn worker that serves its share of the listening sockets with waitress."""
+
+    def init_process(self) -> None:
+        die_with_parent()
+        if os.getppid() != self.ppid:  # the master died before the line above took effect
+            os._exit(1)
+        super().init_process()
+
+    def run(self) -> None:
+        app = RunningRequests(AccessLog(self.wsgi) if self.cfg.accesslog else self.wsgi)
+        limit = request_time_limit()
+        socket_map: dict = {}
+        dispatcher = ThreadedTaskDispatcher()
+        dispatcher.set_thread_count(self.cfg.threads)
+        server = create_server(
+            app, map=socket_map, _dispatcher=dispatcher,
+            sockets=[listener.sock for listener in self.sockets],
+            ident="fieldapp",
+            connection_limit=2000,         # slow or idle clients cost a socket each, not a thread
+            channel_timeout=120,           # an idle connection is closed after two minutes
+            max_request_header_size=64 * 1024,
+            max_request_body_size=16 * 1024 * 1024,  # the app refuses over 12 MB with a clear 413
+            asyncore_use_poll=True,        # select() stops at 1,024 descriptors
+            clear_untrusted_proxy_headers=False,  # the app decides (FIELDAPP_TRUST_PROXY)
+            expose_tracebacks=False,
+        )
+        try:
+            while self.alive:
+                self.notify()
+                if os.getppid() != self.ppid:
+                    break
+                wasyncore.loop(timeout=1.0, map=socket_map, use_poll=True, count=1)
+                if app.oldest() > limit:
+                    self.log.error("A request has run for over %.0f s: this worker stops taking requests "
+                                   "and is replaced.", limit)
+                    self.alive = False
+        finally:
+            self._drain(server, socket_map, dispatcher)
+
+    def _drain(self, server, socket_map: dict, dispatcher: ThreadedTaskDispatcher) -> None:
+        """Stop listening, let requests in flight finish (up to the graceful timeout), then stop."""
+        server.close()  # this worker's copy of the listening socket(s)
+        for listener in self.sockets:
+            listener.close()
+        deadline = time.monotonic() + self.cfg.graceful_timeout
+        while time.monotonic() < deadline and os.getppid() == self.ppid and any(
+                isinstance(channel, HTTPChannel) and (channel.requests or channel.total_outbufs_len)
+                for channel in list(socket_map.values())):
+            self.notify()
+            wasyncore.loop(timeout=0.2, map=socket_map, use_poll=True, count=1)
+        dispatcher.shutdown(cancel_pending=True, timeout=1)
+        wasyncore.close_all(socket_map)
 
 
 class Server(BaseApplication):
@@ -29,17 +198,10 @@ def run(host: str, port: int, workers: int, access_log: bool = False) -> None:
         **options,
         "bind": f"{host}:{port}",
         "workers": workers,
-        # Threads, not gunicorn's sync workers: a phone or browser that opens a
-        # connection and sends nothing (pre-connect, a stalled mobile link) would
-        # hold a sync worker until it times out; a few of those stop the server.
-        "worker_class": "gthread",
-        "threads": 4,
-        "keepalive": 5,
-        # Files go through Python, not sendfile(2): with sendfile, responses for
-        # the app's files stalled under a browser's parallel requests here.
-        "sendfile": False,
-        # Long CSV exports stream for minutes; the worker heartbeat is separate from requests.
-        "timeout": 120,
+        "worker_class": "fieldapp.server.WaitressWorker",
+        "threads": THREADS,
+        # The heartbeat: a worker whose I/O loop stops for this long is replaced.
+        "timeout": 60,
         "graceful_timeout": 20,
         "errorlog": "-",
         "loglevel": "warning",

@@ -1,0 +1,152 @@
+"""``fieldapp serve`` as a process: slow clients hold no worker, workers die with their master.
+
+Both start the real server (gunicorn processes serving with waitress) and talk
+to it over sockets. ``bench/slow_clients.py`` runs the same load as the
+first test for a full minute and prints the figures.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.factories import encounter
+from tests.servers import ServerProcess
+
+pytestmark = pytest.mark.slow
+
+
+def sign_in_demo_officer(server: ServerProcess) -> str:
+    response = requests.post(f"{server.url}/api/auth/token", timeout=30, json={
+        "username": "officer1", "password": server.demo_password(), "device_name": "test phone"})
+    assert response.status_code == 201, response.text
+    return response.json()["token"]
+
+
+class SlowClients:
+    """Connections that send a request a byte at a time: half dribble the headers, half the body."""
+
+    def __init__(self, port: int, headers: int, bodies: int, interval: float) -> None:
+        self.port, self.interval = port, interval
+        self.sockets: list[tuple[socket.socket, bytes]] = []
+        for number in range(headers):
+            self.sockets.append((self._open(), f"GET /healthz?slow={number} HTTP/1.1\r\nHost: x\r\nX-Pad: ".encode()))
+        body = b'{"entries": [' + b" " * 100_000 + b"]}"
+        for _ in range(bodies):
+            sock = self._open()
+            sock.sendall(b"POST /api/sync/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Authorization: Bearer nothing\r\nContent-Length: %d\r\n\r\n" % len(body))
+            self.sockets.append((sock, body))
+        self.stop = threading.Event()
+        self.sent = 0
+        self.thread = threading.Thread(target=self._dribble, daemon=True)
+
+    def _open(self) -> socket.socket:
+        return socket.create_connection(("127.0.0.1", self.port), timeout=10)
+
+    def _dribble(self) -> None:
+        position = 0
+        while not self.stop.wait(self.interval):
+            for sock, payload in self.sockets:
+                try:
+                    sock.sendall(payload[position % len(payload):][:1] or b"x")
+                    self.sent += 1
+                except OSError:
+                    pass
+            position += 1
+
+    def __enter__(self) -> SlowClients:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join(10)
+        for sock, _ in self.sockets:
+            sock.close()
+
+
+def test_slow_clients_do_not_stop_the_phones(empty_database_url, tmp_path):
+    # 40 clients dribbling a byte every half second: with gunicorn's threaded worker (16 threads
+    # here) every new request waited behind them. Each phone push must still be answered quickly.
+    with ServerProcess(empty_database_url, tmp_path / "instance", "--demo", workers=2) as server:
+        token = sign_in_demo_officer(server)
+        with SlowClients(server.port, headers=20, bodies=20, interval=0.5) as slow:
+            # Every slow connection has sent part of its request before the phone starts.
+            assert _wait(lambda: slow.sent >= 2 * len(slow.sockets), 10)
+            answered = []
+            for _ in range(15):  # a new connection each time, as a phone that was out of signal
+                started = time.monotonic()
+                try:
+                    status = requests.post(f"{server.url}/api/sync/push", timeout=10,
+                                           json={"entries": [encounter() for _ in range(5)]},
+                                           headers={"Authorization": f"Bearer {token}"}).status_code
+                except requests.Timeout:
+                    status = "timed out"
+                answered.append((status, round(time.monotonic() - started, 2)))
+            # The slow connections are still open (waitress holds them, untouched): nothing gave way.
+            assert all(sock.fileno() != -1 for sock, _ in slow.sockets)
+        assert [status for status, _ in answered] == [200] * 15
+        assert max(seconds for _, seconds in answered) < 5, answered
+
+
+def _children(pid: int) -> list[int]:
+    """Live (not zombie) processes whose parent is ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _wait(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc (Linux)")
+def test_workers_die_with_their_master_and_the_port_is_free_at_once(empty_database_url, tmp_path):
+    server = ServerProcess(empty_database_url, tmp_path / "instance", workers=2)
+    server.start()
+    try:
+        master = server.process.pid
+        assert _wait(lambda: len(_children(master)) == 2, 30), "two workers expected"
+        workers = _children(master)
+        # Requests in flight when the master dies (a worker finishing them gracefully kept the port ~20 s).
+        with SlowClients(server.port, headers=4, bodies=4, interval=0.2) as slow:
+            assert _wait(lambda: slow.sent >= 2 * len(slow.sockets), 10)
+            os.kill(master, signal.SIGKILL)
+            server.process.wait(10)
+            assert _wait(lambda: not any(_alive(pid) for pid in workers), 2), "workers outlived their master"
+    finally:
+        server.stop()
+    started = time.monotonic()
+    again = ServerProcess(empty_database_url, tmp_path / "instance", port=server.port, workers=2, timeout=5)
+    with again:
+        assert requests.get(f"{again.url}/healthz", timeout=5).status_code == 200
+    assert time.monotonic() - started < 5
