@@ -54,6 +54,7 @@ ERROR_DESCRIPTIONS = {
     422: "The body contradicts what the request declares.",
     429: "Too many requests; wait as long as `Retry-After` says (seconds).",
     503: "The server is busy; retry after `Retry-After` seconds with backoff and jitter.",
+    507: "The server has no room to store this now; retry after `Retry-After` seconds.",
 }
 
 
@@ -133,7 +134,7 @@ def _error_responses(*codes: int, **notes: str) -> dict[str, Schema]:
         headers = {}
         if code == 401:
             headers["WWW-Authenticate"] = WWW_AUTHENTICATE
-        if code in (429, 503):
+        if code in (429, 503, 507):
             headers["Retry-After"] = RETRY_AFTER
         responses[str(code)] = _json(_ref("Error"), notes.get(f"e{code}", ERROR_DESCRIPTIONS[code]), headers)
     return responses
@@ -594,7 +595,7 @@ def _paths() -> dict[str, Schema]:
                     "200": _json(_ref("PhotoReceipt"), "The same bytes were already stored under this id."),
                     "201": _json(_ref("PhotoReceipt"), "Stored."),
                     **_error_responses(
-                        400, 401, 403, 404, 409, 413, 415, 422,
+                        400, 401, 403, 404, 409, 413, 415, 422, 503, 507,
                         e400="X-Content-SHA256 missing or not 64 hex digits, photo_id not a UUID, or the "
                              "bytes are not the declared format.",
                         e403="Only the entry's author adds photos.",
@@ -602,7 +603,11 @@ def _paths() -> dict[str, Schema]:
                         e413=f"The photo is over {MAX_PHOTO_BYTES:,} bytes.",
                         e415="Not image/jpeg, image/png or image/webp.",
                         e422="`digest_mismatch`: the bytes do not match X-Content-SHA256 (damaged upload; "
-                             "send again)."),
+                             "send again).",
+                        e503="`storage_unavailable`: the server cannot store photos just now (e.g. its database "
+                             "is read-only). Nothing was stored; keep the photo and retry after `Retry-After`.",
+                        e507="`insufficient_storage`: the server's storage is full. Nothing was stored; keep "
+                             "the photo and retry after `Retry-After`."),
                 },
             },
             "get": {

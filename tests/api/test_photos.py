@@ -1,13 +1,22 @@
 """Photos: uploaded by the entry's author, idempotent by id and digest, read by supervisors."""
 
 import hashlib
+import io
+import os
+import tempfile
+import threading
+import time
 import uuid
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, text
 
 from fieldapp.extensions import db
-from fieldapp.models import AuditEvent, Photo
+from fieldapp.models import AuditEvent, Photo, PhotoBlob
+from tests.api.conftest import Device
+from tests.conftest import count
 from tests.factories import stop_search
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -81,3 +90,180 @@ def test_supervisors_read_photos_and_it_is_audited(sign_in_device, officer, entr
         f"/api/entries/{entry}/photos/{photo_id}").status_code == 404
     detail = sergeant.get(f"/api/entries/{entry}").get_json()
     assert [p["id"] for p in detail["photos"]] == [photo_id]
+
+
+# --- where the bytes live, and what happens when they cannot be kept ---------------------------------
+
+def photo(size: int) -> bytes:
+    """A PNG-looking body of ``size`` bytes that no other test sends."""
+    body = PNG + uuid.uuid4().bytes
+    return body + bytes(range(256)) * ((size - len(body)) // 256 + 1)
+
+
+@pytest.fixture
+def spool_dir(tmp_path, monkeypatch) -> Path:
+    """The folder uploads are spooled to once past memory (``tempfile.tempdir`` for this test)."""
+    folder = tmp_path / "spool"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def open_files_in(folder: Path) -> list[str]:
+    """The files under ``folder`` this process still has open (deleted temporary files included)."""
+    names = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            names.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            continue
+    return [name for name in names if name.startswith(str(folder))]
+
+
+def test_the_bytes_are_in_the_database_once_per_digest(officer, sign_in_device, entry, app):
+    other_entry = stop_search()
+    officer.push(other_entry)
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    assert put(officer, entry, first, PNG).status_code == 201
+    assert put(officer, other_entry["id"], second, PNG).status_code == 201
+    [blob] = db.session.scalars(select(PhotoBlob)).all()
+    assert (blob.sha256, blob.size, blob.data) == (hashlib.sha256(PNG).hexdigest(), len(PNG), PNG)
+    assert not (Path(app.instance_path) / "uploads").exists()
+    sergeant = sign_in_device("sergeant", role="supervisor")
+    assert sergeant.get(f"/api/entries/{other_entry['id']}/photos/{second}").data == PNG
+
+
+def test_a_large_photo_is_spooled_streamed_back_and_never_cached(officer, sign_in_device, entry, spool_dir):
+    data = photo(3 * 1024 * 1024 + 17)  # past the in-memory spool, and several slices on the way out
+    photo_id = str(uuid.uuid4())
+    assert put(officer, entry, photo_id, data).status_code == 201
+    response = sign_in_device("sergeant", role="supervisor").get(f"/api/entries/{entry}/photos/{photo_id}")
+    assert response.status_code == 200 and response.data == data
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Content-Length"] == str(len(data))
+    assert open_files_in(spool_dir) == []
+
+
+def test_the_same_bytes_uploaded_twice_at_once_are_stored_once(officer, entry, app, postgres_url):
+    """Two photos of the same bytes whose inserts meet: on PostgreSQL both wait behind a table lock
+    held here, then insert the same digest together (ON CONFLICT DO NOTHING settles it)."""
+    data = photo(200_000)
+    answers = []
+
+    def upload():
+        answers.append(put(Device(app.test_client(), officer.token, officer.username, officer.device_id),
+                           entry, uuid.uuid4(), data).status_code)
+
+    threads = [threading.Thread(target=upload) for _ in range(2)]
+    holder = db.engine.connect()
+    try:
+        if postgres_url:
+            holder.execute(text("LOCK TABLE photo_blobs IN EXCLUSIVE MODE"))  # reads pass, inserts wait
+        for thread in threads:
+            thread.start()
+        if postgres_url:
+            wait_for_lock_waits(2)
+    finally:
+        holder.rollback()
+        holder.close()
+    for thread in threads:
+        thread.join(30)
+    assert answers == [201, 201]
+    assert count(Photo) == 2 and count(PhotoBlob) == 1
+
+
+def wait_for_lock_waits(number: int, timeout: float = 20) -> None:
+    """Until ``number`` backends of this PostgreSQL database wait for a lock."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with db.engine.connect() as conn:
+            if conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND wait_event_type = 'Lock'")).scalar() >= number:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"{number} uploads never waited for the lock")
+
+
+@contextmanager
+def database_refusing(kind: str):
+    """The test database refuses writes for real: ``full`` (SQLite: no page may be added; PostgreSQL:
+    inserting bytes fails with SQLSTATE 53100 disk_full) or ``read-only`` (every new connection)."""
+    engine = db.engine
+    sqlite = engine.dialect.name == "sqlite"
+
+    def on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        if not sqlite:
+            cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            dbapi_connection.commit()  # a SET in a transaction rolled back would be undone
+        elif kind == "full":
+            pages = cursor.execute("PRAGMA page_count").fetchone()[0]
+            cursor.execute(f"PRAGMA max_page_count = {pages}")
+        else:
+            cursor.execute("PRAGMA query_only = 1")
+        cursor.close()
+
+    full_trigger = kind == "full" and not sqlite
+    if full_trigger:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE FUNCTION test_disk_full() RETURNS trigger LANGUAGE plpgsql AS "
+                              "$$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' "
+                              "USING ERRCODE = 'disk_full'; END $$"))
+            conn.execute(text("CREATE TRIGGER test_disk_full BEFORE INSERT ON photo_blobs "
+                              "FOR EACH ROW EXECUTE FUNCTION test_disk_full()"))
+    else:
+        event.listen(engine, "connect", on_connect)
+    db.session.remove()
+    engine.dispose()
+    try:
+        yield
+    finally:
+        db.session.remove()
+        if full_trigger:
+            with engine.begin() as conn:
+                conn.execute(text("DROP TRIGGER test_disk_full ON photo_blobs"))
+                conn.execute(text("DROP FUNCTION test_disk_full()"))
+        else:
+            event.remove(engine, "connect", on_connect)
+        engine.dispose()
+
+
+@pytest.mark.parametrize(("kind", "status", "code"), [("full", 507, "insufficient_storage"),
+                                                      ("read-only", 503, "storage_unavailable")])
+def test_a_database_that_refuses_the_bytes_answers_a_retryable_error(officer, entry, spool_dir, kind, status,
+                                                                       code):
+    data = photo(2 * 1024 * 1024)  # spooled to a file: it must be gone afterwards too
+    photo_id = uuid.uuid4()
+    with database_refusing(kind):
+        response = put(officer, entry, photo_id, data)
+    assert response.status_code == status
+    body = response.get_json()
+    assert body["error"] == code and "try again later" in body["message"]
+    assert int(response.headers["Retry-After"]) > 0
+    assert open_files_in(spool_dir) == []
+    assert count(Photo) == 0 and count(PhotoBlob) == 0
+    assert count(AuditEvent, AuditEvent.record_type == "photo") == 0
+    # Once the database takes writes again, the same upload is stored.
+    assert put(officer, entry, photo_id, data).status_code == 201
+    assert db.session.get(PhotoBlob, hashlib.sha256(data).hexdigest()).data == data
+
+
+def test_a_temporary_folder_that_cannot_take_the_upload_answers_503(officer, entry, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))  # no such folder
+    response = put(officer, entry, uuid.uuid4(), photo(2 * 1024 * 1024))
+    assert response.status_code == 503 and response.get_json()["error"] == "storage_unavailable"
+    assert "Retry-After" in response.headers
+    assert count(Photo) == 0 and count(PhotoBlob) == 0
+    # Small photos never leave memory, so they are still taken.
+    assert put(officer, entry, uuid.uuid4(), PNG).status_code == 201
+
+
+def test_a_body_over_the_limit_without_a_length_is_413(officer, entry):
+    """Sent chunked (no Content-Length), the limit is found while reading."""
+    data = PNG + b"\x00" * (10 * 1024 * 1024)
+    response = officer.put(f"/api/entries/{entry}/photos/{uuid.uuid4()}", input_stream=io.BytesIO(data),
+                           headers={"Content-Type": "image/png", "Transfer-Encoding": "chunked",
+                                    "X-Content-SHA256": hashlib.sha256(data).hexdigest()},
+                           environ_overrides={"wsgi.input_terminated": True})  # as servers mark a chunked body
+    assert response.status_code == 413 and response.get_json()["error"] == "too_large"
+    assert count(Photo) == 0 and count(PhotoBlob) == 0
