@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField, StringField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms import SelectChoice, SelectField, StringField
+from wtforms.validators import Length, Optional
 
+from fieldapp.exports.filters import DayField, period_rules, read_period_fields
 from fieldapp.models import AuditAction
-
-
-class DayField(DateField):
-    """A YYYY-MM-DD day, optional, with a message people understand when it is not one."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        """Blank is no value; anything else must be a real day."""
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = date.fromisoformat(valuelist[0].strip())
-        except ValueError:
-            self.data = None
-            raise ValueError("Enter a date as YYYY-MM-DD, like 2026-03-01.") from None
 
 
 ACTION_CHOICES = [SelectChoice("", "Any action")] + [SelectChoice(action.value, action.value.capitalize())
@@ -41,10 +25,19 @@ class AuditSearchForm(FlaskForm):
     record_id = StringField("Record id", validators=[Optional(), Length(max=64)])
     action = SelectField("Action", choices=ACTION_CHOICES, default="",
                          invalid_choice_message="Choose an action from the list.")
-    date_from = DayField("From (UTC day)", validators=[Optional()])
-    date_to = DayField("To (UTC day, inclusive)", validators=[Optional()])
+    date_from = DayField("From (UTC day)")
+    date_to = DayField("To (UTC day, inclusive)")
 
-    def validate_date_to(self, field) -> None:
-        """The range must not end before it starts."""
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("The 'to' date is before the 'from' date.")
+    def __init__(self, *args, **kwargs) -> None:
+        """The dates' rules as their hint (they depend on today)."""
+        super().__init__(*args, **kwargs)
+        self.date_from.description = period_rules(max_years=None)
+
+    def validate(self, extra_validators=None) -> bool:
+        """Every field, then the dates by the app's one period reader (range and order).
+
+        The log is searched a page at a time and exported in batches, so an open
+        end is allowed and no period is too long.
+        """
+        fields_valid = super().validate(extra_validators)
+        return read_period_fields(self.date_from, self.date_to, max_years=None) and fields_valid

@@ -1,9 +1,20 @@
-"""Reading the filters of an export (or a report) from the query string.
+"""Reading the filters of an export (or a report) from the query string, and every period.
 
 Dates are whole days on the team's clock (UK time, as in the review queue's
 filters), ``from`` and ``to`` both included. A bad value
 raises :class:`FilterError` naming the field and saying what is wrong, so the
 page can show the message next to it; nothing is exported on bad input.
+
+:func:`parse_period` is the one reader of a period in the app: the exports,
+the reports, the review queue and the audit log (the last two through
+:class:`DayField` and :func:`read_period_fields`) all read their dates with
+it, so every period is bounded the same way. A day must lie between
+:data:`EARLIEST_DAY` (nothing the app holds happened earlier) and a year
+after today: anything outside is a typing slip, and days near ``date.max``
+used to overflow when the day after the period was computed. Pages whose work
+grows with the length of the period (the reports draw a column per week; the
+national file is a return for a stated period) take at most
+:data:`MAX_PERIOD_YEARS`; the lists read a page or a batch at a time opt out.
 """
 
 from __future__ import annotations
@@ -16,13 +27,22 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, exists, select
 
+from wtforms import DateField
+
 from fieldapp.models import Encounter, Entry, PostboxItem, PostboxItemTopic, PostboxVisit, ReviewState, User
 from fieldapp.reference import reference_lists
+from sync.fields import EARLIEST
 
 
 #: Dates typed in filters are days on the team's clock, the same as the review queue's.
 LOCAL_ZONE = ZoneInfo("Europe/London")
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+#: No entry can have happened before this day (the sync protocol refuses them), nor any audit event.
+EARLIEST_DAY = EARLIEST.date()
+#: A day up to this long after today is accepted (a report asked for ahead); later is a typing slip.
+LATEST_AHEAD = timedelta(days=366)
+#: The longest period of a report or of the stop and search file: five years (2021-01-01 to 2025-12-31).
+MAX_PERIOD_YEARS = 5
 
 
 class FilterError(ValueError):
@@ -65,7 +85,12 @@ class Period:
         return f"{self.first or ''}..{self.last or ''}"
 
 
-def _date(args: Mapping[str, str], name: str, label: str, errors: dict[str, str]) -> date | None:
+def local_today() -> date:
+    """Today on the team's clock."""
+    return datetime.now(UTC).astimezone(LOCAL_ZONE).date()
+
+
+def _date(args: Mapping[str, str], name: str, label: str, latest: date, errors: dict[str, str]) -> date | None:
     """The date in ``args[name]``, None when empty; a bad one adds a message to ``errors``."""
     raw = (args.get(name) or "").strip()
     if not raw:
@@ -73,34 +98,98 @@ def _date(args: Mapping[str, str], name: str, label: str, errors: dict[str, str]
     try:
         if not ISO_DATE.match(raw):
             raise ValueError(raw)
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         errors[name] = f"{label} must be a date written YYYY-MM-DD, for example 2026-11-27 (got {raw[:40]!r})."
         return None
+    if not EARLIEST_DAY <= value <= latest:
+        errors[name] = f"{label} must be between {EARLIEST_DAY} and {latest} (got {raw})."
+        return None
+    return value
 
 
-def parse_period(args: Mapping[str, str], *, required: bool = False,
-                 default_days: int | None = None, today: date | None = None) -> Period:
-    """The ``from``/``to`` dates of ``args``.
+def period_rules(max_years: int | None = MAX_PERIOD_YEARS, today: date | None = None) -> str:
+    """The rules of :func:`parse_period` in words, for the hint next to a form's dates."""
+    latest = (today or local_today()) + LATEST_AHEAD
+    rules = f"Dates as YYYY-MM-DD, from {EARLIEST_DAY} to {latest}"
+    if max_years is not None:
+        rules += f"; at most {max_years} years from From to To"
+    return rules + "."
 
-    ``required``: both must be given. ``default_days``: a missing ``to`` is
-    today and a missing ``from`` that many days before it (reports).
+
+def _years_later(day: date, years: int) -> date:
+    """The same day ``years`` later (29 February becomes 1 March)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return date(day.year + years, 3, 1)
+
+
+def parse_period(args: Mapping[str, str], *, required: bool = False, default_days: int | None = None,
+                 max_years: int | None = MAX_PERIOD_YEARS, today: date | None = None) -> Period:
+    """The ``from``/``to`` dates of ``args``; FilterError with a message per field when they are wrong.
+
+    Each day must lie between :data:`EARLIEST_DAY` and a year after today, and
+    ``from`` must not be after ``to``. ``required``: both must be given.
+    ``default_days``: a missing ``to`` is today and a missing ``from`` that many
+    days before it (reports). ``max_years``: the period, both days included,
+    may be at most that long (checked when both ends are known); None for the
+    filters of a list read a page or a batch at a time, where an open end is
+    allowed anyway (the review queue, the per-type exports, the audit log).
     """
     errors: dict[str, str] = {}
-    first = _date(args, "from", "From", errors)
-    last = _date(args, "to", "To", errors)
+    today = today or local_today()
+    latest = today + LATEST_AHEAD
+    first = _date(args, "from", "From", latest, errors)
+    last = _date(args, "to", "To", latest, errors)
     if required:
         for name, value, label in (("from", first, "From"), ("to", last, "To")):
             if value is None and name not in errors:
                 errors[name] = f"{label} date is required (YYYY-MM-DD)."
     if not errors and default_days is not None:
-        last = last or today or datetime.now(UTC).astimezone(LOCAL_ZONE).date()
-        first = first or last - timedelta(days=default_days - 1)
-    if not errors and first is not None and last is not None and first > last:
-        errors["to"] = "To must be the same day as From or later."
+        last = last or today
+        first = first or max(EARLIEST_DAY, last - timedelta(days=default_days - 1))
+    if not errors and first is not None and last is not None:
+        if first > last:
+            errors["to"] = "To must be the same day as From or later."
+        elif max_years is not None and last >= _years_later(first, max_years):
+            # On the field that was typed: a report's empty To means today.
+            name = "to" if (args.get("to") or "").strip() else "from"
+            errors[name] = (f"The period may be at most {max_years} years long: with From {first}, To must be "
+                            f"on or before {_years_later(first, max_years) - timedelta(days=1)}.")
     if errors:
         raise FilterError(errors)
     return Period(first, last)
+
+
+class DayField(DateField):
+    """A day in a WTForms form (``<input type="date">``), read with its partner by :func:`read_period_fields`.
+
+    The field keeps what was typed and leaves parsing to :func:`parse_period`,
+    so that a form's period follows the same rules as every other one.
+    """
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        """Keep the text (in ``raw_data``); the form's ``validate`` turns it into a day."""
+        self.data = None
+
+
+def read_period_fields(first, last, **options) -> bool:
+    """Read two :class:`DayField` fields with :func:`parse_period` (``options`` are its own).
+
+    On success their ``data`` become the days; otherwise each message goes on
+    its field and False is returned. Call it from the form's ``validate``.
+    """
+    raw = {name: (field.raw_data or [""])[0] for name, field in (("from", first), ("to", last))}
+    try:
+        period = parse_period(raw, **options)
+    except FilterError as exc:
+        for name, field in (("from", first), ("to", last)):
+            if name in exc.errors:
+                field.errors = [*field.errors, exc.errors[name]]
+        return False
+    first.data, last.data = period.first, period.last
+    return True
 
 
 @dataclass
@@ -141,7 +230,7 @@ def entry_filters(entry_type: str, args: Mapping[str, str]) -> EntryFilters:
     errors: dict[str, str] = {}
     result = EntryFilters()
     try:
-        period = parse_period(args)
+        period = parse_period(args, max_years=None)  # the queue's filters: open ends allowed, so no cap
     except FilterError as exc:
         errors.update(exc.errors)
         period = Period(None, None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, case, func, literal_column, select
@@ -37,15 +37,21 @@ MAX_SERIES = 7  # more colours than this cannot be told apart: the rest become "
 
 @dataclass
 class Weekly:
-    """Counts per ISO week (Mondays) for each series; ``series`` is ``[(label, counts per week)]``."""
+    """Counts per ISO week (Mondays) for each series; ``series`` is ``[(label, counts per week)]``.
+
+    ``rows`` (week, its count in each series, their total) are made once here,
+    for the table: a template that summed the series for every week it drew
+    did work growing with the square of the number of weeks.
+    """
 
     weeks: list[date]
     series: list[tuple[str, list[int]]]
+    rows: list[tuple[date, list[int], int]] = field(init=False)
 
-    @property
-    def totals(self) -> list[int]:
-        """The total of every series, week by week."""
-        return [sum(values[i] for _, values in self.series) for i in range(len(self.weeks))]
+    def __post_init__(self) -> None:
+        """Transpose the series into one row per week, with its total."""
+        by_week = list(zip(*(values for _, values in self.series))) if self.series else [()] * len(self.weeks)
+        self.rows = [(week, list(counts), sum(counts)) for week, counts in zip(self.weeks, by_week, strict=True)]
 
 
 @dataclass

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from fieldapp import audit
 from fieldapp.auth.permissions import role_required
-from fieldapp.exports.filters import FilterError, Period, parse_period
+from fieldapp.errors import json_error, wants_json
+from fieldapp.exports.filters import FilterError, Period, parse_period, period_rules
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, Role, Team
 from fieldapp.models.types import utcnow
@@ -67,11 +68,13 @@ def _report(template: str, name: str, build: Callable[[Period, int | None], tupl
     """A report page: the period and team asked for (400 with the errors), logged, with its figures and charts."""
     period, team_id, errors = _choices()
     if errors:
-        return render_template(template, errors=errors, period=period, team_id=team_id,
+        if wants_json():
+            return json_error(400, "invalid_request", "Some filters are wrong: nothing was counted.", errors)
+        return render_template(template, errors=errors, period=period, team_id=team_id, rules=period_rules(),
                                teams=_teams(), args=request.args, figures=None), 400
     data, chart = build(period, team_id)
     _audit(name, period, team_id)
-    return render_template(template, errors={}, period=period, team_id=team_id,
+    return render_template(template, errors={}, period=period, team_id=team_id, rules=period_rules(),
                            team_name=_team_name(team_id), teams=_teams(), args=request.args,
                            figures=data, chart=chart)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -16,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from fieldapp.exports.filters import DayField, period_rules, read_period_fields
 from fieldapp.reference import reference_lists
 from fieldapp.reviews import RETURN_NEEDS_COMMENT
 from sync.fields import MAX_INT32
@@ -52,8 +52,8 @@ class QueueFilterForm(FlaskForm):
     officer = StringField("Officer (username)", validators=[Optional(), Length(max=64)],
                           filters=[lambda v: v.strip().lower() if v else v])
     state = SelectField("Review state", choices=STATES, default="")
-    from_ = DateField("Happened from", validators=[Optional()], name="from")
-    to = DateField("Happened to", validators=[Optional()])
+    from_ = DayField("Happened from", name="from")
+    to = DayField("Happened to")
     postbox = IntegerField("Postbox", validators=[Optional(), NumberRange(1, MAX_INT32, "Choose a postbox.")])
     topic = SelectField("Topic", default="")
     urgency = SelectField("Urgency", default="")
@@ -67,11 +67,13 @@ class QueueFilterForm(FlaskForm):
         self.kind.choices = _choices("encounter_kinds")
         self.topic.choices = _choices("topics")
         self.urgency.choices = _choices("urgency")
+        # The queue is read a page at a time: an open end is allowed, so no longest period either.
+        self.from_.description = period_rules(max_years=None)
 
-    def validate_to(self, field: DateField) -> None:
-        """A range that ends before it starts is a typing mistake, not an empty result."""
-        if field.data and self.from_.data and field.data < self.from_.data:
-            raise ValidationError("The end date must be on or after the start date.")
+    def validate(self, extra_validators=None) -> bool:
+        """Every field, then the period by the app's one period reader (range and order of the dates)."""
+        fields_valid = super().validate(extra_validators)
+        return read_period_fields(self.from_, self.to, max_years=None) and fields_valid
 
     def active(self) -> dict[str, str]:
         """The filters in use, as query-string pairs (for links and the audit detail)."""

@@ -75,8 +75,8 @@ def test_filters_combine(client, admin, create_user, add_event):
 
 @pytest.mark.parametrize(("query", "field", "message"), [
     ("actor=nobody", "actor", "There is no user called 'nobody'."),
-    ("date_from=2026-02-30", "date_from", "Enter a date as YYYY-MM-DD"),
-    ("date_from=2026-03-05&date_to=2026-03-01", "date_to", "before the 'from' date"),
+    ("date_from=2026-02-30", "date_from", "From must be a date written YYYY-MM-DD"),
+    ("date_from=2026-03-05&date_to=2026-03-01", "date_to", "To must be the same day as From or later."),
     ("action=delete", "action", "Choose an action from the list."),
 ])
 def test_bad_filters_show_a_message(client, admin, add_event, query, field, message):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
 
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, Entry, Team
+from fieldapp.reports.figures import Weekly
 from tests.factories import encounter, item, stop_search, visit
 
 PERIOD = "from=2025-06-02&to=2025-06-15"  # two ISO weeks, Mondays 2 and 9 June
@@ -156,3 +157,21 @@ def test_weeks_are_uk_weeks(officer, supervisor, client):
     page = client.get(f"/reports?{PERIOD}").get_data(as_text=True)
     assert table_row(page, "2025-06-02") == ["0", "0"]
     assert table_row(page, "2025-06-09") == ["1", "1"]
+
+
+def test_weekly_rows_carry_their_totals():
+    weeks = [date(2025, 6, 2), date(2025, 6, 9), date(2025, 6, 16)]
+    weekly = Weekly(weeks, [("Stop and search", [1, 0, 2]), ("Begging", [0, 3, 1])])
+    assert weekly.rows == [(weeks[0], [1, 0], 1), (weeks[1], [0, 3], 3), (weeks[2], [2, 1], 3)]
+    assert Weekly(weeks, []).rows == [(week, [], 0) for week in weeks]
+
+
+def test_five_years_of_weeks_render_with_their_totals(officer, supervisor, client):
+    officer.push(stop_search(occurred_at="2025-06-08T10:00:00+00:00"),
+                 encounter("begging", occurred_at="2025-06-08T11:00:00+00:00"))
+    page = client.get("/reports?from=2021-01-01&to=2025-12-31").get_data(as_text=True)
+    # 2020-12-28 (the Monday of 1 January 2021) to 2025-12-29: 262 weeks, in each weekly table.
+    weekly_table = page.split("Street encounters per week, by kind</caption>")[1].split("</table>")[0]
+    assert weekly_table.count('<tr><th scope="row">') == 262
+    assert table_row(weekly_table, "2025-06-02") == ["1", "1", "2"]
+    assert table_row(weekly_table, "2020-12-28") == ["0", "0", "0"]

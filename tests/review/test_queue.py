@@ -163,8 +163,8 @@ def test_filters_combine(corpus, as_user):
 
 
 BAD_FILTERS = [
-    ({"from": "yesterday"}, "Not a valid date value."),
-    ({"from": "2026-03-02", "to": "2026-03-01"}, "The end date must be on or after the start date."),
+    ({"from": "yesterday"}, "From must be a date written YYYY-MM-DD"),
+    ({"from": "2026-03-02", "to": "2026-03-01"}, "To must be the same day as From or later."),
     ({"state": "lost"}, "Not a valid choice."),
     ({"postbox": "abc"}, "Not a valid integer value."),
     ({"after": "not-a-cursor"}, "That page link is not valid."),
