@@ -91,3 +91,68 @@ def test_postgresql_knows_how_common_a_searched_word_is(make_app, empty_database
         downgrade(revision="8e4f2a6c1b37")
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM pg_statistic_ext WHERE stxname LIKE 'st_%'")).scalar() == 0
+
+
+def test_photo_files_move_into_the_database(make_app, empty_database_url, tmp_path, monkeypatch, caplog):
+    """Migration 0006: the upload folder's files become photo_blobs rows; a photo whose file is missing
+    or damaged is logged and erased (with its audit event), not fatal; downgrade writes the files back."""
+    import hashlib
+    import uuid
+
+    import sqlalchemy as sa
+
+    from fieldapp.demo import seed_demo
+    from fieldapp.ingest import Author, push
+    from fieldapp.models import User
+    from fieldapp.models.types import UTCDateTime, utcnow
+    from tests.factories import stop_search
+
+    folder = tmp_path / "uploads"
+    monkeypatch.setenv("FIELDAPP_UPLOAD_FOLDER", str(folder))
+    kept, lost, damaged = (b"\x89PNG\r\n\x1a\n" + bytes([n]) * 100 for n in range(3))
+    digest = {data: hashlib.sha256(data).hexdigest() for data in (kept, lost, damaged)}
+    for data in (kept, damaged):
+        path = folder / digest[data][:2] / digest[data]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data if data is kept else b"not the bytes that were sent")
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        upgrade(revision="3d9b7e1f5a60")
+        seed_demo()
+        officer = db.session.scalar(db.select(User).filter_by(username="officer1"))
+        entry = stop_search()
+        assert push([entry], Author(officer.id, officer.team_id, None))[0]["status"] == "created"
+        photos = {uuid.uuid4(): kept, uuid.uuid4(): kept, uuid.uuid4(): lost, uuid.uuid4(): damaged}
+        columns = ("id", sa.Uuid), ("entry_id", sa.Uuid), ("content_type", sa.String), ("size", sa.Integer), \
+            ("sha256", sa.String), ("uploaded_by", sa.Integer), ("uploaded_at", UTCDateTime)
+        table = sa.table("photos", *(sa.column(name, type_) for name, type_ in columns))
+        with db.engine.begin() as conn:
+            conn.execute(table.insert(), [
+                {"id": photo_id, "entry_id": uuid.UUID(entry["id"]), "content_type": "image/png", "size": len(data),
+                 "sha256": digest[data], "uploaded_by": officer.id, "uploaded_at": utcnow()}
+                for photo_id, data in photos.items()])
+        db.session.remove()
+
+        with caplog.at_level("WARNING"):
+            upgrade()
+        assert schema_differences(app) == []
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT sha256, size, data FROM photo_blobs")).all() == [
+                (digest[kept], len(kept), kept)]
+            assert {row[0] for row in conn.execute(text("SELECT sha256 FROM photos"))} == {digest[kept]}
+            erased = conn.execute(text("SELECT record_id, detail FROM audit_events WHERE action = 'erase' "
+                                       "AND record_type = 'photo' ORDER BY record_id")).all()
+        gone = sorted(str(photo_id) for photo_id, data in photos.items() if data is not kept)
+        assert [record_id for record_id, _ in erased] == gone
+        assert all("file missing from the upload folder" in detail for _, detail in erased)
+        assert f"{digest[lost]} not moved" in caplog.text and f"{digest[damaged]} not moved" in caplog.text
+        assert f"{digest[damaged][:2]}/{digest[damaged]} is damaged" in caplog.text
+
+        # Downgrade writes the bytes back for the older app.
+        (folder / digest[kept][:2] / digest[kept]).unlink()
+        downgrade(revision="3d9b7e1f5a60")
+        assert (folder / digest[kept][:2] / digest[kept]).read_bytes() == kept
+        assert "photo_blobs" not in inspect(db.engine).get_table_names()
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT data FROM photo_blobs")).scalars().all() == [kept]
