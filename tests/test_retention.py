@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from fieldapp.extensions import db
 from fieldapp.models import (
@@ -23,7 +26,8 @@ from fieldapp.models import (
     PostboxVisit,
     Review,
 )
-from fieldapp.retention import retention_command
+from fieldapp.models.types import utcnow
+from fieldapp.retention import erase_due, retention_command
 from fieldapp.reviews import add_review
 from tests.api.conftest import officer, postbox, sign_in_device  # noqa: F401
 from tests.conftest import count
@@ -132,3 +136,57 @@ def test_registered_on_the_fieldapp_command():
     from fieldapp.cli import main
 
     assert main.get_command(None, "retention") is retention_command
+
+
+def test_bytes_a_photo_starts_using_during_the_run_are_kept(stored, app, postgres_url):
+    """PostgreSQL: an upload of the same bytes commits while retention deletes them. The uploader's
+    photo row (uncommitted, invisible to retention) holds the foreign key's lock on the bytes; the
+    delete waits for it, is refused once it commits, and the next attempt sees the photo and keeps them."""
+    if postgres_url is None:
+        pytest.skip("on SQLite the one write lock keeps the two apart")
+    recent = db.session.scalar(select(Entry.id).where(Entry.type == "encounter",
+                                                      Entry.id != uuid.UUID(stored["old_search"])))
+    uploader_id = db.session.scalar(select(Photo.uploaded_by))
+    db.session.commit()
+    photos = Photo.__table__
+    uploader = db.engine.connect()
+    erased = {}
+
+    def run_retention():
+        with app.app_context():
+            erased.update(erase_due())
+
+    try:
+        uploader.execute(photos.insert().values(id=uuid.uuid4(), entry_id=recent, content_type="image/png",
+                                                size=len(PNG), sha256=stored["digest"], uploaded_by=uploader_id,
+                                                uploaded_at=utcnow()))
+        retention = threading.Thread(target=run_retention)
+        retention.start()
+        deadline = time.monotonic() + 20
+        while not _waiting_for_a_lock():
+            assert time.monotonic() < deadline, "retention never waited for the uploader"
+            time.sleep(0.05)
+        uploader.commit()
+    finally:
+        uploader.close()
+    retention.join(30)
+    assert erased["encounter"] == 1
+    db.session.expire_all()
+    assert db.session.get(PhotoBlob, stored["digest"]).data == PNG
+    assert count(Photo) == 1
+
+
+def _waiting_for_a_lock() -> bool:
+    """Whether a backend of this PostgreSQL database waits for a lock."""
+    with db.engine.connect() as conn:
+        return bool(conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                      "AND wait_event_type = 'Lock'")).scalar())
+
+
+def test_the_database_refuses_a_photo_without_its_bytes(stored):
+    recent = db.session.scalar(select(Entry.id).where(Entry.id != uuid.UUID(stored["old_search"])))
+    db.session.add(Photo(id=uuid.uuid4(), entry_id=recent, content_type="image/png", size=1, sha256="0" * 64,
+                         uploaded_by=db.session.scalar(select(Photo.uploaded_by))))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()

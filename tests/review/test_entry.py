@@ -220,6 +220,7 @@ def test_photos_are_served_to_supervisors_and_audited(people, as_user):
     assert link in sarge.get(f"/review/{entry['id']}").get_data(as_text=True)
     response = sarge.get(link)
     assert response.status_code == 200 and response.data == PNG and response.mimetype == "image/png"
+    assert response.headers["Cache-Control"] == "no-store"  # personal data: no copy kept by the browser
     [event] = audit_events("consult", "photo")
     assert event.record_id == photo_id
     assert as_user("pc1").get(link).status_code == 403
