@@ -175,15 +175,15 @@ def attach(photo_id: uuid.UUID, entry_id: uuid.UUID, content_type: str, upload: 
 def _chunks(sha256: str, size: int) -> Iterator[bytes]:
     """The stored bytes with this digest, a slice at a time where the database can slice cheaply."""
     step = CHUNK_BYTES * 4 if db.engine.dialect.name == "postgresql" else max(size, 1)
-    try:
-        for start in range(0, size, step):
-            part = db.session.scalar(select(func.substr(PhotoBlob.data, start + 1, step, type_=LargeBinary))
-                                     .where(PhotoBlob.sha256 == sha256))
-            if part is None:  # erased by retention while being read: the client sees a short body
-                return
-            yield part
-    finally:
-        db.session.rollback()  # only read; end the transaction
+    for start in range(0, size, step):
+        part = db.session.scalar(select(func.substr(PhotoBlob.data, start + 1, step, type_=LargeBinary))
+                                 .where(PhotoBlob.sha256 == sha256))
+        # Only read: end the transaction before a slow client takes the slice, so that no
+        # transaction (on SQLite, perhaps the write lock) stays open while the bytes travel.
+        db.session.rollback()
+        if part is None:  # erased by retention while being read: the client sees a short body
+            return
+        yield part
 
 
 def photo_response(photo: Photo) -> Response:
