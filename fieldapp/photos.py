@@ -33,7 +33,7 @@ from typing import IO, BinaryIO
 from flask import Response, stream_with_context
 from sqlalchemy import LargeBinary, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError, InternalError, OperationalError
 
 from fieldapp import audit
 from fieldapp.extensions import db
@@ -163,7 +163,7 @@ def attach(photo_id: uuid.UUID, entry_id: uuid.UUID, content_type: str, upload: 
             return photo, True
         except IntegrityError:
             db.session.rollback()
-        except DBAPIError as exc:  # full, read-only, locked for too long, unreachable
+        except (OperationalError, InternalError) as exc:  # full, read-only, locked for too long, unreachable
             db.session.rollback()
             raise StorageRefused(_is_full(exc.orig)) from exc
         except OSError as exc:  # the temporary file could not be read back
