@@ -87,11 +87,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
-    from fieldapp import admin, api, audit_log, auth, errors, exports, main, officer, reports, review
+    from fieldapp import admin, api, audit_log, auth, deadline, errors, exports, main, officer, reports, review
 
     for area in (main, auth, api, officer, review, admin, audit_log, exports, reports):
         app.register_blueprint(area.bp)
     errors.init_app(app)
+    deadline.init_app(app)
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 
@@ -71,3 +72,22 @@ def test_rows_are_fetched_in_batches_never_all_at_once(officer, supervisor, clie
     assert client.get("/exports/encounter.csv").get_data(as_text=True).count("\n") == 6
     assert client.get("/exports/stop-search.csv?from=2025-03-01&to=2025-03-01").get_data().count(b"\n") == 6
     assert asked == [csv_files.BATCH_ROWS, csv_files.BATCH_ROWS]
+
+
+def test_a_download_may_outlast_the_request_time_limit(app, officer, supervisor, client, monkeypatch):
+    # The limit is per call into the database: each batch of rows is one, so a download that pauses
+    # longer than the limit between batches (a slow client) still gets every row.
+    # Batches of 250 rows are enough work for SQLite's progress handler to look at the clock.
+    app.config["REQUEST_TIME_LIMIT_SECONDS"] = 0.25
+    monkeypatch.setattr(csv_files, "BATCH_ROWS", 250)
+    monkeypatch.setattr(csv_files, "CHUNK_ROWS", 250)
+    push_searches(officer, 600)
+    for url in ("/exports/stop-search.csv?from=2025-03-01&to=2025-03-31", "/exports/encounter.csv"):
+        response = client.get(url, buffered=False)
+        assert response.status_code == 200
+        chunks = iter(response.response)
+        lines = next(chunks).count(b"\n")
+        time.sleep(0.4)
+        lines += sum(chunk.count(b"\n") for chunk in chunks)
+        response.close()
+        assert lines == 601, url
