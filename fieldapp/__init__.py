@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from fieldapp import config as config_module
 from fieldapp.config import ConfigError
+from fieldapp.transactions import begin_statement
 from sync.fields import MAX_INT32
 
 __all__ = ["ConfigError", "create_app"]
@@ -125,13 +126,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # pragma: no 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn) -> None:  # pragma: no cover - trivial
-    """Start SQLite transactions ourselves; ``sqlite_begin="IMMEDIATE"`` takes the write lock at once.
-
-    A deferred transaction that reads and then writes cannot wait for another
-    writer (SQLite answers 'database is locked' at once); write paths that
-    read first ask for IMMEDIATE so they queue on the busy timeout instead.
-    """
+    """Start SQLite transactions ourselves: IMMEDIATE in requests (see fieldapp.transactions)."""
     if conn.dialect.name != "sqlite":
         return
-    mode = conn.get_execution_options().get("sqlite_begin", "")
-    conn.exec_driver_sql(f"BEGIN {mode}".strip())
+    conn.exec_driver_sql(begin_statement(conn.get_execution_options()))

@@ -1,18 +1,55 @@
-"""Starting write transactions the same way everywhere."""
+"""How transactions begin: on SQLite, a request's transactions take the write lock first.
+
+A SQLite transaction that reads and later writes cannot wait for another
+writer: when it tries to write it fails at once with 'database is locked'
+(the busy timeout is not used, to avoid a deadlock), so under ordinary
+concurrency sign-ins, page views (each audited), photo uploads and decisions
+answered 500 while a phone was pushing. So every transaction that a request
+opens on SQLite begins with ``BEGIN IMMEDIATE``: it takes the write lock
+first, queuing on the busy timeout behind other writers, and what follows
+cannot fail for want of it. Requests hold it for milliseconds: passwords are
+hashed outside any transaction (see fieldapp.auth.operations), photo bodies
+are read before one opens. A request that then only reads for a long time
+(a streamed export) says so with :func:`reads_only`.
+
+PostgreSQL needs none of this: its row locks and advisory locks do the waiting.
+Outside requests (the command line, the tests' own set-up) transactions are
+deferred unless a write path asks with :func:`begin_write`.
+"""
 
 from __future__ import annotations
 
+from flask import has_request_context, request
+
 from fieldapp.extensions import db
+
+#: Where a request keeps how its next SQLite transactions begin.
+_BEGIN_KEY = "fieldapp.sqlite_begin"
+
+
+def begin_statement(execution_options: dict) -> str:
+    """The BEGIN statement for a new SQLite transaction."""
+    mode = execution_options.get("sqlite_begin")
+    if mode is None:
+        mode = request.environ.get(_BEGIN_KEY, "IMMEDIATE") if has_request_context() else ""
+    return f"BEGIN {mode}".strip()
+
+
+def reads_only() -> None:
+    """The rest of this request only reads (a streamed download): its next transactions are deferred.
+
+    Call it after the request's last write has been committed, so that a long
+    read does not hold SQLite's write lock while it streams.
+    """
+    request.environ[_BEGIN_KEY] = "DEFERRED"
 
 
 def begin_write() -> None:
     """Start the write transaction; on SQLite take the write lock now.
 
-    A SQLite transaction that read first and writes later cannot wait for
-    another writer (it fails with 'database is locked'), so a read in progress
-    is ended (its objects reload on next use) and the write transaction asks
-    for BEGIN IMMEDIATE, which queues on the busy timeout instead. PostgreSQL
-    needs nothing: its row locks and advisory locks do the waiting.
+    A read in progress is ended first (its objects reload on next use). In a
+    request this is what every transaction does anyway; the command line and
+    code run outside requests need it.
     """
     if db.engine.dialect.name != "sqlite":
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from fieldapp.auth import throttle
 from fieldapp.extensions import db
@@ -24,12 +25,9 @@ class SignIn:
 
 def _dummy_check(password: str) -> None:
     global _DUMMY_HASH
-    user = User(password_hash="")
     if _DUMMY_HASH is None:
-        user.set_password("not a real password")
-        _DUMMY_HASH = user.password_hash
-    user.password_hash = _DUMMY_HASH
-    user.check_password(password)
+        _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+    check_password_hash(_DUMMY_HASH, password)
 
 
 def authenticate(username: str, password: str, remote_addr: str) -> SignIn:
@@ -37,15 +35,23 @@ def authenticate(username: str, password: str, remote_addr: str) -> SignIn:
 
     An unknown user, an inactive one and a wrong password all come back as
     ``SignIn(None)``: callers show one message for all of them.
+
+    The password is hashed with no transaction open and no connection held
+    (scrypt takes tens of milliseconds on purpose): on SQLite a request's
+    transaction holds the write lock, and on PostgreSQL a connection held
+    through the hash is one fewer for everyone else, and one more to lose.
     """
     username = username.strip()
-    if throttle.is_throttled(username, remote_addr):
+    throttled = throttle.is_throttled(username, remote_addr)
+    account = None if throttled else db.session.execute(
+        select(User.id, User.password_hash, User.active).where(User.username == username.lower())).first()
+    db.session.rollback()  # ends the read and gives the connection back before hashing
+    if throttled:
         return SignIn(None, throttled=True)
-    user = db.session.scalar(select(User).where(User.username == username.lower()))
-    if user is None:
+    if account is None:
         _dummy_check(password)
-    if user is None or not user.check_password(password) or not user.active:
+    if account is None or not check_password_hash(account.password_hash, password) or not account.active:
         throttle.record_failure(username, remote_addr)
         return SignIn(None)
     throttle.clear(username)
-    return SignIn(user)
+    return SignIn(db.session.get(User, account.id))

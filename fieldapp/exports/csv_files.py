@@ -27,6 +27,7 @@ from fieldapp.exports.national import NATIONAL_COLUMNS, national_date, national_
 from fieldapp.extensions import db
 from fieldapp.models import Encounter, Entry, Placement, Postbox, PostboxItem, PostboxItemTopic, PostboxVisit, User
 from fieldapp.models.types import UTCDateTime
+from fieldapp.transactions import reads_only
 
 BATCH_ROWS = 1000
 CHUNK_ROWS = 500
@@ -61,7 +62,12 @@ def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[str]]) -> Iterator
 
 
 def download(chunks: Iterator[bytes], filename: str) -> Response:
-    """A streamed CSV attachment; nothing of it is cached on the way."""
+    """A streamed CSV attachment; nothing of it is cached on the way.
+
+    Streaming only reads: on SQLite it must not hold the write lock while a
+    large file goes out (the audit event was committed before this is called).
+    """
+    reads_only()
     return Response(stream_with_context(chunks), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "no-store",

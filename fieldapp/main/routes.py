@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from fieldapp.extensions import db
+from fieldapp.transactions import reads_only
 from fieldapp.main import bp
 
 
@@ -23,6 +24,7 @@ def index():
 @bp.route("/healthz")
 def healthz():
     """200 when the database answers, 503 when it does not (for load balancers)."""
+    reads_only()  # answers at once, not after the writers queued for SQLite's write lock
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:

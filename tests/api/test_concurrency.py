@@ -8,16 +8,21 @@
   pulls the change feed: its cursor never skips a review nor repeats one.
 - SQLite: two server processes on one file, four threads pushing the same
   batches: every entry stored once, never a 5xx.
+- Both: ordinary use (sign-ins, entry reads, photo uploads, review pages and
+  decisions) while a phone pushes batches back to back: never a 5xx.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
+import re
 import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -54,11 +59,11 @@ def two_servers(database_url: str, instance: Path, workers: int = 2) -> Iterator
         yield [stack.enter_context(ServerProcess(database_url, instance, workers=workers)) for _ in range(2)]
 
 
-def add_officer(database_url: str, instance: Path, username: str = "pc1") -> None:
-    """Create an officer straight in the database the servers use."""
+def add_officer(database_url: str, instance: Path, username: str = "pc1", role: str = "officer") -> None:
+    """Create an officer (or another role) straight in the database the servers use."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": str(instance), "TESTING": True})
     with app.app_context():
-        create_user(username, TEST_PASSWORD, role="officer", team_name="Rose Hill")
+        create_user(username, TEST_PASSWORD, role=role, team_name="Rose Hill")
         db.session.remove()
         db.engine.dispose()
 
@@ -246,6 +251,125 @@ def test_two_processes_on_one_sqlite_file_store_each_entry_once(tmp_path):
         pushes.run([client(t) for t in range(threads)])
         assert len(pushes.responses) == threads * rounds
         assert_exactly_once(pushes, database_url, all_ids, servers)
+
+
+# --- Both databases: ordinary use while a phone syncs -------------------------
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
+
+
+def csrf_of(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+def web_sign_in(session: requests.Session, server: ServerProcess, username: str) -> int:
+    page = session.get(f"{server.url}/login", timeout=HTTP_TIMEOUT)
+    if page.status_code != 200:
+        return page.status_code
+    return session.post(f"{server.url}/login", timeout=HTTP_TIMEOUT, allow_redirects=False, data={
+        "username": username, "password": TEST_PASSWORD, "csrf_token": csrf_of(page.text)}).status_code
+
+
+def test_ordinary_use_while_a_phone_syncs_never_answers_5xx(empty_database_url, tmp_path):
+    # One phone pushes 20-entry batches back to back while, from eight threads at once:
+    # 100 sign-ins (phones and web), 100 entry reads, 50 photo uploads, 20 review pages and
+    # 20 decisions. On SQLite each of these once failed at once with 'database is locked'.
+    instance = tmp_path / "instance"
+    with ServerProcess(empty_database_url, instance, workers=2) as server:
+        add_officer(empty_database_url, instance, "pc1")
+        add_officer(empty_database_url, instance, "sgt1", role="supervisor")
+        token = sign_in(server, "the syncing phone")
+        auth = {"Authorization": f"Bearer {token}"}
+        seeds = [encounter(notes=f"seed {n}") for n in range(50)]
+        seeded = requests.post(f"{server.url}/api/sync/push", json={"entries": seeds}, headers=auth,
+                               timeout=HTTP_TIMEOUT)
+        assert seeded.status_code == 200, seeded.text
+        lock = threading.Lock()
+        answers: list[tuple[str, int]] = []
+
+        def record(label: str, status: int) -> None:
+            with lock:
+                answers.append((label, status))
+
+        done = threading.Event()
+        pushed = [0]
+
+        def phone() -> None:
+            with requests.Session() as session:
+                while not done.is_set():
+                    batch = [encounter() for _ in range(20)]
+                    response = session.post(f"{server.url}/api/sync/push", json={"entries": batch},
+                                            headers=auth, timeout=HTTP_TIMEOUT)
+                    record("push", response.status_code)
+                    pushed[0] += response.status_code == 200
+
+        def sign_in_once(n: int) -> None:
+            if n % 2:
+                response = requests.post(f"{server.url}/api/auth/token", timeout=HTTP_TIMEOUT, json={
+                    "username": "pc1", "password": TEST_PASSWORD, "device_name": f"phone {n}"})
+                record("token", response.status_code)
+            else:
+                with requests.Session() as session:
+                    record("login", web_sign_in(session, server, "sgt1" if n % 4 else "pc1"))
+
+        def read_entry(n: int) -> None:
+            response = requests.get(f"{server.url}/api/entries/{seeds[n % len(seeds)]['id']}", headers=auth,
+                                    timeout=HTTP_TIMEOUT)
+            record("read", response.status_code)
+
+        def put_photo(n: int) -> None:
+            entry_id = seeds[n % len(seeds)]["id"]
+            photo = JPEG + n.to_bytes(4, "big")
+            response = requests.put(f"{server.url}/api/entries/{entry_id}/photos/{uuid.uuid4()}",
+                                    data=photo, timeout=HTTP_TIMEOUT, headers={
+                                        **auth, "Content-Type": "image/jpeg",
+                                        "X-Content-SHA256": hashlib.sha256(photo).hexdigest()})
+            record("photo", response.status_code)
+
+        supervisor = requests.Session()
+        assert web_sign_in(supervisor, server, "sgt1") == 302
+        # One page first, so the session holds its CSRF token before pages load in parallel
+        # (parallel first pages would each make one, and the cookie keeps only the last).
+        assert supervisor.get(f"{server.url}/review", timeout=HTTP_TIMEOUT).status_code == 200
+
+        def review_page(n: int) -> None:
+            path = "/review" if n % 2 else f"/review/{seeds[n]['id']}"
+            record("review page", supervisor.get(f"{server.url}{path}", timeout=HTTP_TIMEOUT).status_code)
+
+        def decide(n: int) -> None:
+            path = f"{server.url}/review/{seeds[20 + n]['id']}"
+            page = supervisor.get(path, timeout=HTTP_TIMEOUT)
+            record("decision page", page.status_code)
+            if page.status_code == 200:
+                response = supervisor.post(path, timeout=HTTP_TIMEOUT, allow_redirects=False, data={
+                    "csrf_token": csrf_of(page.text), "decision": "approved", "comment": "Fine.",
+                    "entry_version": "1"})
+                record("decision", response.status_code)
+
+        work = ([(sign_in_once, n) for n in range(100)] + [(read_entry, n) for n in range(100)]
+                + [(put_photo, n) for n in range(50)] + [(review_page, n) for n in range(20)]
+                + [(decide, n) for n in range(20)])
+        random.Random(9).shuffle(work)
+        syncing = threading.Thread(target=phone, daemon=True)
+        syncing.start()
+        try:
+            with ThreadPoolExecutor(8) as pool:
+                for future in [pool.submit(task, n) for task, n in work]:
+                    future.result(timeout=JOIN_TIMEOUT)
+        finally:
+            done.set()
+            syncing.join(JOIN_TIMEOUT)
+            supervisor.close()
+        failed = [(label, status) for label, status in answers if status >= 500]
+        assert not failed, f"{len(failed)} answers 5xx: {Counter(failed)}\n{server.output[-3000:]}"
+        assert Counter(label for label, status in answers if status in {200, 201, 302}) == {
+            "push": pushed[0], "token": 50, "login": 50, "read": 100, "photo": 50, "review page": 20,
+            "decision page": 20, "decision": 20}, Counter(answers)
+        assert pushed[0] >= 2, "the phone was not syncing while the rest ran"
+        assert "Traceback" not in server.output, server.output
 
 
 # --- PostgreSQL: the pull cursor never skips ----------------------------------
