@@ -76,7 +76,20 @@ def database_url(environ: Mapping[str, str], instance_path: Path) -> str:
         )
     if url.drivername in {"postgresql", "postgres"}:
         url = url.set(drivername="postgresql+psycopg")
+    if url.drivername == "postgresql+psycopg" and not _installed("psycopg"):
+        raise ConfigError("FIELDAPP_DATABASE_URL is a PostgreSQL database, but its driver is not installed: "
+                          "run pip install 'fieldapp[postgres]'.")
     return url.render_as_string(hide_password=False)
+
+
+def _installed(module: str) -> bool:
+    """Whether ``module`` can be imported (without importing it)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ValueError:  # listed in sys.modules as None: blocked
+        return False
 
 
 def secret_key(environ: Mapping[str, str], instance_path: Path) -> str:

@@ -159,3 +159,19 @@ def test_serve_without_users_says_how_to_create_one(empty_database_url, tmp_path
     with ServerProcess(empty_database_url, tmp_path / "inst", workers=1) as server:
         pass
     assert "fieldapp create-user USERNAME --role admin" in server.output
+
+
+def test_a_postgresql_url_without_the_driver_says_what_to_install(tmp_path):
+    # As after a plain `pip install .`: psycopg (the `postgres` extra) is not importable.
+    import subprocess
+    import sys
+
+    script = "import sys; sys.modules['psycopg'] = None; from fieldapp.cli import main; main()"
+    result = subprocess.run([sys.executable, "-c", script, "init-db"], capture_output=True, text=True, timeout=60,
+                            env={"PATH": "/usr/bin:/bin", "FIELDAPP_INSTANCE_PATH": str(tmp_path / "inst"),
+                                 "FIELDAPP_DATABASE_URL": "postgresql://fieldapp@127.0.0.1/fieldapp"})
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "Error: FIELDAPP_DATABASE_URL is a PostgreSQL database, but its driver is not installed: "
+        "run pip install 'fieldapp[postgres]'."]
