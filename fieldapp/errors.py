@@ -1,12 +1,33 @@
-"""Error pages for people and JSON errors for the API, with one shape for the whole API."""
+"""Error pages for people and JSON errors for the API, with one shape for the whole API.
+
+A database connection lost in the middle of a request (a restarted or
+failed-over PostgreSQL, a terminated backend) is answered by the app too,
+never by the server's bare 'Internal Server Error': pooled connections are
+checked before use (``pool_pre_ping``); a request that lost its connection
+before anything of it was committed, and whose input can be given to the
+view again, is run once more on a fresh connection; otherwise it answers 503
+with ``Retry-After`` (a phone's retry is safe: pushes are idempotent). A
+connection that dies while the request's session is being closed, after the
+response is made, costs nothing but a line in the log.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, abort, jsonify, render_template, request
+from flask import Flask, abort, g, has_request_context, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from fieldapp.extensions import db
+
+#: Keys in the WSGI environ: a commit was attempted; the request was run again; its body as read.
+COMMITTED = "fieldapp.committed"
+RETRIED = "fieldapp.retried"
+BODY = "fieldapp.body"
+RETRY_AFTER_SECONDS = 5
+CONNECTION_LOST = "The connection to the database was lost. Nothing you sent was stored twice; try again."
 
 
 def wants_json() -> bool:
@@ -23,6 +44,40 @@ def json_error(status: int, code: str, message: str, errors: dict[str, str] | No
 
 
 NUL_REFUSED = "Text may not contain the NUL character."
+
+
+def read_once(limit: int) -> bytes:
+    """Up to ``limit`` bytes of the request body, kept so that a retried request reads the same."""
+    if BODY not in request.environ:
+        request.environ[BODY] = request.stream.read(limit)
+    return request.environ[BODY]
+
+
+@event.listens_for(Engine, "commit")
+def _note_commit(conn) -> None:
+    """Remember that this request tried to commit: from then on it is never run again."""
+    if has_request_context():
+        request.environ[COMMITTED] = True
+
+
+def _can_run_again() -> bool:
+    """Nothing of the request was committed, and its view would read the same input again."""
+    if request.environ.get(COMMITTED) or request.environ.get(RETRIED):
+        return False
+    has_body = bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    return not has_body or BODY in request.environ or "form" in vars(request)
+
+
+def discard_session() -> None:
+    """End the request's session whatever state its connection is in (a dead one is invalidated)."""
+    try:
+        db.session.remove()
+    except SQLAlchemyError:
+        try:
+            db.session.invalidate()
+        except SQLAlchemyError:
+            pass
+        db.session.registry.clear()
 
 
 def init_app(app: Flask) -> None:
@@ -59,12 +114,49 @@ def init_app(app: Flask) -> None:
                 response.headers[name] = value
         return response, status
 
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError):
+        if not error.connection_invalidated:
+            return unexpected_error(error)
+        discard_session()
+        if _can_run_again():
+            app.logger.warning("%s %s lost its database connection before committing; running it again.",
+                               request.method, request.path)
+            request.environ[RETRIED] = True
+            g.pop("_login_user", None)  # loaded through the lost connection
+            try:
+                response = app.preprocess_request()
+                return response if response is not None else app.dispatch_request()
+            except Exception as again:  # noqa: BLE001 - answered by the handlers, as the first try was
+                return app.handle_user_exception(again)
+        app.logger.warning("%s %s lost its database connection: %s", request.method, request.path, error.orig)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if wants_json():
+            response, status = json_error(503, "database_unavailable", CONNECTION_LOST)
+            response.headers.update(headers)
+            return response, status
+        return render_template("errors/error.html", code=503, title="Please try again",
+                               message=CONNECTION_LOST), 503, headers
+
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         # Leave the session clean for the next request; log the traceback.
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            discard_session()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         if wants_json():
             return json_error(500, "server_error", "Something went wrong on the server. Nothing was changed; try again.")
         return render_template("errors/error.html", code=500, title="Something went wrong",
                                message="Something went wrong on the server. Please try again."), 500
+
+    @app.teardown_appcontext
+    def end_session(_error) -> None:
+        # Registered after Flask-SQLAlchemy's, so it runs first: a connection that died
+        # after the response was made must not turn that response into a server error.
+        try:
+            db.session.remove()
+        except SQLAlchemyError as exc:
+            app.logger.warning("The database connection was lost as the request ended: %s", exc)
+            discard_session()

@@ -8,6 +8,7 @@ from typing import Any
 from flask import request
 
 from fieldapp.api.errors import ApiError
+from fieldapp.errors import read_once
 
 
 def _reject_constant(name: str) -> Any:
@@ -22,7 +23,7 @@ def json_body(max_bytes: int) -> Any:
     if length is not None and length > max_bytes:
         raise ApiError(413, "too_large", f"The body is {length:,} bytes; the limit is {max_bytes:,} bytes. "
                        "Send fewer entries per request.")
-    raw = request.stream.read(max_bytes + 1)
+    raw = read_once(max_bytes + 1)
     if len(raw) > max_bytes:
         raise ApiError(413, "too_large", f"The body is over the limit of {max_bytes:,} bytes. "
                        "Send fewer entries per request.")
