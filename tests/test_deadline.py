@@ -11,6 +11,7 @@ import time
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from fieldapp import create_app
 from fieldapp.config import ConfigError
@@ -66,7 +67,6 @@ def test_the_error_is_named_and_still_an_operational_error(limited):
             db.session.scalar(SLOW)
         db.session.rollback()
         assert db.session.scalar(text("SELECT 1")) == 1  # the connection works on
-    from sqlalchemy.exc import OperationalError
     assert isinstance(stopped.value, OperationalError)
 
 
