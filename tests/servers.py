@@ -151,3 +151,46 @@ class ServerProcess:
         match = re.search(r"password for all: (\S+)\)", self.output)
         assert match, self.output
         return match.group(1)
+
+
+class SlowClients:
+    """Connections that send a request a byte at a time: half dribble the headers, half the body."""
+
+    def __init__(self, port: int, headers: int, bodies: int, interval: float) -> None:
+        self.port, self.interval = port, interval
+        self.sockets: list[tuple[socket.socket, bytes]] = []
+        for number in range(headers):
+            self.sockets.append((self._open(), f"GET /healthz?slow={number} HTTP/1.1\r\nHost: x\r\nX-Pad: ".encode()))
+        body = b'{"entries": [' + b" " * 100_000 + b"]}"
+        for _ in range(bodies):
+            sock = self._open()
+            sock.sendall(b"POST /api/sync/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Authorization: Bearer nothing\r\nContent-Length: %d\r\n\r\n" % len(body))
+            self.sockets.append((sock, body))
+        self.stop = threading.Event()
+        self.sent = 0
+        self.thread = threading.Thread(target=self._dribble, daemon=True)
+
+    def _open(self) -> socket.socket:
+        return socket.create_connection(("127.0.0.1", self.port), timeout=10)
+
+    def _dribble(self) -> None:
+        position = 0
+        while not self.stop.wait(self.interval):
+            for sock, payload in self.sockets:
+                try:
+                    sock.sendall(payload[position % len(payload):][:1] or b"x")
+                    self.sent += 1
+                except OSError:
+                    pass
+            position += 1
+
+    def __enter__(self) -> SlowClients:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join(10)
+        for sock, _ in self.sockets:
+            sock.close()
