@@ -133,12 +133,10 @@ def load(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         record_type: _int(environ, f"FIELDAPP_RETENTION_{record_type.upper()}_DAYS", days)
         for record_type, days in RETENTION_DEFAULTS.items()
     }
-    upload_folder = Path(environ.get("FIELDAPP_UPLOAD_FOLDER") or instance_path / "uploads")
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(environ, instance_path),
         "SECRET_KEY": secret_key(environ, instance_path),
         "TOKEN_MAX_AGE": timedelta(days=_int(environ, "FIELDAPP_TOKEN_MAX_AGE_DAYS", 30)),
-        "UPLOAD_FOLDER": str(upload_folder),
         "RETENTION_DAYS": retention,
         "LOGIN_THROTTLE_LIMIT": _int(environ, "FIELDAPP_LOGIN_THROTTLE_LIMIT", 5),
         "LOGIN_THROTTLE_WINDOW": timedelta(minutes=_int(environ, "FIELDAPP_LOGIN_THROTTLE_MINUTES", 15)),

@@ -38,7 +38,7 @@ from sqlalchemy.exc import IntegrityError, InternalError, OperationalError
 from fieldapp import audit
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, Photo, PhotoBlob
-from fieldapp.transactions import begin_write
+from fieldapp.transactions import begin_write, reads_only
 
 # The first bytes of each accepted format: the body must really be what it claims.
 SIGNATURES = {
@@ -187,7 +187,11 @@ def _chunks(sha256: str, size: int) -> Iterator[bytes]:
 
 
 def photo_response(photo: Photo) -> Response:
-    """A streamed response with the photo's bytes: personal data, so never cached."""
+    """A streamed response with the photo's bytes: personal data, so never cached.
+
+    Call it after the view's audit event is committed: from here the request only reads.
+    """
+    reads_only()
     body = stream_with_context(_chunks(photo.sha256, photo.size))
     return Response(body, mimetype=photo.content_type, headers={
         "Content-Length": str(photo.size), "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})

@@ -13,7 +13,6 @@ def test_defaults_use_sqlite_in_the_instance_folder(tmp_path):
     config = load({}, tmp_path)
     assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'fieldapp.sqlite3'}"
     assert config["TOKEN_MAX_AGE"].days == 30
-    assert config["UPLOAD_FOLDER"] == str(tmp_path / "uploads")
 
 
 def test_secret_key_is_generated_once_with_mode_0600(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import current_app, g, jsonify, request
 from sqlalchemy import and_, or_, select
@@ -88,7 +88,8 @@ def _since(raw: str | None) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(raw)
-    except ValueError:
+        moment.astimezone(UTC)  # 9999-12-31T23:00-05:00 is past the last representable UTC time
+    except (ValueError, OverflowError):
         moment = None
     if moment is None or moment.utcoffset() is None:
         raise ApiError(400, "invalid_request", "Since must be a date and time with a UTC offset.",

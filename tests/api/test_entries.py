@@ -80,6 +80,7 @@ def test_listing_is_scoped_and_paged(team):
 
 
 @pytest.mark.parametrize("query", [{"type": "cake"}, {"since": "yesterday"}, {"since": "2026-01-01T00:00:00"},
+                                   {"since": "9999-12-31T23:00:00-05:00"}, {"since": "0001-01-01T00:00:00+05:00"},
                                    {"cursor": "%%%"}, {"cursor": "YWJj"}, {"limit": "-1"}])
 def test_bad_list_queries_are_400(officer, query):
     assert officer.get("/api/entries", query_string=query).status_code == 400
