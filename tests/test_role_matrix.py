@@ -15,7 +15,7 @@ PAGES = [
     ("/reports",                               302, 403, 200, 200),
     ("/reports/forum",                         302, 403, 200, 200),
     ("/exports",                               302, 403, 200, 200),
-    ("/exports/stop-search.csv?from=2020-01-01&to=2030-01-01", 302, 403, 200, 200),
+    ("/exports/stop-search.csv?from=2024-01-01&to=2025-12-31", 302, 403, 200, 200),
     ("/exports/encounter.csv",                 302, 403, 200, 200),
     ("/exports/postbox_item.csv",              302, 403, 200, 200),
     ("/admin",                                 302, 403, 403, 200),
