@@ -110,3 +110,5 @@ class ConflictForm(FlaskForm):
     action = SelectField("What to do", choices=_options(("resolve", "Make this the new version"),
                                                         ("dismiss", "Keep the current version")),
                          validators=[DataRequired()])
+    # The version the page showed: a copy is never made the version after one the supervisor did not see.
+    entry_version = HiddenField()

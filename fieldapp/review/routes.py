@@ -95,12 +95,13 @@ def _render_entry(entry: Entry, form: DecisionForm | None = None, status: int = 
         form = DecisionForm(formdata=None)
     if form is not None:
         form.entry_version.data = str(entry.version)  # the version this page shows is the one decided on
+    conflict_form = ConflictForm(formdata=None, entry_version=str(entry.version)) if reviewer else None
     audit.record(AuditAction.CONSULT, "entry", entry.id, "review page")
     if detail.shows_contact_details:
         audit.record(AuditAction.CONSULT, "contact_details", entry.id, "resident's contact details shown")
     db.session.commit()
     return render_template("review/entry.html", d=detail, form=form if reviewer else None,
-                           conflict_form=ConflictForm(formdata=None) if reviewer else None), status
+                           conflict_form=conflict_form), status
 
 
 @bp.get("/<entry_id>")
@@ -157,8 +158,10 @@ def conflict(entry_id: str, copy_id: int):
     if copy.resolved_at is not None:
         flash(already)
         return redirect(back)
-    # The version the page showed, if the form says; else the one this request read before any lock.
-    seen_version = request.form.get("entry_version", type=int) or found.version
+    # The version the page showed; a form from before it carried one: the version this request read.
+    raw_version = (form.entry_version.data or "").strip()
+    readable = raw_version.isascii() and raw_version.isdigit() and len(raw_version) < 10
+    seen_version = int(raw_version) if readable else found.version
     try:
         if form.action.data == "resolve":
             version = resolve_conflict(copy, current_user.id, seen_version=seen_version)

@@ -128,3 +128,21 @@ def test_an_edit_committed_while_the_route_waits_for_the_lock(conflict, people, 
     db.session.expire_all()
     assert stored(conflict).version == 4
     assert db.session.get(ConflictCopy, copy_id).resolved_version == 4
+
+
+def test_an_edit_stored_between_the_page_and_the_click_is_not_replaced_unseen(conflict, people, as_user):
+    """The form carries the version the page showed; the phone's edit in between is kept, the sergeant told."""
+    browser = as_user("sarge")
+    page = browser.get(f"/review/{conflict['id']}").get_data(as_text=True)
+    assert 'name="entry_version" type="hidden" value="2"' in page
+    copy_id = db.session.scalar(select(ConflictCopy.id))
+    people["pc1"].push(edit(conflict, notes="phone one, later"))  # version 3, while the page is open
+
+    response = browser.post(f"/review/{conflict['id']}/conflicts/{copy_id}",
+                            data={"csrf_token": token(browser), "action": "resolve", "entry_version": "2"})
+    assert response.status_code == 302
+    html = unescape(browser.get(response.headers["Location"]).get_data(as_text=True))
+    assert "The entry changed while you were deciding: it is now version 3." in html
+    db.session.expire_all()
+    assert stored(conflict).version == 3
+    assert db.session.get(ConflictCopy, copy_id).resolved_at is None
