@@ -27,6 +27,10 @@ RETENTION_DEFAULTS = {
 }
 
 
+#: Seconds one call into the database may run during a request (see fieldapp.deadline).
+REQUEST_TIME_LIMIT_DEFAULT = 30.0
+
+
 class ConfigError(Exception):
     """A configuration value is missing or wrong; the message names the variable."""
 
@@ -54,6 +58,19 @@ def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
     if lowered in {"0", "false", "no", "off"}:
         return False
     raise ConfigError(f"{name} must be true or false, got {raw!r}.")
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float, maximum: float) -> float:
+    raw = (environ.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}.") from None
+    if not 0 < value <= maximum:
+        raise ConfigError(f"{name} must be more than 0 and at most {maximum:g}, got {raw}.")
+    return value
 
 
 def database_url(environ: Mapping[str, str], instance_path: Path) -> str:
@@ -142,6 +159,8 @@ def load(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "LOGIN_THROTTLE_WINDOW": timedelta(minutes=_int(environ, "FIELDAPP_LOGIN_THROTTLE_MINUTES", 15)),
         "SESSION_COOKIE_SECURE": _bool(environ, "FIELDAPP_SECURE_COOKIES", False),
         "TRUST_PROXY": _bool(environ, "FIELDAPP_TRUST_PROXY", False),
+        "REQUEST_TIME_LIMIT_SECONDS": _seconds(environ, "FIELDAPP_REQUEST_TIME_LIMIT_SECONDS",
+                                               REQUEST_TIME_LIMIT_DEFAULT, maximum=3600),
         # Mixed into the officer app's version: a new value makes phones offer the update.
         "RELEASE": environ.get("FIELDAPP_RELEASE", "").strip()[:100],
     }

@@ -19,7 +19,6 @@ download does while no single batch may run away. Work outside a request
 from __future__ import annotations
 
 import math
-import os
 import sqlite3
 import time
 import weakref
@@ -29,12 +28,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from fieldapp.config import ConfigError
+from fieldapp.config import REQUEST_TIME_LIMIT_DEFAULT
 from fieldapp.errors import json_error, wants_json
 from fieldapp.extensions import db
 
-ENVIRONMENT_VARIABLE = "FIELDAPP_REQUEST_TIME_LIMIT_SECONDS"
-DEFAULT_SECONDS = 30.0
+DEFAULT_SECONDS = REQUEST_TIME_LIMIT_DEFAULT
 #: SQLite calls the progress handler every this many virtual-machine steps (well under a millisecond).
 PROGRESS_STEPS = 10_000
 #: psycopg's QueryCanceled: what PostgreSQL answers when statement_timeout stops a statement.
@@ -132,25 +130,9 @@ def _watch(engine: Engine) -> None:
         return None
 
 
-def _seconds(environ) -> float:
-    """The limit from the environment (a positive number of seconds), or the default."""
-    raw = (environ.get(ENVIRONMENT_VARIABLE) or "").strip()
-    if not raw:
-        return DEFAULT_SECONDS
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{ENVIRONMENT_VARIABLE} must be a number of seconds, got {raw!r}.") from None
-    if not 0 < value <= 3600:
-        raise ConfigError(f"{ENVIRONMENT_VARIABLE} must be more than 0 and at most 3600, got {raw}.")
-    return value
-
-
 def init_app(app: Flask) -> None:
-    """Read the limit (``REQUEST_TIME_LIMIT_SECONDS`` in the app's config wins over the environment), watch the
-    database engines, and answer 503 to a request the limit stopped."""
-    if app.config.get("REQUEST_TIME_LIMIT_SECONDS") is None:
-        app.config["REQUEST_TIME_LIMIT_SECONDS"] = _seconds(os.environ)
+    """Watch the database engines with the app's ``REQUEST_TIME_LIMIT_SECONDS`` (see fieldapp.config),
+    and answer 503 to a request the limit stopped."""
     with app.app_context():
         for engine in db.engines.values():
             _watch(engine)

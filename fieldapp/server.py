@@ -16,7 +16,7 @@ Three guards around that:
   so a master killed with SIGKILL leaves no orphan holding the port and the
   next ``fieldapp serve`` starts at once;
 - a request whose app call (not its streamed body) is still running after
-  ``request_time_limit`` seconds, twice the database's per-statement limit,
+  twice ``FIELDAPP_REQUEST_TIME_LIMIT_SECONDS`` (the database's per-call limit),
   makes its worker stop taking requests and exit after the graceful timeout:
   gunicorn starts a fresh one, and the runaway cannot hold a thread for ever;
 - waitress limits connections, header and body sizes, and idle connections.
@@ -43,18 +43,6 @@ from waitress.task import ThreadedTaskDispatcher
 THREADS = 8
 #: Linux prctl option: the signal the kernel sends this process when its parent dies.
 PR_SET_PDEATHSIG = 1
-#: Default seconds a request's app call may run before its worker is replaced (twice the
-#: per-statement limit of fieldapp.deadline, whose environment variable sets both).
-DEFAULT_REQUEST_TIME_LIMIT = 60
-
-
-def request_time_limit(environ: dict[str, str] | None = None) -> float:
-    """Seconds an app call may run: twice FIELDAPP_REQUEST_TIME_LIMIT_SECONDS (default 30)."""
-    raw = (environ if environ is not None else os.environ).get("FIELDAPP_REQUEST_TIME_LIMIT_SECONDS", "")
-    try:
-        return 2 * float(raw) if raw.strip() and float(raw) > 0 else DEFAULT_REQUEST_TIME_LIMIT
-    except ValueError:
-        return DEFAULT_REQUEST_TIME_LIMIT
 
 
 def die_with_parent() -> None:
@@ -130,7 +118,8 @@ class WaitressWorker(Worker):
 
     def run(self) -> None:
         app = RunningRequests(AccessLog(self.wsgi) if self.cfg.accesslog else self.wsgi)
-        limit = request_time_limit()
+        # Twice the database's per-call limit: an app call still running then is past saving.
+        limit = 2 * self.wsgi.config["REQUEST_TIME_LIMIT_SECONDS"]
         socket_map: dict = {}
         dispatcher = ThreadedTaskDispatcher()
         dispatcher.set_thread_count(self.cfg.threads)
