@@ -10,7 +10,8 @@ buffer, never one of the threads that run the app. (Gunicorn's own threaded
 worker parses a request inside the thread that will run it, so eight slow
 clients stopped every phone.)
 
-Three guards around that:
+Three guards around that (and glibc's malloc held to two arenas, so memory a
+thread freed after a big export is used again by the others):
 
 - a worker asks the kernel to kill it when its master dies (``PR_SET_PDEATHSIG``),
   so a master killed with SIGKILL leaves no orphan holding the port and the
@@ -43,6 +44,11 @@ from waitress.task import ThreadedTaskDispatcher
 THREADS = 8
 #: Linux prctl option: the signal the kernel sends this process when its parent dies.
 PR_SET_PDEATHSIG = 1
+#: glibc mallopt option: how many malloc arenas the process may have.
+M_ARENA_MAX = -8
+#: Two arenas, not glibc's 8 per core: each thread that streamed a big export otherwise kept
+#: its own arena's freed memory, and a worker grew from 87 MB to 262 MB over three exports.
+MALLOC_ARENAS = 2
 
 
 def die_with_parent() -> None:
@@ -50,6 +56,14 @@ def die_with_parent() -> None:
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def limit_malloc_arenas() -> None:
+    """Cap glibc's malloc arenas before the worker starts its threads (elsewhere a no-op)."""
+    try:
+        ctypes.CDLL(None).mallopt(M_ARENA_MAX, MALLOC_ARENAS)
     except (OSError, AttributeError):
         pass
 
@@ -114,6 +128,7 @@ class WaitressWorker(Worker):
         die_with_parent()
         if os.getppid() != self.ppid:  # the master died before the line above took effect
             os._exit(1)
+        limit_malloc_arenas()
         super().init_process()
 
     def run(self) -> None:
