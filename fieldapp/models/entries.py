@@ -32,7 +32,16 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.extensions import db
+from fieldapp.models.checks import in_list
 from fieldapp.models.types import UTCDateTime, utcnow
+from sync.vocabulary import (
+    ANONYMITY,
+    BOX_CONDITIONS,
+    ENCOUNTER_KINDS,
+    ENTRY_TYPES,
+    REVIEW_STATES,
+    URGENCY,
+)
 
 #: JSON content: JSONB on PostgreSQL, JSON text on SQLite.
 Content = JSON().with_variant(JSONB(), "postgresql")
@@ -53,10 +62,8 @@ class Entry(db.Model):
 
     __tablename__ = "entries"
     __table_args__ = (
-        CheckConstraint("type IN ('encounter', 'postbox_visit', 'postbox_item')", name="type"),
-        CheckConstraint(
-            "review_state IN ('unreviewed', 'approved', 'returned', 'flagged')", name="review_state"
-        ),
+        CheckConstraint(in_list("type", ENTRY_TYPES), name="type"),
+        CheckConstraint(in_list("review_state", REVIEW_STATES), name="review_state"),
         CheckConstraint("version >= 1", name="version"),
         Index("ix_entries_team_received", "team_id", "received_at", "id"),
         Index("ix_entries_author_received", "author_id", "received_at", "id"),
@@ -137,9 +144,7 @@ class Encounter(db.Model):
 
     __tablename__ = "encounters"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ('stop_search', 'stop_account', 'asb', 'begging', 'welfare_check', 'other')", name="kind"
-        ),
+        CheckConstraint(in_list("kind", ENCOUNTER_KINDS), name="kind"),
         CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="coordinates"),
         Index("ix_encounters_kind_occurred", "kind", "occurred_at"),
         # The review queue's kind filter, entry by entry, without visiting the (wide) table.
@@ -190,9 +195,7 @@ class PostboxVisit(db.Model):
 
     __tablename__ = "postbox_visits"
     __table_args__ = (
-        CheckConstraint(
-            "box_condition IN ('ok', 'damaged', 'tampered', 'missing', 'full')", name="box_condition"
-        ),
+        CheckConstraint(in_list("box_condition", BOX_CONDITIONS), name="box_condition"),
         CheckConstraint("item_count >= 0", name="item_count"),
         Index("ix_postbox_visits_postbox_visited", "postbox_id", "visited_at"),
     )
@@ -211,10 +214,8 @@ class PostboxItem(db.Model):
 
     __tablename__ = "postbox_items"
     __table_args__ = (
-        CheckConstraint(
-            "anonymity IN ('anonymous', 'named_no_contact', 'contact_requested')", name="anonymity"
-        ),
-        CheckConstraint("urgency IN ('immediate_risk', 'priority', 'routine')", name="urgency"),
+        CheckConstraint(in_list("anonymity", ANONYMITY), name="anonymity"),
+        CheckConstraint(in_list("urgency", URGENCY), name="urgency"),
         CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="coordinates"),
     )
 

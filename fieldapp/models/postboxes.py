@@ -8,7 +8,9 @@ from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.extensions import db
+from fieldapp.models.checks import in_list
 from fieldapp.models.types import UTCDateTime, utcnow
+from sync.vocabulary import SITE_TYPES
 
 
 class Postbox(db.Model):
@@ -37,7 +39,7 @@ class Placement(db.Model):
 
     __tablename__ = "postbox_placements"
     __table_args__ = (
-        CheckConstraint("site_type IN ('shop', 'school', 'community_centre', 'other')", name="site_type"),
+        CheckConstraint(in_list("site_type", SITE_TYPES), name="site_type"),
         CheckConstraint("placed_to IS NULL OR placed_to >= placed_from", name="period"),
         Index("ix_postbox_placements_postbox_from", "postbox_id", "placed_from"),
     )

@@ -10,7 +10,9 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Str
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldapp.extensions import db
+from fieldapp.models.checks import in_list
 from fieldapp.models.types import UTCDateTime, utcnow
+from sync.vocabulary import GROUNDS_ASSESSMENTS, REVIEW_DECISIONS
 
 
 class ReviewState(StrEnum):
@@ -27,11 +29,9 @@ class Review(db.Model):
 
     __tablename__ = "reviews"
     __table_args__ = (
-        CheckConstraint("decision IN ('approved', 'returned', 'flagged')", name="decision"),
-        CheckConstraint(
-            "grounds_assessment IS NULL OR grounds_assessment IN ('reasonable', 'weak', 'insufficient')",
-            name="grounds_assessment",
-        ),
+        CheckConstraint(in_list("decision", REVIEW_DECISIONS), name="decision"),
+        CheckConstraint(in_list("grounds_assessment", GROUNDS_ASSESSMENTS, nullable=True),
+                        name="grounds_assessment"),
         Index("ix_reviews_entry_created", "entry_id", "created_at"),
     )
 
