@@ -823,7 +823,7 @@ def write_json(path: str, args, databases: Databases, runs, ceiling) -> None:
 
 def profile(args, databases: Databases, workdir: Path) -> int:
     from fieldapp import create_app
-    from fieldapp.accounts import create_user
+    from fieldapp.accounts.operations import create_user
     from fieldapp.cli import upgrade_database
     from fieldapp.extensions import db
 

@@ -150,7 +150,7 @@ class Seeded:
 
 def _people(app) -> tuple[dict[int, list[int]], dict[int, int], str, str, dict[int, list[int]]]:
     """Teams, 50 officers, a supervisor per team, an admin and postboxes; returns the ids by team."""
-    from fieldapp.accounts import create_user, get_or_create_team
+    from fieldapp.accounts.operations import create_user, get_or_create_team
     from fieldapp.extensions import db
     from fieldapp.models import Placement, Postbox, User
 

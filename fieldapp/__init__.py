@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,6 +21,21 @@ from sync.fields import MAX_INT32
 
 __all__ = ["ConfigError", "create_app"]
 
+# Each feature's pages: importing a feature's operations never imports these.
+BLUEPRINTS = (
+    "fieldapp.main.routes",
+    "fieldapp.accounts.routes",
+    "fieldapp.api.routes",
+    "fieldapp.officer.routes",
+    "fieldapp.review.routes",
+    "fieldapp.admin.routes",
+    "fieldapp.accounts.admin_routes",
+    "fieldapp.postboxes.routes",
+    "fieldapp.audit.routes",
+    "fieldapp.exports.routes",
+    "fieldapp.reports.routes",
+)
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -32,8 +49,6 @@ class BoundedInt(IntegerConverter):
 
 def _migrations_directory() -> str:
     """Where the Alembic scripts are: installed in the package, or at the top of a checkout."""
-    import importlib.util
-
     spec = importlib.util.find_spec("fieldapp.migrations")
     if spec is not None and spec.submodule_search_locations:
         return str(Path(next(iter(spec.submodule_search_locations))))
@@ -76,7 +91,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from fieldapp.auth.sessions import SessionInterface, load_user
+    from fieldapp.accounts.sessions import SessionInterface, load_user
 
     app.session_interface = SessionInterface()
     login_manager.user_loader(load_user)
@@ -88,10 +103,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
-    from fieldapp import admin, api, audit_log, auth, deadline, errors, exports, main, officer, reports, review
+    from fieldapp import deadline, errors
 
-    for area in (main, auth, api, officer, review, admin, audit_log, exports, reports):
-        app.register_blueprint(area.bp)
+    for module in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(module).bp)
     errors.init_app(app)
     deadline.init_app(app)
     return app

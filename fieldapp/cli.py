@@ -98,7 +98,7 @@ def _read_password() -> str:
 def create_user_command(username: str, role: str, team_name: str, display_name: str | None,
                         shoulder_number: str | None) -> None:
     """Add a user. The password is read from a prompt, or from standard input when piped."""
-    from fieldapp.accounts import AccountError, create_user
+    from fieldapp.accounts.operations import AccountError, create_user
 
     password = _read_password()
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from fieldapp.accounts import create_user, get_or_create_team
+from fieldapp.accounts.operations import create_user, get_or_create_team
 from fieldapp.extensions import db
 from fieldapp.models import Placement, Postbox, User
 

@@ -35,7 +35,7 @@ from sqlalchemy import LargeBinary, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, InternalError, OperationalError
 
-from fieldapp import audit
+from fieldapp.audit import operations as audit
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, Photo, PhotoBlob
 from fieldapp.transactions import begin_write, reads_only

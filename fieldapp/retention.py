@@ -30,7 +30,7 @@ from sqlalchemy import Select, delete, exists, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
 
-from fieldapp import audit
+from fieldapp.audit import operations as audit
 from fieldapp.extensions import db
 from fieldapp.transactions import begin_write
 from fieldapp.models import AuditAction, Entry, Photo, PhotoBlob, PostboxItem

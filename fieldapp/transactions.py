@@ -8,7 +8,7 @@ answered 500 while a phone was pushing. So every transaction that a request
 opens on SQLite begins with ``BEGIN IMMEDIATE``: it takes the write lock
 first, queuing on the busy timeout behind other writers, and what follows
 cannot fail for want of it. Requests hold it for milliseconds: passwords are
-hashed outside any transaction (see fieldapp.auth.operations), photo bodies
+hashed outside any transaction (see fieldapp.accounts.credentials), photo bodies
 are read before one opens. A request that then only reads for a long time
 (a streamed export) says so with :func:`reads_only`.
 

@@ -154,7 +154,7 @@ def runner(app):
 @pytest.fixture
 def create_user(app) -> Callable:
     """Factory: ``create_user("pc1", role="officer", team="Team A")`` commits and returns the user."""
-    from fieldapp.accounts import create_user as create
+    from fieldapp.accounts.operations import create_user as create
 
     def make(username: str | None = None, *, role: str = "officer", team: str = "Rose Hill",
              password: str = TEST_PASSWORD, **kwargs):

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DatabaseError
 
-from fieldapp import audit
+from fieldapp.audit import operations as audit
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, AuditEvent
 

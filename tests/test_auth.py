@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from fieldapp.auth.routes import SIGN_IN_FAILED
+from fieldapp.accounts.routes import SIGN_IN_FAILED
 from fieldapp.extensions import db
 from fieldapp.models import LoginAttempt
 from fieldapp.models.types import utcnow

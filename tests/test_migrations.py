@@ -70,7 +70,7 @@ def test_postgresql_knows_how_common_a_searched_word_is(make_app, empty_database
     if not empty_database_url.startswith("postgresql"):
         pytest.skip("statistics on expressions are PostgreSQL's")
     from fieldapp.demo import seed_demo
-    from fieldapp.ingest import Author, push
+    from fieldapp.api.ingest import Author, push
     from fieldapp.models import User
     from tests.factories import GROUNDS, stop_search
 
@@ -102,7 +102,7 @@ def test_photo_files_move_into_the_database(make_app, empty_database_url, tmp_pa
     import sqlalchemy as sa
 
     from fieldapp.demo import seed_demo
-    from fieldapp.ingest import Author, push
+    from fieldapp.api.ingest import Author, push
     from fieldapp.models import User
     from fieldapp.models.types import UTCDateTime, utcnow
     from tests.factories import stop_search

@@ -28,7 +28,7 @@ from fieldapp.models import (
 )
 from fieldapp.models.types import utcnow
 from fieldapp.retention import erase_due, retention_command
-from fieldapp.reviews import add_review
+from fieldapp.review.operations import add_review
 from tests.api.conftest import officer, postbox, sign_in_device  # noqa: F401
 from tests.conftest import count
 from tests.factories import GROUNDS, edit, item, stop_search, visit

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from fieldapp.auth.permissions import role_required
+from fieldapp.access import role_required
 from fieldapp.extensions import db
 from fieldapp.models import Role, User
 

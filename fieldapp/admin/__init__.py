@@ -1,7 +1,1 @@
-"""Administration: users, devices, postboxes and the reference lists (admins only)."""
-
-from flask import Blueprint
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-from fieldapp.admin import postboxes, routes, users  # noqa: E402,F401  (registers the routes on bp)
+"""The admin area: its blueprint, index and the read-only reference lists; users and postboxes have their own features."""

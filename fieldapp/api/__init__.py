@@ -1,15 +1,4 @@
-"""The JSON API the phones speak: device tokens, reference data, sync, entries and photos.
+"""The JSON API the phones speak: device tokens, reference data, sync (push, pull, the change feed), entries and photos.
 
-Bearer tokens authenticate every call; cookies never do, so CSRF cannot
-apply and the blueprint is exempt from it. Every error has one shape:
-``{"error": code, "message": sentence, "errors"?: {field: sentence}}``.
-"""
-
-from flask import Blueprint
-
-from fieldapp.extensions import csrf
-
-bp = Blueprint("api", __name__, url_prefix="/api")
-csrf.exempt(bp)
-
-from fieldapp.api import docs, entries, errors, reference, sync_routes, tokens  # noqa: E402,F401
+Importing ``fieldapp.api.ingest`` or ``fieldapp.api.changes`` does not import the routes: those are
+in ``fieldapp.api.routes``, imported by the app factory."""

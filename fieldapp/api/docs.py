@@ -2,7 +2,7 @@
 
 from flask import jsonify
 
-from fieldapp.api import bp
+from fieldapp.api.blueprint import bp
 
 
 @bp.get("/openapi.json")

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from flask import current_app, g, jsonify, request
 from sqlalchemy import and_, or_, select
 
-from fieldapp import audit
-from fieldapp.api import bp
-from fieldapp.api.auth import token_required
+from fieldapp.audit import operations as audit
+from fieldapp.api.blueprint import bp
+from fieldapp.accounts.tokens import token_required
 from fieldapp.api.errors import ApiError
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, Entry, EntryVersion, Photo, Review, Team, User
@@ -27,7 +27,7 @@ from fieldapp.photos import (
     photo_response,
     received,
 )
-from fieldapp.scope import can_see_contact_details, find_visible_entry, parse_id, visible_entries
+from fieldapp.access import can_see_contact_details, find_visible_entry, parse_id, visible_entries
 
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 NOT_FOUND = "No entry with that id that you can see."

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from fieldapp.api import bp
-from fieldapp.errors import json_error
-
 
 class ApiError(Exception):
     """Raise to answer ``status`` with ``{"error": code, "message": message, "errors"?}``."""
@@ -14,10 +11,3 @@ class ApiError(Exception):
         super().__init__(message)
         self.status, self.code, self.message, self.errors = status, code, message, errors
         self.headers = headers or {}
-
-
-@bp.errorhandler(ApiError)
-def api_error(error: ApiError):
-    response, status = json_error(error.status, error.code, error.message, error.errors)
-    response.headers.update(error.headers)
-    return response, status

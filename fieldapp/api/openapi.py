@@ -23,7 +23,7 @@ from typing import Any
 
 import fieldapp
 from fieldapp.api.sync_routes import DEFAULT_PULL, MAX_ENTRIES, MAX_PULL, MAX_PUSH_BYTES
-from fieldapp.api.tokens import SIGN_IN_FIELDS
+from fieldapp.api.token_routes import SIGN_IN_FIELDS
 from fieldapp.photos import MAX_PHOTO_BYTES, SIGNATURES
 from sync import ENTRY_TYPES, ReferenceLists, Status, load_reference
 from sync.fields import (

@@ -8,8 +8,8 @@ import json
 from flask import jsonify, request
 from sqlalchemy import select
 
-from fieldapp.api import bp
-from fieldapp.api.auth import token_required
+from fieldapp.api.blueprint import bp
+from fieldapp.accounts.tokens import token_required
 from fieldapp.extensions import db
 from fieldapp.models import Placement, Postbox
 from fieldapp.reference import reference_lists

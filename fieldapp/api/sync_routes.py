@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from sqlalchemy import select
 
-from fieldapp.api import bp
-from fieldapp.api.auth import token_required
+from fieldapp.api.blueprint import bp
+from fieldapp.accounts.tokens import token_required
 from fieldapp.api.body import json_body
 from fieldapp.api.errors import ApiError
-from fieldapp.changes import changes_after
+from fieldapp.api.changes import changes_after
 from fieldapp.extensions import db
-from fieldapp.ingest import Author, Busy, push
+from fieldapp.api.ingest import Author, Busy, push
 from fieldapp.models import Review, User
 from fieldapp.models.types import utcnow
 from sync import InvalidCursor, decode_cursor, encode_cursor

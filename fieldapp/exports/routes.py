@@ -6,18 +6,19 @@ before the first byte is sent, then streamed a chunk at a time.
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from fieldapp import audit
-from fieldapp.auth.permissions import role_required
-from fieldapp.exports import bp
+from fieldapp.audit import operations as audit
+from fieldapp.access import role_required
 from fieldapp.exports.csv_files import download, entry_csv, entry_statement, national_csv, national_statement
 from fieldapp.exports.filters import FilterError, entry_filters, parse_period
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, ReviewState, Role
 from fieldapp.reference import reference_lists
-from fieldapp.scope import visible_entries, visible_postboxes
+from fieldapp.access import visible_entries, visible_postboxes
+
+bp = Blueprint("exports", __name__, url_prefix="/exports", template_folder="templates")
 
 ENTRY_TYPES = {"encounter": "Street encounters", "postbox_visit": "Postbox visits",
                "postbox_item": "Postbox items (residents' cards)"}

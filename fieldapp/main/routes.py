@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import jsonify, redirect, render_template, url_for
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from fieldapp.extensions import db
 from fieldapp.transactions import reads_only
-from fieldapp.main import bp
+
+bp = Blueprint("main", __name__, template_folder="templates")
 
 
 @bp.route("/")

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, current_app, render_template, send_from_directory
+from flask import Blueprint, Response, abort, current_app, render_template, send_from_directory
 
-from fieldapp.officer import bp
 from fieldapp.officer.rules import field_rules
 from fieldapp.officer.shell import SHELL_FILES, service_worker_source, shell_version, static_dir
+
+bp = Blueprint("officer", __name__, template_folder="templates")
 
 NO_CACHE = "no-cache"  # always revalidate; the service worker keeps the offline copy
 

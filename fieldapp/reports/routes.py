@@ -8,18 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from fieldapp import audit
-from fieldapp.auth.permissions import role_required
+from fieldapp.audit import operations as audit
+from fieldapp.access import role_required
 from fieldapp.errors import json_error, wants_json
 from fieldapp.exports.filters import FilterError, Period, parse_period, period_rules
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, Role, Team
 from fieldapp.models.types import utcnow
-from fieldapp.reports import bp, charts, figures
+from fieldapp.reports import charts, figures
+
+bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
 
 DEFAULT_DAYS = 12 * 7
 

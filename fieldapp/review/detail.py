@@ -27,7 +27,7 @@ from fieldapp.models import (
 from fieldapp.reference import reference_lists
 from fieldapp.exports.filters import LOCAL_ZONE
 from fieldapp.review.queries import Viewer
-from fieldapp.scope import can_see_contact_details, find_visible_entry, parse_id
+from fieldapp.access import can_see_contact_details, find_visible_entry, parse_id
 from sync.fields import Field, parse_bool, parse_choice, parse_choices, parse_date, parse_datetime
 from sync.schema import (
     ENCOUNTER_BY_KIND, ENCOUNTER_COMMON, ENCOUNTER_FIELDS, POSTBOX_ITEM_FIELDS, POSTBOX_VISIT_FIELDS,

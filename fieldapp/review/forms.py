@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from fieldapp.exports.filters import DayField, period_rules, read_period_fields
 from fieldapp.reference import reference_lists
-from fieldapp.reviews import RETURN_NEEDS_COMMENT
+from fieldapp.review.operations import RETURN_NEEDS_COMMENT
 from sync.fields import MAX_INT32
 
 

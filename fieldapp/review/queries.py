@@ -16,7 +16,7 @@ from fieldapp.exports.filters import Period
 from fieldapp.extensions import db
 from fieldapp.models import Encounter, Entry, PostboxItem, PostboxItemTopic, PostboxVisit, User
 from fieldapp.models.types import utcnow
-from fieldapp.scope import visible_entries
+from fieldapp.access import visible_entries
 
 PAGE_SIZE = 50
 #: Unreviewed entries waiting longer than this stand out in the queue.

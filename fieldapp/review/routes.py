@@ -1,29 +1,30 @@
 """The review pages: the queue, one entry whole, decisions, conflict resolution and photos.
 
-Views stay thin: reads live in ``queries``/``detail``, writes in ``fieldapp.reviews`` and
-``fieldapp.ingest``. Every page that shows personal data writes an audit event.
+Views stay thin: reads live in ``queries``/``detail``, writes in ``fieldapp.review.operations`` and
+``fieldapp.api.ingest``. Every page that shows personal data writes an audit event.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from fieldapp import audit
-from fieldapp.auth.permissions import role_required
+from fieldapp.audit import operations as audit
+from fieldapp.access import role_required
 from fieldapp.extensions import db
-from fieldapp.ingest import AlreadyResolved, EntryChanged, ResolveError, dismiss_conflict, resolve_conflict
+from fieldapp.api.ingest import AlreadyResolved, EntryChanged, ResolveError, dismiss_conflict, resolve_conflict
 from fieldapp.models import AuditAction, ConflictCopy, Encounter, Entry, Photo, Role
 from fieldapp.photos import photo_response
 from fieldapp.reference import reference_lists
-from fieldapp.review import bp
 from fieldapp.review.detail import Detail, load_detail, local_time, visible_entry, when
 from fieldapp.review.forms import ConflictForm, DecisionForm, QueueFilterForm
 from fieldapp.review.queries import STATES, Filters, InvalidCursor, Viewer, decode_after, queue_page
-from fieldapp.reviews import NEWER_VERSION, ReviewError, add_review
-from fieldapp.scope import parse_id, visible_postboxes
+from fieldapp.review.operations import NEWER_VERSION, ReviewError, add_review
+from fieldapp.access import parse_id, visible_postboxes
+
+bp = Blueprint("review", __name__, url_prefix="/review", template_folder="templates")
 
 NOT_FOUND = "No entry with that id that you can see."
 

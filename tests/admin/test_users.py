@@ -32,7 +32,7 @@ def test_the_list_shows_every_user_with_role_team_and_state(client, admin, creat
 
 
 def test_the_list_pages_by_keyset(client, admin, create_user, monkeypatch):
-    from fieldapp.admin import users
+    from fieldapp.accounts import admin_routes as users
 
     monkeypatch.setattr(users, "PAGE_SIZE", 2)
     for name in ("pc1", "pc2", "pc3"):

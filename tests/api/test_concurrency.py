@@ -32,10 +32,10 @@ import requests
 from sqlalchemy import create_engine, text
 
 from fieldapp import create_app
-from fieldapp.accounts import create_user
+from fieldapp.accounts.operations import create_user
 from fieldapp.extensions import db
 from fieldapp.models import Entry, User
-from fieldapp.reviews import add_review
+from fieldapp.review.operations import add_review
 from tests.conftest import TEST_PASSWORD
 from tests.factories import encounter
 from tests.servers import ServerProcess

@@ -29,8 +29,8 @@ from sqlalchemy import select
 from fieldapp.extensions import db
 from fieldapp.models import Device, Entry
 from fieldapp.photos import looks_like
-from fieldapp.reviews import add_review
-from fieldapp.signing import make_device_token
+from fieldapp.review.operations import add_review
+from fieldapp.accounts.tokens import make_device_token
 from tests.conftest import TEST_PASSWORD
 from tests.factories import edit, encounter, item, stop_search, visit
 

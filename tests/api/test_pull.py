@@ -3,7 +3,7 @@
 import pytest
 
 from fieldapp.extensions import db
-from fieldapp.reviews import ReviewError, add_review
+from fieldapp.review.operations import ReviewError, add_review
 from tests.conftest import stored
 from tests.factories import edit, stop_search
 

@@ -52,7 +52,7 @@ def test_the_disclosure_is_committed_before_streaming(client, admin, add_event):
 
 
 def test_rows_are_fetched_in_batches_with_none_lost(client, admin, add_event, monkeypatch):
-    from fieldapp.audit_log import search
+    from fieldapp.audit import queries as search
 
     monkeypatch.setattr(search, "EXPORT_BATCH", 2)
     events = [add_event(datetime(2026, 3, 1, tzinfo=UTC), record_id=f"r{n}") for n in range(5)]

@@ -90,7 +90,7 @@ def test_bad_filters_show_a_message(client, admin, add_event, query, field, mess
 
 
 def test_pages_follow_by_keyset_and_keep_the_filters(client, admin, add_event, monkeypatch):
-    from fieldapp.audit_log import routes
+    from fieldapp.audit import routes
 
     monkeypatch.setattr(routes, "PAGE_SIZE", 2)
     for n in range(5):

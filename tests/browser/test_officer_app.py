@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from fieldapp.extensions import db
 from fieldapp.models import ConflictCopy, Encounter, PostboxItem, PostboxVisit, User
-from fieldapp.reviews import add_review
+from fieldapp.review.operations import add_review
 from tests.browser.officer import (
     fill_stop_search, load_draft, local_entries, open_form, outbox_count, requests_seen, save, sign_in_app,
     stored_ids, wait_for_draft, wait_until,
@@ -486,7 +486,7 @@ def test_forms_are_built_when_the_lists_arrive_after_sign_in(page_without_worker
 def test_send_now_brings_a_new_postbox_into_the_open_form(page, app_server, server_app):
     """An admin adds a postbox while the app is open: Send now puts it in the visit form, keeping what is typed."""
     from fieldapp.models import Team
-    from fieldapp.postbox_admin import Site, add_postbox
+    from fieldapp.postboxes.operations import Site, add_postbox
 
     sign_in_app(page, app_server)
     open_form(page, "Postbox round")

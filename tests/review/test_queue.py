@@ -12,7 +12,7 @@ from sqlalchemy import update
 from fieldapp.extensions import db
 from fieldapp.models import Entry, User
 from fieldapp.review import queries
-from fieldapp.reviews import add_review
+from fieldapp.review.operations import add_review
 from tests.conftest import stored
 from tests.factories import ago, encounter, item, stop_search, visit
 from tests.review.conftest import audit_events, listed

@@ -1,0 +1,68 @@
+"""The accounts forms: signing in and out, and the admin pages' user forms (Flask-WTF: every POST carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from fieldapp.models import Role
+
+
+class LoginForm(FlaskForm):
+    """Username and password."""
+
+    username = StringField("Username", validators=[DataRequired("Enter your username."), Length(max=64)])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=1024)])
+
+
+class LogoutForm(FlaskForm):
+    """An empty form: sign-out is a POST with a CSRF token, never a link."""
+
+
+ROLE_CHOICES = [
+    SelectChoice(Role.OFFICER.value, "Officer or PCSO"),
+    SelectChoice(Role.SUPERVISOR.value, "Supervisor"),
+    SelectChoice(Role.ADMIN.value, "Admin"),
+]
+
+
+class UserForm(FlaskForm):
+    """A new user: who they are, their role and team, and a password typed or generated."""
+
+    username = StringField("Username", validators=[DataRequired("Enter a username."), Length(max=64)])
+    display_name = StringField("Display name", validators=[DataRequired("Enter the name to show."),
+                                                          Length(max=200)])
+    shoulder_number = StringField("Shoulder number (optional)", validators=[Optional(), Length(max=20)])
+    role = SelectField("Role", choices=ROLE_CHOICES, invalid_choice_message="Choose a role from the list.")
+    team = SelectField("Team", coerce=str, validate_choice=False)
+    new_team = StringField("Or a new team's name", validators=[Optional(), Length(max=200)])
+    password = PasswordField("Password (leave blank to generate one)", validators=[Optional(), Length(max=1024)])
+
+    def validate(self, extra_validators=None) -> bool:
+        """Exactly one of an existing team and a new team's name."""
+        ok = super().validate(extra_validators)
+        chosen = (self.team.data or "").strip()
+        new = (self.new_team.data or "").strip()
+        if chosen and new:
+            self.new_team.errors.append("Choose an existing team or type a new one, not both.")
+            return False
+        if not chosen and not new:
+            self.team.errors.append("Choose a team, or type a new team's name.")
+            return False
+        if chosen and chosen not in {choice.value for choice in self.team.choices}:  # type: ignore[union-attr]
+            self.team.errors.append("Choose a team from the list.")
+            return False
+        return ok
+
+
+class UserEditForm(FlaskForm):
+    """An existing user's name, shoulder number, role and team (the username never changes)."""
+
+    display_name = StringField("Display name", validators=[DataRequired("Enter the name to show."),
+                                                          Length(max=200)])
+    shoulder_number = StringField("Shoulder number (optional)", validators=[Optional(), Length(max=20)])
+    role = SelectField("Role", choices=ROLE_CHOICES, invalid_choice_message="Choose a role from the list.")
+    team = SelectField("Team", coerce=str, invalid_choice_message="Choose a team from the list.")
+
+

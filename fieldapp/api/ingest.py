@@ -1,0 +1,421 @@
+"""Storing a pushed batch exactly once: the database side of the sync protocol.
+
+The decisions (created, duplicate, updated, conflict, rejected) come from
+``sync``; this module finds what is stored, applies the decisions with
+set-based SQL (one query for what exists, one multi-row insert per table,
+all in one statement on PostgreSQL: see ``fieldapp.bulk``)
+and lets the database settle races: entries are inserted with ON CONFLICT DO
+NOTHING, edits update only the version they were based on, and a batch that
+lost a race to another process is rolled back and decided again against
+what that process committed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from fieldapp import bulk
+from fieldapp.audit import operations as audit
+from fieldapp.api.changes import record_changes
+from fieldapp.extensions import db
+from fieldapp.transactions import begin_write
+from fieldapp.models import (
+    AuditAction,
+    AuditEvent,
+    ConflictCopy,
+    Encounter,
+    Entry as EntryRow,
+    EntryVersion,
+    Placement,
+    Postbox,
+    PostboxItem,
+    PostboxItemTopic,
+    PostboxVisit,
+)
+from fieldapp.models.types import utcnow
+from fieldapp.reference import reference_lists
+from sync import Entry, Status, Stored, ValidationContext, decide, validate_entry
+from sync.fields import MAX_INT32
+
+# Visits first so the items of the same batch can point at them.
+APPLY_ORDER = {"postbox_visit": 0, "encounter": 1, "postbox_item": 2}
+CONTENT_TABLES = {"encounter": Encounter.__table__, "postbox_visit": PostboxVisit.__table__,
+                  "postbox_item": PostboxItem.__table__}
+CONTENT_COLUMNS = {kind: frozenset(table.c.keys()) - {"entry_id", "placement_id"}
+                   for kind, table in CONTENT_TABLES.items()}
+ATTEMPTS = 3
+
+
+class Busy(Exception):
+    """The batch kept losing races to other writers; the client should retry it."""
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who pushed: the token's user and device, and their team."""
+
+    user_id: int
+    team_id: int
+    device_id: int | None
+
+
+@dataclass
+class _Known:
+    """What is stored (or being stored by this batch) under one id."""
+
+    author_id: int
+    current: int
+    hashes: dict[int, str]
+
+
+@dataclass
+class _Plan:
+    """The writes one batch decided on."""
+
+    created: list[Entry] = field(default_factory=list)
+    updated: list[Entry] = field(default_factory=list)
+    conflicts: list[Entry] = field(default_factory=list)
+
+
+class _LostRace(Exception):
+    """Another transaction stored one of our ids, or moved one of our entries, first: decide again.
+
+    Only :func:`push` catches it; :func:`resolve_conflict` holds the entry's row lock and reads
+    it afresh, so it never loses this race.
+    """
+
+
+def push(raw_entries: Sequence[Any], author: Author) -> list[dict[str, Any]]:
+    """Validate, decide and store a batch; one result per entry, in the order sent."""
+    now = utcnow()
+    for _ in range(ATTEMPTS):
+        try:
+            return _push_once(raw_entries, author, now)
+        except _LostRace:
+            db.session.rollback()
+        except IntegrityError as exc:
+            db.session.rollback()
+            if not _is_duplicate_key(exc):
+                raise  # a bug, not a race: retrying would hide it
+    raise Busy
+
+
+def _is_duplicate_key(exc: IntegrityError) -> bool:
+    """Whether the database refused a row because another transaction stored the same key."""
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig)
+
+
+def _push_once(raw_entries: Sequence[Any], author: Author, now: datetime) -> list[dict[str, Any]]:
+    begin_write()
+    # Only a visit names a postbox: skip the query for batches without one.
+    has_visit = any(isinstance(raw, dict) and raw.get("type") == "postbox_visit" for raw in raw_entries)
+    postboxes = set(db.session.scalars(select(Postbox.id))) if has_visit else None
+    ctx = ValidationContext(reference_lists(), now, postboxes)
+    results: list[dict[str, Any] | None] = [None] * len(raw_entries)
+    valid: list[tuple[int, Entry]] = []
+    for index, raw in enumerate(raw_entries):
+        entry, errors = validate_entry(raw, ctx)
+        if entry is None:
+            results[index] = _rejected(raw, errors)
+        else:
+            valid.append((index, entry))
+    valid.sort(key=lambda pair: (APPLY_ORDER[pair[1].type], pair[1].version))
+
+    visit_ids = {entry.values["visit_id"] for _, entry in valid if entry.type == "postbox_item"}
+    _lock_ids({entry.id for _, entry in valid} | visit_ids)
+    known = _stored_state([entry.id for _, entry in valid])
+    visits = _stored_visits(visit_ids)
+    plan = _Plan()
+    for index, entry in valid:
+        results[index] = _decide(entry, author, known, visits, plan)
+
+    _write(plan, author, now, visits)
+    db.session.commit()
+    return results  # type: ignore[return-value]
+
+
+def _lock_ids(ids: set[uuid.UUID]) -> None:
+    """PostgreSQL: take a transaction-scoped advisory lock per id, in one order for everyone.
+
+    A concurrent push of the same ids (or of the visit an item points at)
+    then waits here until the other commits, and reads what it stored,
+    instead of racing it (KoboToolbox locks per submission uuid the same way).
+    SQLite needs none: its write transactions already run one at a time.
+    """
+    if not ids or db.engine.dialect.name != "postgresql":
+        return
+    keys = sorted({int.from_bytes(entry_id.bytes[:8], "big", signed=True) for entry_id in ids})
+    db.session.execute(
+        text("SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ids"),
+        {"keys": keys},
+    )
+
+
+def _rejected(raw: Any, errors: dict[str, str]) -> dict[str, Any]:
+    entry_id = raw.get("id") if isinstance(raw, dict) else None
+    version = raw.get("version") if isinstance(raw, dict) else None
+    return {
+        "id": entry_id if isinstance(entry_id, str) and len(entry_id) <= 64 else None,
+        "status": str(Status.REJECTED),
+        "version": version if type(version) is int and 0 <= version <= MAX_INT32 else None,
+        "errors": errors,
+    }
+
+
+def _stored_state(ids: list[uuid.UUID]) -> dict[uuid.UUID, _Known]:
+    """One query: author, current version and every version's hash of the ids that exist."""
+    known: dict[uuid.UUID, _Known] = {}
+    if not ids:
+        return known
+    entries, versions = EntryRow.__table__.c, EntryVersion.__table__.c  # Core columns: no ORM on the hot path
+    rows = db.session.execute(
+        select(entries.id, entries.author_id, entries.version, versions.version, versions.content_hash)
+        .join_from(EntryRow.__table__, EntryVersion.__table__, versions.entry_id == entries.id)
+        .where(bulk.among(entries.id, set(ids)))
+    )
+    for entry_id, author_id, current, version, content_hash in rows:
+        known.setdefault(entry_id, _Known(author_id, current, {})).hashes[version] = content_hash
+    return known
+
+
+def _stored_visits(ids: set[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    """When each stored visit happened, for the items that point at them."""
+    if not ids:
+        return {}
+    visits = PostboxVisit.__table__.c
+    rows = db.session.execute(select(visits.entry_id, visits.visited_at).where(bulk.among(visits.entry_id, ids)))
+    return {entry_id: visited_at for entry_id, visited_at in rows}
+
+
+def _decide(entry: Entry, author: Author, known: dict[uuid.UUID, _Known],
+            visits: dict[uuid.UUID, datetime], plan: _Plan) -> dict[str, Any]:
+    """Decide one entry against what is stored plus what this batch already applied."""
+    result: dict[str, Any] = {"id": str(entry.id)}
+    if entry.type == "postbox_item" and entry.values["visit_id"] not in visits:
+        result.update(status=str(Status.REJECTED), version=entry.version, errors={
+            "visit_id": "The visit this item belongs to is not on the server and not in this batch. "
+                        "Send the visit first (or in the same batch)."})
+        return result
+    state = known.get(entry.id)
+    stored = None if state is None else Stored(state.author_id, state.current, state.hashes.get(entry.version))
+    status, errors = decide(entry, stored, author.user_id)
+    result["status"] = str(status)
+    if status is Status.CREATED:
+        plan.created.append(entry)
+        known[entry.id] = _Known(author.user_id, entry.version, {entry.version: entry.content_hash})
+        result["version"] = entry.version
+    elif status is Status.UPDATED:
+        plan.updated.append(entry)
+        state.current = entry.version
+        state.hashes[entry.version] = entry.content_hash
+        result["version"] = entry.version
+    elif status is Status.DUPLICATE:
+        result["version"] = state.current
+    elif status is Status.CONFLICT:
+        plan.conflicts.append(entry)
+        result.update(version=entry.version, current_version=state.current, errors=errors)
+    else:
+        result.update(version=entry.version, errors=errors)
+    if entry.type == "postbox_visit" and status in (Status.CREATED, Status.UPDATED, Status.DUPLICATE):
+        visits[entry.id] = entry.values["visited_at"]
+    return result
+
+
+def _offset_minutes(moment: datetime) -> int:
+    return int(moment.utcoffset().total_seconds() // 60)
+
+
+def _occurred_at(entry: Entry, visits: dict[uuid.UUID, datetime]) -> datetime:
+    if entry.type == "encounter":
+        return entry.values["occurred_at"]
+    if entry.type == "postbox_visit":
+        return entry.values["visited_at"]
+    return visits.get(entry.values["visit_id"]) or entry.captured_at
+
+
+def _content_rows(entries: list[Entry]) -> tuple[dict[str, list[dict]], list[dict]]:
+    """Rows for the type tables and the item topics, grouped by type."""
+    by_type: dict[str, list[dict]] = {kind: [] for kind in CONTENT_TABLES}
+    topics: list[dict] = []
+    placements = _placements({e.values["postbox_id"] for e in entries if e.type == "postbox_visit"})
+    for entry in entries:
+        columns = CONTENT_COLUMNS[entry.type]
+        row = {name: value for name, value in entry.values.items() if name in columns}
+        row["entry_id"] = entry.id
+        if entry.type == "postbox_visit":
+            row["placement_id"] = _placement_at(placements.get(entry.values["postbox_id"], []),
+                                                entry.values["visited_at"])
+        elif entry.type == "postbox_item":
+            topics.extend({"item_id": entry.id, "topic": topic} for topic in entry.values["topics"])
+        by_type[entry.type].append(row)
+    return by_type, topics
+
+
+def _placements(postbox_ids: set[int]) -> dict[int, list[Placement]]:
+    if not postbox_ids:
+        return {}
+    found: dict[int, list[Placement]] = {}
+    for place in db.session.scalars(select(Placement).where(Placement.postbox_id.in_(postbox_ids))):
+        found.setdefault(place.postbox_id, []).append(place)
+    return found
+
+
+def _placement_at(places: list[Placement], moment: datetime) -> int | None:
+    """The placement the box stood at when visited (or its current one)."""
+    for place in places:
+        if place.placed_from <= moment and (place.placed_to is None or moment < place.placed_to):
+            return place.id
+    current = [p for p in places if p.placed_to is None]
+    return current[0].id if current else None
+
+
+def _version_row(entry: Entry, author: Author, now: datetime) -> dict[str, Any]:
+    return {"entry_id": entry.id, "version": entry.version, "data": entry.data,
+            "content_hash": entry.content_hash, "captured_at": entry.captured_at,
+            "captured_offset_minutes": _offset_minutes(entry.captured_at), "received_at": now,
+            "submitted_by": author.user_id, "device_id": author.device_id}
+
+
+def _write(plan: _Plan, author: Author, now: datetime, visits: dict[uuid.UUID, datetime]) -> None:
+    """Apply the plan: a few multi-row statements, whatever the batch size."""
+    if plan.created:
+        created = sorted(plan.created, key=lambda e: e.id)  # one lock order for every process
+        rows = [{"id": e.id, "type": e.type, "author_id": author.user_id, "team_id": author.team_id,
+                 "device_id": author.device_id, "version": e.version, "captured_at": e.captured_at,
+                 "captured_offset_minutes": _offset_minutes(e.captured_at), "received_at": now,
+                 "updated_at": now, "occurred_at": _occurred_at(e, visits), "content_hash": e.content_hash,
+                 "review_state": "unreviewed"} for e in created]
+        by_type, topics = _content_rows(created)
+        # One statement on PostgreSQL: the entries, their content, first versions and 'collect' events.
+        inserted = bulk.insert_together(
+            bulk.Rows(EntryRow.__table__, rows, skip_existing=True),
+            *(bulk.Rows(CONTENT_TABLES[kind], content) for kind, content in by_type.items()),
+            bulk.Rows(PostboxItemTopic.__table__, topics),
+            bulk.Rows(EntryVersion.__table__, [_version_row(e, author, now) for e in created]),
+            bulk.Rows(AuditEvent.__table__, audit.event_rows(AuditAction.COLLECT, "entry", [e.id for e in created],
+                                                             "received by sync")),
+            returning="id",
+        )
+        if len(inserted) != len(rows):
+            raise _LostRace
+    for entry in plan.updated:
+        _apply_edit(entry, author, now, visits)
+    if plan.updated:
+        audit.record_many(AuditAction.ALTER, "entry", [e.id for e in plan.updated], "new version by sync")
+        record_changes([(author.user_id, e.id, e.type, e.version, None) for e in plan.updated])
+    if plan.conflicts:
+        rows = [{**_version_row(e, author, now), "base_version": e.base_version} for e in plan.conflicts]
+        bulk.insert_rows(ConflictCopy.__table__, rows, skip_existing=True)
+        audit.record_many(AuditAction.ALTER, "entry", [e.id for e in plan.conflicts], "conflict copy kept")
+
+
+def _apply_edit(entry: Entry, author: Author, now: datetime, visits: dict[uuid.UUID, datetime]) -> None:
+    """Move an entry to its next version, only if it is still at the version the edit was based on."""
+    moved = db.session.execute(
+        update(EntryRow)
+        .where(EntryRow.id == entry.id, EntryRow.version == entry.base_version)
+        .values(version=entry.version, content_hash=entry.content_hash, updated_at=now,
+                captured_at=entry.captured_at, captured_offset_minutes=_offset_minutes(entry.captured_at),
+                occurred_at=_occurred_at(entry, visits), review_state="unreviewed", device_id=author.device_id)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        raise _LostRace
+    # Update the content row in place: items point at a visit's row, so it cannot be replaced.
+    table = CONTENT_TABLES[entry.type]
+    by_type, topics = _content_rows([entry])
+    [row] = by_type[entry.type]
+    db.session.execute(update(table).where(table.c.entry_id == entry.id)
+                       .values({name: value for name, value in row.items() if name != "entry_id"}))
+    if entry.type == "postbox_item":
+        db.session.execute(delete(PostboxItemTopic).where(PostboxItemTopic.item_id == entry.id))
+        db.session.execute(PostboxItemTopic.__table__.insert(), topics)
+    db.session.execute(EntryVersion.__table__.insert(), [_version_row(entry, author, now)])
+
+
+class ResolveError(ValueError):
+    """A conflict copy could not become a new version; ``errors`` says which fields are at fault."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class AlreadyResolved(Exception):
+    """Another supervisor dealt with the conflict copy first; nothing was changed."""
+
+
+class EntryChanged(Exception):
+    """The entry moved to another version since the supervisor looked; nothing was changed."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(f"the entry is now at version {version}")
+        self.version = version
+
+
+def _claim(copy: ConflictCopy) -> None:
+    """Start the write and lock the copy's row, then read it again.
+
+    Of two supervisors acting on one copy at the same moment, the second
+    waits here for the first to commit and then finds the copy dealt with.
+    """
+    begin_write()
+    resolved_at = db.session.scalar(select(ConflictCopy.resolved_at).where(ConflictCopy.id == copy.id)
+                                    .with_for_update())
+    if resolved_at is not None:
+        db.session.rollback()
+        raise AlreadyResolved
+
+
+def resolve_conflict(copy: ConflictCopy, resolver_id: int, data: dict[str, Any] | None = None,
+                     seen_version: int | None = None) -> int:
+    """Make a conflict copy (or ``data`` merged by a supervisor) the entry's next version.
+
+    The officer's phone hears of the new version through the pull feed.
+    Returns the new version number; AlreadyResolved if someone else was first;
+    EntryChanged if the entry is no longer at ``seen_version`` (the version
+    the supervisor decided against), so that a version they never saw is not
+    replaced unseen.
+    """
+    _claim(copy)
+    # Read the entry again under its row lock: the caller's Entry object (the same one in the
+    # session's identity map) may hold a version that another request has moved on since.
+    entry = db.session.scalar(select(EntryRow).where(EntryRow.id == copy.entry_id).with_for_update()
+                              .execution_options(populate_existing=True))
+    if seen_version is not None and entry.version != seen_version:
+        db.session.rollback()
+        raise EntryChanged(entry.version)
+    now = utcnow()
+    raw = {"id": str(entry.id), "type": entry.type, "version": entry.version + 1, "base_version": entry.version,
+           "captured_at": now.isoformat(), "data": data if data is not None else copy.data}
+    ctx = ValidationContext(reference_lists(), now, set(db.session.scalars(select(Postbox.id))))
+    validated, errors = validate_entry(raw, ctx)
+    if validated is None:
+        db.session.rollback()
+        raise ResolveError(errors)
+    visits = _stored_visits({validated.values["visit_id"]} if entry.type == "postbox_item" else set())
+    _apply_edit(validated, Author(resolver_id, entry.team_id, None), now, visits)
+    copy.resolved_at, copy.resolved_by, copy.resolved_version = now, resolver_id, validated.version
+    audit.record(AuditAction.ALTER, "entry", entry.id, f"conflict copy {copy.id} made version {validated.version}",
+                 actor_id=resolver_id)
+    record_changes([(entry.author_id, entry.id, entry.type, validated.version, None)])
+    db.session.commit()
+    return validated.version
+
+
+def dismiss_conflict(copy: ConflictCopy, resolver_id: int) -> None:
+    """Keep the stored version; the copy stays on record, marked resolved (AlreadyResolved if it was)."""
+    _claim(copy)
+    entry_version = db.session.scalar(select(EntryRow.version).where(EntryRow.id == copy.entry_id))
+    copy.resolved_at, copy.resolved_by, copy.resolved_version = utcnow(), resolver_id, entry_version
+    audit.record(AuditAction.ALTER, "entry", copy.entry_id, f"conflict copy {copy.id} dismissed",
+                 actor_id=resolver_id)
+    db.session.commit()

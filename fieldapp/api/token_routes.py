@@ -1,0 +1,77 @@
+"""Signing a device in and out: tokens that name a device row, and who the caller is."""
+
+from __future__ import annotations
+
+from flask import g, jsonify, request
+
+from fieldapp.audit import operations as audit
+from fieldapp.api.blueprint import bp
+from fieldapp.accounts.tokens import token_required
+from fieldapp.api.body import json_body
+from fieldapp.api.errors import ApiError
+from fieldapp.accounts.credentials import authenticate
+from fieldapp.extensions import db
+from fieldapp.models import AuditAction, Device
+from fieldapp.models.types import utcnow
+from fieldapp.accounts.tokens import make_device_token
+
+SIGN_IN_FIELDS = {"username": 64, "password": 1024, "device_name": 200}
+
+
+@bp.post("/auth/token")
+def create_token():
+    """Sign a device in: 201 with a token naming a new device row."""
+    body = json_body(16 * 1024)
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_request", "Send a JSON object with username, password and device_name.")
+    errors = {}
+    for name, limit in SIGN_IN_FIELDS.items():
+        value = body.get(name)
+        if not isinstance(value, str) or not value.strip():
+            errors[name] = f"{name.replace('_', ' ').capitalize()} is required."
+        elif len(value) > limit:
+            errors[name] = f"At most {limit} characters."
+        elif "\x00" in value:
+            errors[name] = "May not contain the NUL character."
+    if errors:
+        raise ApiError(400, "invalid_request", "Some fields are missing or wrong.", errors)
+    outcome = authenticate(body["username"], body["password"], request.remote_addr or "")
+    if outcome.throttled:
+        raise ApiError(429, "throttled", "Too many failed sign-ins. Wait 15 minutes and try again.",
+                       headers={"Retry-After": "900"})
+    if outcome.user is None:
+        raise ApiError(401, "invalid_credentials", "That username and password do not match an active account.")
+    user = outcome.user
+    device = Device(user_id=user.id, name=body["device_name"].strip(), last_seen_at=utcnow())
+    db.session.add(device)
+    db.session.flush()
+    token, expires_at = make_device_token(device.id, user.id)
+    audit.record(AuditAction.COLLECT, "device", device.id, "device signed in", actor_id=user.id)
+    body = {
+        "token": token,
+        "device_id": device.id,
+        "expires_at": expires_at.isoformat(),
+        "user": {"username": user.username, "display_name": user.display_name, "role": user.role,
+                 "team": user.team.name, "shoulder_number": user.shoulder_number},
+    }
+    db.session.commit()
+    return jsonify(body), 201
+
+
+@bp.delete("/auth/token")
+@token_required
+def revoke_token():
+    """Sign this device out: its token stops working at once."""
+    device = db.session.get(Device, g.principal.device_id)
+    device.revoked_at = utcnow()
+    audit.record(AuditAction.ALTER, "device", device.id, "device signed out")
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/me")
+@token_required
+def me():
+    """The signed-in user and this device."""
+    principal = g.principal
+    return jsonify(user=principal.user_json(), device={"id": principal.device_id, "name": principal.device_name})
