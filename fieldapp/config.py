@@ -140,6 +140,27 @@ def secret_key(environ: Mapping[str, str], instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+def reference_file(environ: Mapping[str, str]) -> Path:
+    """Return the reference lists' file, read and checked now so that a bad one stops start-up.
+
+    FIELDAPP_REFERENCE_FILE, or the file shipped in the package. The check
+    (fieldapp.reference) refuses a file the code cannot work with, naming the
+    file and the difference in one line.
+    """
+    from fieldapp.reference import REFERENCE_FILE, load
+
+    raw = environ.get("FIELDAPP_REFERENCE_FILE", "").strip()
+    path = Path(raw).resolve() if raw else REFERENCE_FILE
+    try:
+        load(path)
+    except OSError as exc:
+        where = f"FIELDAPP_REFERENCE_FILE {raw!r}" if raw else str(path)
+        raise ConfigError(f"{where} cannot be read: {exc.strerror}.") from None
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return path
+
+
 def load(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
     """Build the Flask configuration from ``environ`` (normally ``os.environ``)."""
     try:
@@ -161,6 +182,7 @@ def load(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "TRUST_PROXY": _bool(environ, "FIELDAPP_TRUST_PROXY", False),
         "REQUEST_TIME_LIMIT_SECONDS": _seconds(environ, "FIELDAPP_REQUEST_TIME_LIMIT_SECONDS",
                                                REQUEST_TIME_LIMIT_DEFAULT, maximum=3600),
+        "REFERENCE_FILE": reference_file(environ),
         # Mixed into the officer app's version: a new value makes phones offer the update.
         "RELEASE": environ.get("FIELDAPP_RELEASE", "").strip()[:100],
     }

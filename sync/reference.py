@@ -1,7 +1,10 @@
 """Reference lists (genders, legislation, topics...) read from the data file.
 
-The lists are data, never constants in code: the law and the national lists
-change, so the validator asks this object which values are allowed.
+Most lists are data, never constants in code: the law and the national lists
+change, so the validator asks this object which values are allowed. The few
+lists the code and the database schema depend on (encounter kinds, box
+conditions...) have their values fixed in :mod:`sync.vocabulary`; the file
+gives those their labels and order, and must hold exactly their values.
 """
 from __future__ import annotations
 
@@ -9,6 +12,11 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from sync.vocabulary import FIXED_LISTS
+
+#: Where a refused file is told to look.
+VOCABULARY_FILE = "sync/vocabulary.py"
 
 
 @dataclass(frozen=True)
@@ -50,11 +58,17 @@ def _bad(path: str | os.PathLike[str], why: str) -> ValueError:
 def load_reference(path: str | os.PathLike[str]) -> ReferenceLists:
     """Read a reference file ``{"version": str, "lists": {name: [{"value", "label"}...]}}``.
 
-    Raises ValueError when the file does not have that shape, so a broken
-    edit fails at start-up rather than on every entry.
+    Raises ValueError, with one line naming the file and what is wrong, when
+    the file does not have that shape or a list of :data:`FIXED_LISTS` does
+    not hold exactly the code's values, so that a broken edit fails at
+    start-up rather than on every entry (or, past the validator, in the
+    database's CHECK constraints).
     """
     with open(path, encoding="utf-8") as fh:
-        doc = json.load(fh)
+        try:
+            doc = json.load(fh)
+        except json.JSONDecodeError as exc:
+            raise _bad(path, f"not valid JSON: {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("version"), str):
         raise _bad(path, "expected an object with a string 'version'")
     raw_lists = doc.get("lists")
@@ -73,4 +87,32 @@ def load_reference(path: str | os.PathLike[str]) -> ReferenceLists:
         if len({item["value"] for item in clean}) != len(clean):
             raise _bad(path, f"list {name!r} repeats a value")
         lists[name] = tuple(clean)
+    problem = fixed_list_problem(lists)
+    if problem:
+        raise _bad(path, problem)
     return ReferenceLists(version=doc["version"], lists=lists)
+
+
+def _quoted(values: list[str]) -> str:
+    return ", ".join(repr(value) for value in values)
+
+
+def fixed_list_problem(lists: Mapping[str, tuple[Mapping[str, str], ...]]) -> str | None:
+    """Say how ``lists`` differ from the values fixed in code (:data:`FIXED_LISTS`), or None.
+
+    Each fixed list must be there with exactly the code's values, in any order.
+    """
+    for name, code_values in FIXED_LISTS.items():
+        if name not in lists:
+            return (f"list {name!r} is missing; it must hold the code's values "
+                    f"{_quoted(list(code_values))} (fixed in {VOCABULARY_FILE})")
+        file_values = [item["value"] for item in lists[name]]
+        unknown = [value for value in file_values if value not in code_values]
+        if unknown:
+            return (f"list {name!r} has {_quoted(unknown)} which the code does not know; "
+                    f"the code's values are fixed in {VOCABULARY_FILE}")
+        missing = [value for value in code_values if value not in file_values]
+        if missing:
+            return (f"list {name!r} lacks {_quoted(missing)} which the code needs; "
+                    f"the code's values are fixed in {VOCABULARY_FILE}")
+    return None
