@@ -7,7 +7,7 @@ import {
   saveEntry, toIso,
 } from './outbox.js';
 import { describe, renderOutbox, show } from './screens.js';
-import { AuthNeeded, RetryLater, api, backoff, refreshReference, syncOutbox } from './sync.js';
+import { AuthNeeded, RetryLater, api, backoff, refreshReference, retryDelay, syncOutbox } from './sync.js';
 import { acceptUpdate, registerWorker, requestBackgroundSync } from './updates.js';
 import { validate } from './validate.js';
 
@@ -15,7 +15,7 @@ const rules = JSON.parse(document.getElementById('field-rules').textContent);
 const $ = (selector) => document.querySelector(selector);
 const forms = { encounter: $('#encounter-form'), visit: $('#visit-form'), item: $('#item-form') };
 const app = { session: null, reference: null, failures: 0, timer: null, authNeeded: false, nextKind: undefined,
-  pendingEdit: null, draftTimers: {}, routing: 0, referenceTag: null };
+  pendingEdit: null, draftTimers: {}, routing: 0, referenceTag: null, notBefore: 0 };
 const ENCOUNTER_DEFAULTS = { kind: 'stop_search', search_type: 'Person search', bwv_used: true,
   removal_of_more_than_outer_clothing: false };
 
@@ -361,8 +361,17 @@ async function updateCount() {
   return unsent;
 }
 
-/** Send now: one attempt; on failure the next is scheduled with backoff. */
+/**
+ * Try to send. An automatic try is skipped while the server's Retry-After runs (the timer
+ * set for its end tries then); Send now (manual) always tries.
+ */
 async function trySync({ manual = false } = {}) {
+  if (!manual && performance.now() < app.notBefore) return;
+  await attemptSync({ manual });
+}
+
+/** One attempt; on failure the next is scheduled with backoff, never sooner than Retry-After. */
+async function attemptSync({ manual = false } = {}) {
   if (!app.session || (app.authNeeded && !manual)) return;
   clearTimeout(app.timer);
   const status = $('#sync-status');
@@ -370,6 +379,7 @@ async function trySync({ manual = false } = {}) {
     status.textContent = 'Sending…';
     const { sent, tried } = await syncOutbox(app.session);
     app.failures = 0;
+    app.notBefore = 0;
     app.authNeeded = false;
     $('#banner-signin').hidden = true;
     if (!app.reference || manual) {
@@ -379,7 +389,7 @@ async function trySync({ manual = false } = {}) {
     }
     const left = await updateCount();
     status.textContent = left ? `${left} not sent: check the outbox.` : (tried ? `All sent (${sent}).` : 'Everything is on the server.');
-    if (left) app.timer = setTimeout(() => trySync(), backoff(app.failures + 3));
+    if (left) app.timer = setTimeout(() => attemptSync(), backoff(app.failures + 3));
   } catch (error) {
     const left = await updateCount();
     if (error instanceof AuthNeeded) {
@@ -389,9 +399,10 @@ async function trySync({ manual = false } = {}) {
       return;
     }
     app.failures += 1;
-    const delay = backoff(app.failures);
+    const delay = retryDelay(app.failures, error);
+    app.notBefore = error instanceof RetryLater && error.retryAfter ? performance.now() + error.retryAfter : 0;
     status.textContent = `${left} waiting to send. ${error instanceof RetryLater ? error.message : 'Will retry.'} Next try in ${Math.round(delay / 1000)} s.`;
-    app.timer = setTimeout(() => trySync(), delay);
+    app.timer = setTimeout(() => attemptSync(), delay);
   }
 }
 

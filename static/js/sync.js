@@ -1,14 +1,28 @@
 // Sending the outbox and pulling feedback: one sync at a time (Web Locks, across tabs).
 // An entry is marked sent only when its own id comes back in a valid JSON receipt.
 // Anything else (no network, 5xx, 408, 429, a captive portal's 200 page) leaves
-// it pending for the next try, with exponential backoff and jitter.
+// it pending for the next try: after a delay drawn with full jitter from an
+// exponential ceiling, and never sooner than the server's Retry-After.
 
 import { applyChanges, applyResults, entriesOf, takesVersion } from './outbox.js';
 import { getMeta, setMeta } from './db.js';
 
 const BATCH = 100;
+const BACKOFF_BASE_MS = 2000;
+const BACKOFF_CAP_MS = 5 * 60 * 1000;
+// A Retry-After longer than this is taken as this: a wrong header (a proxy's, say) must not
+// stop a phone syncing for days. The server's own are at most 15 minutes.
+const RETRY_AFTER_CAP_MS = 60 * 60 * 1000;
+
 export class AuthNeeded extends Error {}
-export class RetryLater extends Error {}
+
+/** Not now: try again later. ``retryAfter`` is the wait in ms the server asked for, or null. */
+export class RetryLater extends Error {
+  constructor(message, retryAfter = null) {
+    super(message);
+    this.retryAfter = retryAfter;
+  }
+}
 
 /** Call the API with the device token; returns parsed JSON or throws AuthNeeded / RetryLater. */
 export async function api(session, method, path, body, extraHeaders = {}) {
@@ -28,7 +42,7 @@ export async function api(session, method, path, body, extraHeaders = {}) {
   if (response.status === 401 || response.status === 403) throw new AuthNeeded();
   if (response.status === 304) return { notModified: true, response };
   if (response.status === 408 || response.status === 429 || response.status >= 500) {
-    throw new RetryLater(`The server answered ${response.status}.`);
+    throw new RetryLater(`The server answered ${response.status}.`, retryAfterMs(response.headers.get('Retry-After')));
   }
   const type = response.headers.get('Content-Type') || '';
   if (!type.startsWith('application/json')) throw new RetryLater('The answer was not from the server (a sign-in page?).');
@@ -118,8 +132,33 @@ export async function refreshReference(session) {
   return fresh;
 }
 
-/** Delay before the next automatic try: exponential, capped, with full jitter. */
+/**
+ * Delay before the next automatic try after ``failures`` failures in a row: full jitter,
+ * uniform in [0, ceiling] where the ceiling doubles from 2 s up to 5 minutes. Phones that
+ * lost the server together do not come back together.
+ */
 export function backoff(failures) {
-  const ceiling = Math.min(5 * 60 * 1000, 2000 * 2 ** failures);
-  return Math.round(ceiling / 2 + Math.random() * ceiling / 2);
+  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** failures);
+  return Math.round(Math.random() * ceiling);
+}
+
+/** Delay before the next try after an error: the backoff, but never less than the server's Retry-After. */
+export function retryDelay(failures, error) {
+  return Math.max(backoff(failures), (error && error.retryAfter) || 0);
+}
+
+/**
+ * A Retry-After header as a wait in ms (capped at an hour), or null if absent or not understood.
+ * Two forms: whole seconds ('120'), or an HTTP-date ('Wed, 21 Oct 2026 07:28:00 GMT',
+ * counted from this phone's clock; a date already past means no wait).
+ */
+export function retryAfterMs(value, now = Date.now()) {
+  const text = (value || '').trim();
+  let wait = null;
+  if (/^\d+$/.test(text)) wait = Number(text) * 1000;
+  else if (/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)) {
+    const at = Date.parse(text);
+    if (!Number.isNaN(at)) wait = Math.max(0, at - now);
+  }
+  return wait === null ? null : Math.min(wait, RETRY_AFTER_CAP_MS);
 }
