@@ -132,7 +132,7 @@ def _push_once(raw_entries: Sequence[Any], author: Author, now: datetime) -> lis
     visit_ids = {entry.values["visit_id"] for _, entry in valid if entry.type == "postbox_item"}
     _lock_ids({entry.id for _, entry in valid} | visit_ids)
     known = _stored_state([entry.id for _, entry in valid])
-    visits = _stored_visits(visit_ids)
+    visits = stored_visits(visit_ids)
     plan = _Plan()
     for index, entry in valid:
         results[index] = _decide(entry, author, known, visits, plan)
@@ -186,7 +186,7 @@ def _stored_state(ids: list[uuid.UUID]) -> dict[uuid.UUID, _Known]:
     return known
 
 
-def _stored_visits(ids: set[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+def stored_visits(ids: set[uuid.UUID]) -> dict[uuid.UUID, datetime]:
     """When each stored visit happened, for the items that point at them."""
     if not ids:
         return {}
@@ -307,7 +307,7 @@ def _write(plan: _Plan, author: Author, now: datetime, visits: dict[uuid.UUID, d
         if len(inserted) != len(rows):
             raise _LostRace
     for entry in plan.updated:
-        _apply_edit(entry, author, now, visits)
+        apply_edit(entry, author, now, visits)
     if plan.updated:
         audit.record_many(AuditAction.ALTER, "entry", [e.id for e in plan.updated], "new version by sync")
         record_changes([(author.user_id, e.id, e.type, e.version, None) for e in plan.updated])
@@ -317,7 +317,7 @@ def _write(plan: _Plan, author: Author, now: datetime, visits: dict[uuid.UUID, d
         audit.record_many(AuditAction.ALTER, "entry", [e.id for e in plan.conflicts], "conflict copy kept")
 
 
-def _apply_edit(entry: Entry, author: Author, now: datetime, visits: dict[uuid.UUID, datetime]) -> None:
+def apply_edit(entry: Entry, author: Author, now: datetime, visits: dict[uuid.UUID, datetime]) -> None:
     """Move an entry to its next version, only if it is still at the version the edit was based on."""
     moved = db.session.execute(
         update(EntryRow)
@@ -339,83 +339,3 @@ def _apply_edit(entry: Entry, author: Author, now: datetime, visits: dict[uuid.U
         db.session.execute(delete(PostboxItemTopic).where(PostboxItemTopic.item_id == entry.id))
         db.session.execute(PostboxItemTopic.__table__.insert(), topics)
     db.session.execute(EntryVersion.__table__.insert(), [_version_row(entry, author, now)])
-
-
-class ResolveError(ValueError):
-    """A conflict copy could not become a new version; ``errors`` says which fields are at fault."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-
-class AlreadyResolved(Exception):
-    """Another supervisor dealt with the conflict copy first; nothing was changed."""
-
-
-class EntryChanged(Exception):
-    """The entry moved to another version since the supervisor looked; nothing was changed."""
-
-    def __init__(self, version: int) -> None:
-        super().__init__(f"the entry is now at version {version}")
-        self.version = version
-
-
-def _claim(copy: ConflictCopy) -> None:
-    """Start the write and lock the copy's row, then read it again.
-
-    Of two supervisors acting on one copy at the same moment, the second
-    waits here for the first to commit and then finds the copy dealt with.
-    """
-    begin_write()
-    resolved_at = db.session.scalar(select(ConflictCopy.resolved_at).where(ConflictCopy.id == copy.id)
-                                    .with_for_update())
-    if resolved_at is not None:
-        db.session.rollback()
-        raise AlreadyResolved
-
-
-def resolve_conflict(copy: ConflictCopy, resolver_id: int, data: dict[str, Any] | None = None,
-                     seen_version: int | None = None) -> int:
-    """Make a conflict copy (or ``data`` merged by a supervisor) the entry's next version.
-
-    The officer's phone hears of the new version through the pull feed.
-    Returns the new version number; AlreadyResolved if someone else was first;
-    EntryChanged if the entry is no longer at ``seen_version`` (the version
-    the supervisor decided against), so that a version they never saw is not
-    replaced unseen.
-    """
-    _claim(copy)
-    # Read the entry again under its row lock: the caller's Entry object (the same one in the
-    # session's identity map) may hold a version that another request has moved on since.
-    entry = db.session.scalar(select(EntryRow).where(EntryRow.id == copy.entry_id).with_for_update()
-                              .execution_options(populate_existing=True))
-    if seen_version is not None and entry.version != seen_version:
-        db.session.rollback()
-        raise EntryChanged(entry.version)
-    now = utcnow()
-    raw = {"id": str(entry.id), "type": entry.type, "version": entry.version + 1, "base_version": entry.version,
-           "captured_at": now.isoformat(), "data": data if data is not None else copy.data}
-    ctx = ValidationContext(reference_lists(), now, set(db.session.scalars(select(Postbox.id))))
-    validated, errors = validate_entry(raw, ctx)
-    if validated is None:
-        db.session.rollback()
-        raise ResolveError(errors)
-    visits = _stored_visits({validated.values["visit_id"]} if entry.type == "postbox_item" else set())
-    _apply_edit(validated, Author(resolver_id, entry.team_id, None), now, visits)
-    copy.resolved_at, copy.resolved_by, copy.resolved_version = now, resolver_id, validated.version
-    audit.record(AuditAction.ALTER, "entry", entry.id, f"conflict copy {copy.id} made version {validated.version}",
-                 actor_id=resolver_id)
-    record_changes([(entry.author_id, entry.id, entry.type, validated.version, None)])
-    db.session.commit()
-    return validated.version
-
-
-def dismiss_conflict(copy: ConflictCopy, resolver_id: int) -> None:
-    """Keep the stored version; the copy stays on record, marked resolved (AlreadyResolved if it was)."""
-    _claim(copy)
-    entry_version = db.session.scalar(select(EntryRow.version).where(EntryRow.id == copy.entry_id))
-    copy.resolved_at, copy.resolved_by, copy.resolved_version = utcnow(), resolver_id, entry_version
-    audit.record(AuditAction.ALTER, "entry", copy.entry_id, f"conflict copy {copy.id} dismissed",
-                 actor_id=resolver_id)
-    db.session.commit()

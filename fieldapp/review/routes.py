@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from fieldapp.audit import operations as audit
 from fieldapp.access import role_required
 from fieldapp.extensions import db
-from fieldapp.api.ingest import AlreadyResolved, EntryChanged, ResolveError, dismiss_conflict, resolve_conflict
+from fieldapp.review.conflicts import AlreadyResolved, EntryChanged, ResolveError, dismiss_conflict, resolve_conflict
 from fieldapp.models import AuditAction, ConflictCopy, Encounter, Entry, Photo, Role
 from fieldapp.photos import photo_response
 from fieldapp.reference import reference_lists

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select, update
 
 from fieldapp.extensions import db
-from fieldapp.api.ingest import AlreadyResolved, ResolveError, dismiss_conflict, resolve_conflict
+from fieldapp.review.conflicts import AlreadyResolved, ResolveError, dismiss_conflict, resolve_conflict
 from fieldapp.models import AuditEvent, ConflictCopy, Encounter, Entry, EntryVersion
 from fieldapp.models.types import utcnow
 from tests.conftest import count, stored

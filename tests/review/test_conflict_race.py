@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select, text
 
 from fieldapp.extensions import db
-from fieldapp.api.ingest import EntryChanged, resolve_conflict
+from fieldapp.review.conflicts import EntryChanged, resolve_conflict
 from fieldapp.models import ConflictCopy, EntryVersion, User
 from tests.conftest import stored
 from tests.factories import edit, stop_search
