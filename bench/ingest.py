@@ -26,11 +26,9 @@ import json
 import os
 import pstats
 import random
-import secrets
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -47,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.servers import create_database, drop_database, free_port  # noqa: E402  (after the path is set)
+from tests.servers import Databases, ServerProcess, fieldapp_env, run_cli  # noqa: E402  (after the path is set)
 
 PUSH_PATH = "/api/sync/push"
 PASSWORD = "bench-password-not-secret"
@@ -167,118 +165,8 @@ def raw_request(port: int, token: str, body: bytes) -> bytes:
 
 
 # --------------------------------------------------------------------------
-# Throwaway databases, a temp folder, the server process
+# HTTP calls outside the timed phases (throwaway databases and the server process: tests/servers.py)
 # --------------------------------------------------------------------------
-
-class Databases:
-    """Fresh databases of one kind; every one made is removed by close()."""
-
-    def __init__(self, url: str | None, workdir: Path) -> None:
-        from sqlalchemy.engine import make_url
-
-        self.workdir = workdir
-        self.server_url = make_url(url) if url else None
-        self.kind = self.server_url.get_backend_name() if self.server_url else "sqlite"
-        if self.kind not in {"sqlite", "postgresql"}:
-            raise SystemExit(f"--database-url must be sqlite or postgresql, not {self.kind!r}")
-        if self.kind == "postgresql" and self.server_url.drivername in {"postgresql", "postgres"}:
-            self.server_url = self.server_url.set(drivername="postgresql+psycopg")
-        self.sqlite_dir = workdir
-        if self.kind == "sqlite" and self.server_url is not None and self.server_url.database:
-            # A file path was given: make the throwaway files beside it (same disk).
-            self.sqlite_dir = Path(self.server_url.database).resolve().parent
-        self.made: list[str] = []
-
-    def describe(self) -> str:
-        if self.kind == "sqlite":
-            return f"SQLite (fresh files in {self.sqlite_dir})"
-        return f"PostgreSQL at {self.server_url.render_as_string(hide_password=True)} (fresh databases)"
-
-    def fresh(self, label: str) -> str:
-        if self.kind == "sqlite":
-            path = self.sqlite_dir / f"fieldapp_bench_{secrets.token_hex(4)}_{label}.sqlite3"
-            self.made.append(str(path))
-            return f"sqlite:///{path}"
-        url = create_database(self.server_url.render_as_string(hide_password=False), "fieldapp_bench")
-        self.made.append(url)
-        return url
-
-    def close(self) -> None:
-        for made in reversed(self.made):
-            try:
-                if self.kind == "sqlite":
-                    for suffix in ("", "-wal", "-shm", "-journal"):
-                        Path(made + suffix).unlink(missing_ok=True)
-                else:
-                    drop_database(made)
-            except Exception as exc:  # keep cleaning the rest
-                print(f"warning: could not remove database {made}: {exc}", file=sys.stderr)
-        self.made.clear()
-
-
-def app_env(database_url: str, instance: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDAPP_")}
-    env.update(FIELDAPP_DATABASE_URL=database_url, FIELDAPP_INSTANCE_PATH=str(instance), PYTHONUNBUFFERED="1")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    return env
-
-
-def run_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run([sys.executable, "-m", "fieldapp.cli", *args], env=env, input=stdin, text=True,
-                          capture_output=True, timeout=120, cwd=ROOT)
-    if done.returncode != 0:
-        raise RuntimeError(f"fieldapp {args[0]} failed ({done.returncode}): {done.stdout}{done.stderr}")
-    return done.stdout
-
-
-class Server:
-    """``fieldapp serve`` in its own process group, output to a log file; stop() ends the whole group."""
-
-    def __init__(self, env: dict[str, str], workers: int, log_path: Path) -> None:
-        self.port = free_port()
-        self.env, self.workers, self.log_path = env, workers, log_path
-        self.process: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 60) -> None:
-        command = [sys.executable, "-m", "fieldapp.cli", "serve", "--port", str(self.port),
-                   "--workers", str(self.workers)]
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL, cwd=ROOT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log_tail()}")
-            try:
-                status, _ = http_call(self.port, "GET", "/healthz", timeout=2)
-                if status == 200 and len(self.worker_pids()) > self.workers:  # master + workers
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"server did not answer /healthz within {timeout:.0f}s:\n{self.log_tail()}")
-
-    def worker_pids(self) -> list[int]:
-        return [pid for pid, _ in processes_in_group(self.process.pid)] if self.process else []
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()  # gunicorn: graceful stop of the master and its workers
-        try:
-            self.process.wait(timeout=25)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)  # the group we created, nothing else
-            self.process.wait()
-        finally:
-            self.process = None
-
 
 def http_call(port: int, method: str, path: str, body: Any = None, token: str | None = None,
               timeout: float = 30) -> tuple[int, Any]:
@@ -313,16 +201,6 @@ def _stat(pid: int | str) -> list[str] | None:
     name_end = raw.rindex(")")
     return [raw[raw.index("(") + 1:name_end]] + raw[name_end + 2:].split()
     # fields after the name: [0]=state [1]=ppid [2]=pgrp ... [11]=utime [12]=stime
-
-
-def processes_in_group(pgid: int) -> list[tuple[int, list[str]]]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            stat = _stat(entry)
-            if stat and int(stat[3]) == pgid:
-                found.append((int(entry), stat))
-    return found
 
 
 def cpu_seconds(stats: list[list[str]]) -> float:
@@ -386,10 +264,10 @@ class CpuSample:
     busy: float
 
 
-def sample_cpu(server: Server | None, database: str | None) -> CpuSample:
-    """CPU so far of this process, the server's process group and the backends of ``database`` (PostgreSQL)."""
+def sample_cpu(server: ServerProcess | None, database: str | None) -> CpuSample:
+    """CPU so far of this process, the server's processes and the backends of ``database`` (PostgreSQL)."""
     times = os.times()
-    server_cpu = cpu_seconds([s for _, s in processes_in_group(server.process.pid)]) if server else 0.0
+    server_cpu = cpu_seconds([s for s in map(_stat, server.pids()) if s]) if server else 0.0
     total, busy = machine_busy()
     return CpuSample(times.user + times.system, server_cpu, database_cpu(database) if database else 0.0,
                      total, busy)
@@ -553,12 +431,11 @@ def bench_clients(args, databases: Databases, workdir: Path, clients: int,
     from sqlalchemy.engine import make_url
 
     database_url = databases.fresh(f"c{clients}")
-    instance = workdir / f"instance-c{clients}"
-    env = app_env(database_url, instance)
-    server = Server(env, args.workers, workdir / f"server-c{clients}.log")
+    server = ServerProcess(database_url, workdir / f"instance-c{clients}", workers=args.workers,
+                           inherit_settings=False, wait_for_workers=True)
     try:
         server.start()
-        run_cli(env, "create-user", USERNAME, "--role", "officer", "--team", TEAM, stdin=PASSWORD + "\n")
+        run_cli(server.env, "create-user", USERNAME, "--role", "officer", "--team", TEAM, stdin=PASSWORD + "\n")
         tokens = []
         for n in range(clients):
             status, answer = http_call(server.port, "POST", "/api/auth/token",
@@ -576,7 +453,7 @@ def bench_clients(args, databases: Databases, workdir: Path, clients: int,
                                              lambda: sample_cpu(None, None))
         verify(warm_phase, warm_requests, warm_answers, "created")
         if warm_phase.problems:
-            raise RuntimeError("warm-up failed: " + "; ".join(warm_phase.problems) + "\n" + server.log_tail())
+            raise RuntimeError("warm-up failed: " + "; ".join(warm_phase.problems) + "\n" + server.tail())
 
         # Every request body built and encoded before the clock starts.
         requests = []
@@ -604,7 +481,7 @@ def bench_clients(args, databases: Databases, workdir: Path, clients: int,
             if count != expected_rows:
                 phases[-1].problems.append(f"{table}: {count} rows, expected {expected_rows}")
         if server.process and server.process.poll() is not None:
-            phases[-1].problems.append(f"server died:\n{server.log_tail()}")
+            phases[-1].problems.append(f"server died:\n{server.tail()}")
         return phases, counts
     finally:
         server.stop()
@@ -676,7 +553,7 @@ def bench_ceiling(args, databases: Databases, workdir: Path, entries: list[dict[
     from fieldapp.models import Entry as EntryRow
 
     database_url = databases.fresh("ceiling")
-    env = app_env(database_url, workdir / f"instance-ceiling-{len(databases.made)}")
+    env = fieldapp_env(database_url, workdir / f"instance-ceiling-{len(databases.made)}", inherit_settings=False)
     run_cli(env, "init-db")
     run_cli(env, "create-user", USERNAME, "--role", "officer", "--team", TEAM, stdin=PASSWORD + "\n")
     engine = create_engine(database_url)
@@ -948,7 +825,10 @@ def main(argv: list[str] | None = None) -> int:
     with ExitStack() as cleanup, terminate_as_exit():
         workdir = Path(tempfile.mkdtemp(prefix="fieldapp-bench-"))
         cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
-        databases = Databases(args.database_url, workdir)
+        try:
+            databases = Databases(args.database_url, workdir, "fieldapp_bench")
+        except ValueError as exc:
+            raise SystemExit(f"--database-url {exc}") from None
         cleanup.callback(databases.close)
         if args.profile:
             return profile(args, databases, workdir)
