@@ -241,7 +241,7 @@ def _occurred_at(entry: Entry, visits: dict[uuid.UUID, datetime]) -> datetime:
     return visits.get(entry.values["visit_id"]) or entry.captured_at
 
 
-def _content_rows(entries: list[Entry]) -> tuple[dict[str, list[dict]], list[dict]]:
+def content_rows(entries: list[Entry]) -> tuple[dict[str, list[dict]], list[dict]]:
     """Rows for the type tables and the item topics, grouped by type."""
     by_type: dict[str, list[dict]] = {kind: [] for kind in CONTENT_TABLES}
     topics: list[dict] = []
@@ -277,7 +277,22 @@ def _placement_at(places: list[Placement], moment: datetime) -> int | None:
     return current[0].id if current else None
 
 
-def _version_row(entry: Entry, author: Author, now: datetime) -> dict[str, Any]:
+def entry_row(entry: Entry, author: Author, now: datetime, visits: dict[uuid.UUID, datetime]) -> dict[str, Any]:
+    """The ``entries`` row of a new entry."""
+    return {"id": entry.id, "type": entry.type, "author_id": author.user_id, "team_id": author.team_id,
+            "device_id": author.device_id, "version": entry.version, "captured_at": entry.captured_at,
+            "captured_offset_minutes": _offset_minutes(entry.captured_at), "received_at": now,
+            "updated_at": now, "occurred_at": _occurred_at(entry, visits), "content_hash": entry.content_hash,
+            "review_state": "unreviewed"}
+
+
+def collect_event_rows(entries: list[Entry]) -> list[dict[str, Any]]:
+    """The 'collect' audit events of new entries (actor, device and address: the request's)."""
+    return audit.event_rows(AuditAction.COLLECT, "entry", [e.id for e in entries], "received by sync")
+
+
+def version_row(entry: Entry, author: Author, now: datetime) -> dict[str, Any]:
+    """The ``entry_versions`` row of an entry's version (a conflict copy's row adds base_version)."""
     return {"entry_id": entry.id, "version": entry.version, "data": entry.data,
             "content_hash": entry.content_hash, "captured_at": entry.captured_at,
             "captured_offset_minutes": _offset_minutes(entry.captured_at), "received_at": now,
@@ -288,20 +303,15 @@ def _write(plan: _Plan, author: Author, now: datetime, visits: dict[uuid.UUID, d
     """Apply the plan: a few multi-row statements, whatever the batch size."""
     if plan.created:
         created = sorted(plan.created, key=lambda e: e.id)  # one lock order for every process
-        rows = [{"id": e.id, "type": e.type, "author_id": author.user_id, "team_id": author.team_id,
-                 "device_id": author.device_id, "version": e.version, "captured_at": e.captured_at,
-                 "captured_offset_minutes": _offset_minutes(e.captured_at), "received_at": now,
-                 "updated_at": now, "occurred_at": _occurred_at(e, visits), "content_hash": e.content_hash,
-                 "review_state": "unreviewed"} for e in created]
-        by_type, topics = _content_rows(created)
+        rows = [entry_row(e, author, now, visits) for e in created]
+        by_type, topics = content_rows(created)
         # One statement on PostgreSQL: the entries, their content, first versions and 'collect' events.
         inserted = bulk.insert_together(
             bulk.Rows(EntryRow.__table__, rows, skip_existing=True),
             *(bulk.Rows(CONTENT_TABLES[kind], content) for kind, content in by_type.items()),
             bulk.Rows(PostboxItemTopic.__table__, topics),
-            bulk.Rows(EntryVersion.__table__, [_version_row(e, author, now) for e in created]),
-            bulk.Rows(AuditEvent.__table__, audit.event_rows(AuditAction.COLLECT, "entry", [e.id for e in created],
-                                                             "received by sync")),
+            bulk.Rows(EntryVersion.__table__, [version_row(e, author, now) for e in created]),
+            bulk.Rows(AuditEvent.__table__, collect_event_rows(created)),
             returning="id",
         )
         if len(inserted) != len(rows):
@@ -312,7 +322,7 @@ def _write(plan: _Plan, author: Author, now: datetime, visits: dict[uuid.UUID, d
         audit.record_many(AuditAction.ALTER, "entry", [e.id for e in plan.updated], "new version by sync")
         record_changes([(author.user_id, e.id, e.type, e.version, None) for e in plan.updated])
     if plan.conflicts:
-        rows = [{**_version_row(e, author, now), "base_version": e.base_version} for e in plan.conflicts]
+        rows = [{**version_row(e, author, now), "base_version": e.base_version} for e in plan.conflicts]
         bulk.insert_rows(ConflictCopy.__table__, rows, skip_existing=True)
         audit.record_many(AuditAction.ALTER, "entry", [e.id for e in plan.conflicts], "conflict copy kept")
 
@@ -331,11 +341,11 @@ def apply_edit(entry: Entry, author: Author, now: datetime, visits: dict[uuid.UU
         raise _LostRace
     # Update the content row in place: items point at a visit's row, so it cannot be replaced.
     table = CONTENT_TABLES[entry.type]
-    by_type, topics = _content_rows([entry])
+    by_type, topics = content_rows([entry])
     [row] = by_type[entry.type]
     db.session.execute(update(table).where(table.c.entry_id == entry.id)
                        .values({name: value for name, value in row.items() if name != "entry_id"}))
     if entry.type == "postbox_item":
         db.session.execute(delete(PostboxItemTopic).where(PostboxItemTopic.item_id == entry.id))
         db.session.execute(PostboxItemTopic.__table__.insert(), topics)
-    db.session.execute(EntryVersion.__table__.insert(), [_version_row(entry, author, now)])
+    db.session.execute(EntryVersion.__table__.insert(), [version_row(entry, author, now)])
