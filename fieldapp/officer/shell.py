@@ -11,16 +11,30 @@ from pathlib import Path
 from fieldapp.officer.rules import field_rules
 
 #: Served under /app/static/; everything the app needs to start with no connection.
+#: Every ES module in js/ is here (tests/browser/test_app_modules.py checks it).
 SHELL_FILES = (
     "app.css",
+    # The entry module and the parts it wires together.
     "js/app.js",
+    "js/page.js",
+    "js/session.js",
+    "js/reference.js",
+    "js/router.js",
+    "js/drafts.js",
+    "js/capture.js",
+    "js/encounter.js",
+    "js/round.js",
+    "js/outbox-screen.js",
+    "js/sync-schedule.js",
+    "js/persistence.js",
+    "js/updates.js",
+    # Under them: storage, the sync protocol, the forms and their checks, the screens.
     "js/db.js",
     "js/outbox.js",
     "js/sync.js",
     "js/forms.js",
     "js/validate.js",
     "js/screens.js",
-    "js/updates.js",
     "icons/icon-192.png",
     "icons/icon-512.png",
     "icons/icon-maskable-512.png",

@@ -1,0 +1,70 @@
+// Capture: the three entry forms as the officer types (drafts, which fields show, location)
+// and saves. 'Saved on this phone' is said only once the entry is committed to IndexedDB
+// and counted; a save that fails says so and keeps the form as it was.
+
+import { cancelDraft, draftSoon, flushDraft } from './drafts.js';
+import { resetEncounter } from './encounter.js';
+import { locate, readForm, showErrors, updateVisibility } from './forms.js';
+import { clearDraft, editEntry, getEntry, newEntry, saveEntry, toIso } from './outbox.js';
+import { updateCount } from './outbox-screen.js';
+import { forms, rules } from './page.js';
+import { storageProblem } from './persistence.js';
+import { currentReference } from './reference.js';
+import { nearestFirst, nextItem, startItems } from './round.js';
+import { officer } from './session.js';
+import { trySync } from './sync-schedule.js';
+import { requestBackgroundSync } from './updates.js';
+import { validate } from './validate.js';
+
+/** Listen to each form: typing (drafts, visibility), saving, and 'Use my location'. */
+export function wireForms() {
+  for (const [name, form] of Object.entries(forms)) {
+    form.addEventListener('input', () => {
+      form.querySelector('.saved').textContent = '';  // 'Saved' was about the last entry, not this one
+      updateVisibility(form);
+      draftSoon(name);
+    });
+    form.addEventListener('change', () => updateVisibility(form));
+    form.addEventListener('submit', (event) => { event.preventDefault(); saveForm(name); });
+    for (const button of form.querySelectorAll('.locate')) {
+      button.addEventListener('click', async () => {
+        const coords = await locate(form, form.querySelector('.locate-status'));
+        if (coords && name === 'visit') nearestFirst(coords);
+      });
+    }
+  }
+}
+
+/** Check the form and save it as an entry (a new one, or the one being edited); then the next. */
+async function saveForm(name) {
+  const form = forms[name];
+  // A draft save still waiting would otherwise run after the form is reset, and
+  // the next entry would open with this one's time.
+  cancelDraft(name);
+  const type = form.dataset.type;
+  const data = readForm(form, rules, toIso);
+  const errors = validate(type, data, rules, currentReference());
+  showErrors(form, errors);
+  const saved = form.querySelector('.saved');
+  saved.textContent = '';
+  if (Object.keys(errors).length) { flushDraft(name); return; }  // the draft keeps the last keystrokes
+  const owner = officer();
+  const existing = form.dataset.editing ? await getEntry(form.dataset.editing) : null;
+  const entry = existing ? editEntry(existing, data) : newEntry(type, data, owner);
+  try {
+    await saveEntry(entry);  // resolves only once the transaction is committed to disk
+  } catch (error) {
+    storageProblem(error);
+    return;
+  }
+  delete form.dataset.editing;
+  await clearDraft(owner, name);
+  await updateCount();  // the count includes this entry before 'saved' is shown
+  cancelDraft(name);  // typed while saving: it goes with the form's reset, not into a draft
+  saved.textContent = 'Saved on this phone';
+  if (name === 'visit') await startItems(entry);
+  else if (name === 'item') await nextItem();
+  else resetEncounter();
+  requestBackgroundSync();
+  trySync();
+}

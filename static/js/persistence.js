@@ -1,0 +1,28 @@
+// Whether the browser keeps this phone's storage, and what the officer is told when a save fails.
+// The browser decides about persistence (headless Chromium says no); the app asks and shows the answer.
+
+import { $ } from './page.js';
+
+/** Ask the browser to keep this site's storage (after sign-in), then show its answer. */
+export async function askPersistence() {
+  if (navigator.storage && navigator.storage.persist) await navigator.storage.persist().catch(() => false);
+  showStorage();
+}
+
+/** Say on the home screen whether the storage is kept. */
+export async function showStorage() {
+  const node = $('#storage-state');
+  if (!navigator.storage || !navigator.storage.persisted) { node.textContent = ''; return; }
+  const persisted = await navigator.storage.persisted().catch(() => false);
+  node.textContent = persisted ? 'Storage: kept on this phone (persistent).'
+    : 'Storage: the browser may clear it if the phone runs short of space. Send entries when you can.';
+}
+
+/** A save failed (a full phone, or storage that would not open): say that this entry is not saved. */
+export function storageProblem(error) {
+  const banner = $('#banner-storage');
+  banner.hidden = false;
+  banner.textContent = error && error.name === 'QuotaExceededError'
+    ? 'This phone is out of space: the last entry was NOT saved. Everything saved before is safe. Free some space, then save again.'
+    : `The last entry was NOT saved (${error && error.message}). Everything saved before is safe. Try again.`;
+}

@@ -1,0 +1,47 @@
+// The forms' lists (postboxes, reasons, outcomes...) from GET /api/reference, as this phone
+// holds them. The forms are built from them; until there are any, nothing can be recorded
+// and a banner says how to get them.
+
+import { fillForm, readForm, renderForm } from './forms.js';
+import { toIso } from './outbox.js';
+import { $, forms, rules } from './page.js';
+import { currentSession } from './session.js';
+import { refreshReference } from './sync.js';
+
+let reference = null;  // the lists the forms were built from, or null
+let etag = null;  // their ETag: the forms are rebuilt only for lists new to this page
+
+/** The lists the forms show, or null before any came. */
+export function currentReference() {
+  return reference;
+}
+
+/**
+ * Take the reference lists (as cached: {etag, document}) and build the forms
+ * from them when they are new to this page, keeping what the forms hold. Until
+ * there are any, the forms cannot be filled in and a banner says how to get them.
+ */
+export function useReference(cached) {
+  if (cached && cached.etag !== etag) {
+    const built = reference !== null;
+    reference = cached.document;
+    etag = cached.etag;
+    for (const form of Object.values(forms)) {
+      const kept = built ? readForm(form, rules, toIso) : null;
+      renderForm(form, rules, reference);
+      if (kept) fillForm(form, kept);
+      form.querySelector('button[type="submit"]').disabled = false;
+    }
+  }
+  $('#banner-lists').hidden = reference !== null || !currentSession();
+}
+
+/** Ask the server for newer lists (revalidated by ETag) and use them; offline, keep what there is. */
+export async function refreshLists() {
+  useReference(await refreshReference(currentSession()).catch(() => null));
+}
+
+/** Put the postboxes in another order (nearest first); the caller redraws the visit form. */
+export function reorderPostboxes(compare) {
+  reference = { ...reference, postboxes: [...reference.postboxes].sort(compare) };
+}

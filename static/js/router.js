@@ -1,0 +1,25 @@
+// Which screen the address's hash names. Each screen registers how it opens; a screen
+// is filled before it is shown, so that nothing typed into it can be wiped by a fill
+// that lands later, and a route overtaken by a newer one (a second tap while the first
+// read IndexedDB) stops.
+
+import { show } from './screens.js';
+import { currentSession } from './session.js';
+
+const openers = new Map();  // screen name -> open(current): fills and shows it
+let turn = 0;
+
+/** How a screen opens: open(current) fills and shows it, stopping if current() turns false. */
+export function onScreen(name, open) {
+  openers.set(name, open);
+}
+
+/** Show the screen the hash names (home if none or unknown; sign-in if nobody is signed in). */
+export async function route() {
+  if (!currentSession()) { show('signin'); return; }
+  const mine = ++turn;
+  const current = () => mine === turn;
+  const open = openers.get((window.location.hash || '#home').slice(1));
+  if (open) await open(current);
+  else show('home');
+}

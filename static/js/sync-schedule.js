@@ -1,0 +1,77 @@
+// When the outbox is sent: at start, on 'online', when the app is shown again, after a
+// save, on Send now, when Background Sync wakes the worker, and by a timer after a failure
+// (backoff with full jitter, never sooner than the server's Retry-After; until then the
+// automatic triggers wait too, only Send now goes). A sign-in that is no longer valid
+// stops the automatic tries until the officer signs in again.
+
+import { updateCount } from './outbox-screen.js';
+import { $ } from './page.js';
+import { currentReference, refreshLists } from './reference.js';
+import { route } from './router.js';
+import { currentSession } from './session.js';
+import { AuthNeeded, RetryLater, backoff, retryDelay, syncOutbox } from './sync.js';
+
+let failures = 0;  // failed tries in a row
+let timer = null;  // the next automatic try
+let authNeeded = false;  // the server refused the token: wait for a new sign-in (or Send now)
+let notBefore = 0;  // the end of the server's Retry-After, in performance.now() time
+
+/** Send when the connection returns, when the app is shown again, on Send now, and when the worker asks. */
+export function wireSyncTriggers() {
+  window.addEventListener('online', () => trySync());
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') trySync(); });
+  if (navigator.serviceWorker) {
+    navigator.serviceWorker.addEventListener('message', (event) => { if (event.data && event.data.type === 'sync') trySync(); });
+  }
+  $('#sync-now').addEventListener('click', () => trySync({ manual: true }));
+}
+
+/** The token works again (a new sign-in, or a sync that went through): the banner goes, automatic tries resume. */
+export function clearSignInPause() {
+  authNeeded = false;
+  $('#banner-signin').hidden = true;
+}
+
+/**
+ * Try to send. An automatic try is skipped while the server's Retry-After runs (the timer
+ * set for its end tries then); Send now (manual) always tries.
+ */
+export async function trySync({ manual = false } = {}) {
+  if (!manual && performance.now() < notBefore) return;
+  await attemptSync({ manual });
+}
+
+/** One attempt; on failure the next is scheduled with backoff, never sooner than Retry-After. */
+async function attemptSync({ manual = false } = {}) {
+  if (!currentSession() || (authNeeded && !manual)) return;
+  clearTimeout(timer);
+  const status = $('#sync-status');
+  try {
+    status.textContent = 'Sending…';
+    const { sent, tried } = await syncOutbox(currentSession());
+    failures = 0;
+    notBefore = 0;
+    clearSignInPause();
+    if (!currentReference() || manual) {
+      const hadLists = currentReference() !== null;
+      await refreshLists();
+      if (!hadLists && currentReference()) route();  // a form already on screen is filled now that it can be
+    }
+    const left = await updateCount();
+    status.textContent = left ? `${left} not sent: check the outbox.` : (tried ? `All sent (${sent}).` : 'Everything is on the server.');
+    if (left) timer = setTimeout(() => attemptSync(), backoff(failures + 3));
+  } catch (error) {
+    const left = await updateCount();
+    if (error instanceof AuthNeeded) {
+      authNeeded = true;
+      $('#banner-signin').hidden = false;
+      status.textContent = `${left} waiting: sign in again to send.`;
+      return;
+    }
+    failures += 1;
+    const delay = retryDelay(failures, error);
+    notBefore = error instanceof RetryLater && error.retryAfter ? performance.now() + error.retryAfter : 0;
+    status.textContent = `${left} waiting to send. ${error instanceof RetryLater ? error.message : 'Will retry.'} Next try in ${Math.round(delay / 1000)} s.`;
+    timer = setTimeout(() => attemptSync(), delay);
+  }
+}
