@@ -10,7 +10,7 @@ const SHELL_PAGE = '/app';
 const SHELL = [
   SHELL_PAGE,
   '/manifest.webmanifest',
-  '__SHELL_FILES__',
+  '__SHELL_FILES__',  // the stylesheet, every ES module, the icons: listed once, in fieldapp/officer/shell.py
 ];
 
 // Install: fetch every shell file past the HTTP cache; any failure fails the install.
