@@ -1,6 +1,7 @@
-// The postbox round: a visit, then its cards one after another until 'Finish round'.
-// The round in progress (its visit, its postbox, the cards saved) is kept per officer
-// in IndexedDB, so that a reload or a restart goes on where the officer was.
+// The postbox round: a visit, then its cards one after another. The round in progress
+// (its visit, its postbox, the cards saved) is kept per officer in IndexedDB, so that a
+// reload or a restart goes on where the officer was. Only signing out forgets it:
+// 'Finish round' is a link home, and the round screen opens on the same round again.
 
 import { deleteMeta, getMeta, setMeta } from './db.js';
 import { loadForm } from './drafts.js';
