@@ -37,7 +37,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -491,43 +491,31 @@ def bench_clients(args, databases: Databases, workdir: Path, clients: int,
 # The ceiling: the same rows through SQLAlchemy Core, one transaction
 # --------------------------------------------------------------------------
 
-def _offset_minutes(moment: datetime) -> int:
-    return int(moment.utcoffset().total_seconds() // 60)
+def ceiling_rows(entries: list[dict[str, Any]], user_id: int, team_id: int,
+                 device_id: int) -> dict[str, list[dict[str, Any]]]:
+    """The rows a push of these new encounters writes, made by fieldapp/api/ingest.py's own row
+    builders from the entries as its validation parses them (done here before the clock starts)."""
+    from fieldapp.api.ingest import Author, collect_event_rows, content_rows, entry_row, version_row
+    from fieldapp.models.types import utcnow
+    from fieldapp.reference import reference_lists
+    from sync import ValidationContext, validate_entry
 
-
-def ceiling_rows(entries: list[dict[str, Any]], user_id: int, team_id: int, device_id: int,
-                 columns: frozenset[str]) -> dict[str, list[dict[str, Any]]]:
-    """The rows fieldapp/ingest.py writes for new encounters, built without validation."""
-    from sync import content_hash
-
-    now = datetime.now(UTC)
-    rows: dict[str, list[dict[str, Any]]] = {"entries": [], "encounters": [], "entry_versions": [],
-                                             "audit_events": []}
+    now = utcnow()
+    context = ValidationContext(reference_lists(), now)
+    validated = []
     for raw in entries:
-        entry_id = uuid.UUID(raw["id"])
-        data = raw["data"]
-        captured = datetime.fromisoformat(raw["captured_at"])
-        occurred = datetime.fromisoformat(data["occurred_at"])
-        digest = content_hash(raw["type"], data)
-        content = dict.fromkeys(columns)  # every column, as ingest.py's values hold every field
-        content.update((name, value) for name, value in data.items() if name in columns)
-        content.update(entry_id=entry_id, occurred_at=occurred)
-        if content["comply_by"] is not None:
-            content["comply_by"] = date.fromisoformat(content["comply_by"])
-        rows["entries"].append({
-            "id": entry_id, "type": raw["type"], "author_id": user_id, "team_id": team_id, "device_id": device_id,
-            "version": 1, "captured_at": captured, "captured_offset_minutes": _offset_minutes(captured),
-            "received_at": now, "updated_at": now, "occurred_at": occurred, "content_hash": digest,
-            "review_state": "unreviewed"})
-        rows["encounters"].append(content)
-        rows["entry_versions"].append({
-            "entry_id": entry_id, "version": 1, "data": data, "content_hash": digest, "captured_at": captured,
-            "captured_offset_minutes": _offset_minutes(captured), "received_at": now, "submitted_by": user_id,
-            "device_id": device_id})
-        rows["audit_events"].append({
-            "action": "collect", "record_type": "entry", "record_id": str(entry_id), "detail": "received by sync",
-            "at": now, "actor_id": user_id, "device_id": device_id, "remote_addr": "127.0.0.1"})
-    return rows
+        entry, errors = validate_entry(raw, context)
+        if entry is None:
+            raise RuntimeError(f"entry {raw['id']} is not valid: {errors}")
+        validated.append(entry)
+    author = Author(user_id, team_id, device_id)
+    by_type, _ = content_rows(validated)
+    # What the server's audit rows take from the push's request: who, from which device and address.
+    request = {"actor_id": user_id, "device_id": device_id, "remote_addr": "127.0.0.1"}
+    return {"entries": [entry_row(entry, author, now, {}) for entry in validated],
+            "encounters": by_type["encounter"],
+            "entry_versions": [version_row(entry, author, now) for entry in validated],
+            "audit_events": [{**row, **request} for row in collect_event_rows(validated)]}
 
 
 CEILING_MODES = {
@@ -535,7 +523,7 @@ CEILING_MODES = {
     # which it uses for an executemany INSERT with RETURNING.
     "multi-row VALUES": True,
     # Plain executemany: psycopg 3 pipelines one INSERT per row; sqlite3 loops one prepared statement in C
-    # (what fieldapp/ingest.py does on SQLite).
+    # (what fieldapp/api/ingest.py does on SQLite).
     "executemany": False,
     # PostgreSQL only: each table's rows as one JSON parameter unpacked by json_to_recordset, the
     # statement fieldapp/bulk.py makes (the server runs the four as one statement; here, one each).
@@ -563,8 +551,7 @@ def bench_ceiling(args, databases: Databases, workdir: Path, entries: list[dict[
             device_id = conn.execute(insert(Device).values(user_id=user_id, name="ceiling",
                                                            last_seen_at=datetime.now(UTC))
                                      .returning(Device.id)).scalar_one()
-        columns = frozenset(Encounter.__table__.c.keys()) - {"entry_id"}
-        rows = ceiling_rows(entries, user_id, team_id, device_id, columns)
+        rows = ceiling_rows(entries, user_id, team_id, device_id)
         tables = [("entries", EntryRow.__table__), ("encounters", Encounter.__table__),
                   ("entry_versions", EntryVersion.__table__), ("audit_events", AuditEvent.__table__)]
         if CEILING_MODES[mode] == "json":
