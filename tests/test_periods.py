@@ -1,6 +1,6 @@
 """Every page that takes a period refuses hostile dates with 400 and a message, never a 500 or a runaway.
 
-One period reader (``fieldapp.exports.filters.parse_period``) serves the
+One period reader (``fieldapp.periods.parse_period``) serves the
 review queue, the exports, the reports and the audit log; this walks all of
 them with dates that used to overflow (``9999-12-31``: the day after it does
 not exist), ran for hours (``0001-01-02`` on the reports: a column per week
@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 
-from fieldapp.exports.filters import EARLIEST_DAY, LATEST_AHEAD, local_today
+from fieldapp.periods import EARLIEST_DAY, LATEST_AHEAD, local_today
 from tests.admin.conftest import admin  # noqa: F401
 
 #: (path, name of its "from" field, name of its "to" field)

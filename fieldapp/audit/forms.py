@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional
 
-from fieldapp.exports.filters import DayField, period_rules, read_period_fields
 from fieldapp.models import AuditAction
+from fieldapp.periods import DayField, period_rules, read_period_fields
 
 
 ACTION_CHOICES = [SelectChoice("", "Any action")] + [SelectChoice(action.value, action.value.capitalize())

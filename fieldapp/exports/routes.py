@@ -12,9 +12,10 @@ from flask_login import current_user
 from fieldapp.audit import operations as audit
 from fieldapp.access import role_required
 from fieldapp.exports.csv_files import download, entry_csv, entry_statement, national_csv, national_statement
-from fieldapp.exports.filters import FilterError, entry_filters, parse_period
+from fieldapp.exports.filters import entry_filters
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, ReviewState, Role
+from fieldapp.periods import FilterError, parse_period
 from fieldapp.reference import reference_lists
 from fieldapp.access import visible_entries, visible_postboxes
 

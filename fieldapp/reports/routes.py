@@ -15,10 +15,10 @@ from sqlalchemy import select
 from fieldapp.audit import operations as audit
 from fieldapp.access import role_required
 from fieldapp.errors import json_error, wants_json
-from fieldapp.exports.filters import FilterError, Period, parse_period, period_rules
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, Role, Team
 from fieldapp.models.types import utcnow
+from fieldapp.periods import FilterError, Period, parse_period, period_rules
 from fieldapp.reports import charts, figures
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")

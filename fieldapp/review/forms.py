@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from fieldapp.exports.filters import DayField, period_rules, read_period_fields
+from fieldapp.periods import DayField, period_rules, read_period_fields
 from fieldapp.reference import reference_lists
 from fieldapp.review.operations import RETURN_NEEDS_COMMENT
 from sync.fields import MAX_INT32

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from fieldapp.exports.filters import FilterError, Period, parse_period
+from fieldapp.periods import FilterError, Period, parse_period
 
 TODAY = date(2026, 11, 29)
 
