@@ -9,7 +9,8 @@ from fieldapp.accounts.routes import SIGN_IN_FAILED
 from fieldapp.extensions import db
 from fieldapp.models import LoginAttempt
 from fieldapp.models.types import utcnow
-from tests.conftest import TEST_PASSWORD, AuthActions, csrf_token
+from tests.fixtures.app import TEST_PASSWORD
+from tests.fixtures.web import AuthActions, csrf_token
 
 FAILED = SIGN_IN_FAILED.encode()
 

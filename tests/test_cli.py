@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from fieldapp.cli import main
 from fieldapp.demo import TEAM
-from tests.conftest import CSRF_INPUT
+from tests.fixtures.web import CSRF_INPUT
 from tests.servers import ServerProcess, free_port
 
 

@@ -18,7 +18,7 @@ from fieldapp.config import ConfigError
 from fieldapp.deadline import DEFAULT_SECONDS, TimeLimitExceeded
 from fieldapp.extensions import db
 from fieldapp.models import Team
-from tests.conftest import count
+from tests.fixtures.rows import count
 
 LIMIT = 0.25
 SLOW = text("WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 100000000) "

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from fieldapp.extensions import db
 from fieldapp.models import Device, Placement, Postbox, User
-from tests.admin.conftest import audit_count
+from tests.fixtures.rows import audit_count
 
 
 @pytest.fixture

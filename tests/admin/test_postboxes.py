@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from fieldapp.extensions import db
 from fieldapp.models import Placement, Postbox, Team
-from tests.admin.conftest import audit_count, last_events
+from tests.fixtures.rows import audit_count, last_events
 
 SITE = {"site_name": "Iffley Library", "site_type": "community_centre", "address": "Church Way, Oxford OX4 4EY",
         "latitude": "51.7301", "longitude": "-1.2370"}

@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from fieldapp.extensions import db
 from fieldapp.models import Device, Team, User
-from tests.admin.conftest import PASSWORD_SHOWN, audit_count, last_events
-from tests.conftest import TEST_PASSWORD, AuthActions, stored
 from tests.factories import stop_search
+from tests.fixtures.app import TEST_PASSWORD
+from tests.fixtures.rows import audit_count, last_events, stored
+from tests.fixtures.web import PASSWORD_SHOWN, AuthActions
 
 NEW_USER = {"username": "PC.Ten", "display_name": "PC Ten Taylor", "shoulder_number": "1010", "role": "officer",
             "team": "Rose Hill"}

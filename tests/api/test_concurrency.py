@@ -36,8 +36,8 @@ from fieldapp.accounts.operations import create_user
 from fieldapp.extensions import db
 from fieldapp.models import Entry, User
 from fieldapp.review.operations import add_review
-from tests.conftest import TEST_PASSWORD
 from tests.factories import encounter
+from tests.fixtures.app import TEST_PASSWORD
 from tests.servers import ServerProcess
 
 pytestmark = pytest.mark.slow

@@ -9,8 +9,8 @@ from fieldapp.extensions import db
 from fieldapp.review.conflicts import AlreadyResolved, ResolveError, dismiss_conflict, resolve_conflict
 from fieldapp.models import AuditEvent, ConflictCopy, Encounter, Entry, EntryVersion
 from fieldapp.models.types import utcnow
-from tests.conftest import count, stored
 from tests.factories import edit, stop_search
+from tests.fixtures.rows import count, stored
 
 
 @pytest.fixture

@@ -31,8 +31,8 @@ from fieldapp.models import Device, Entry
 from fieldapp.photos import looks_like
 from fieldapp.review.operations import add_review
 from fieldapp.accounts.tokens import make_device_token
-from tests.conftest import TEST_PASSWORD
 from tests.factories import edit, encounter, item, stop_search, visit
+from tests.fixtures.app import TEST_PASSWORD
 
 SIGN_OUT = ("DELETE", "/api/auth/token")
 PUT_PHOTO = ("PUT", "/api/entries/{entry_id}/photos/{photo_id}")

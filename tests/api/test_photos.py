@@ -15,9 +15,9 @@ from sqlalchemy import event, func, select, text
 
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, Photo, PhotoBlob
-from tests.api.conftest import Device
-from tests.conftest import count
 from tests.factories import stop_search
+from tests.fixtures.devices import Device
+from tests.fixtures.rows import count
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x01" * 64

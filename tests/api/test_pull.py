@@ -4,8 +4,8 @@ import pytest
 
 from fieldapp.extensions import db
 from fieldapp.review.operations import ReviewError, add_review
-from tests.conftest import stored
 from tests.factories import edit, stop_search
+from tests.fixtures.rows import stored
 
 
 @pytest.fixture

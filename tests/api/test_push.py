@@ -9,8 +9,8 @@ from sqlalchemy import select
 from fieldapp.extensions import db
 from fieldapp.models import (AuditEvent, ConflictCopy, Encounter, Entry, EntryVersion, PostboxItem,
                              PostboxItemTopic, PostboxVisit)
-from tests.conftest import count
 from tests.factories import GROUNDS, edit, encounter, item, stop_search, visit
+from tests.fixtures.rows import count
 
 
 def test_a_new_entry_is_created_and_stored_whole(officer):

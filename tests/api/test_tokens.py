@@ -6,7 +6,7 @@ import pytest
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, Device, User
 from fieldapp.models.types import utcnow
-from tests.conftest import TEST_PASSWORD
+from tests.fixtures.app import TEST_PASSWORD
 
 
 def test_token_response_shape(client, create_user):
@@ -132,7 +132,7 @@ def test_nul_in_a_query_is_400(officer):
 
 
 def test_nul_in_a_form_is_400(client):
-    from tests.conftest import csrf_token
+    from tests.fixtures.web import csrf_token
 
     token = csrf_token(client)
     response = client.post("/login", data={"username": "a\x00", "password": "x", "csrf_token": token})

@@ -9,7 +9,7 @@ from tests.browser.officer import (
     fill_stop_search, load_draft, local_entries, open_form, outbox_count, save, sign_in_app, stored_ids,
     wait_for_draft,
 )
-from tests.conftest import fresh_database
+from tests.fixtures.app import fresh_database
 from tests.servers import ServerProcess, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

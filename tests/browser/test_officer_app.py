@@ -23,8 +23,8 @@ from tests.browser.officer import (
     fill_stop_search, load_draft, local_entries, open_form, outbox_count, requests_seen, save, sign_in_app,
     stored_ids, wait_for_draft, wait_until,
 )
-from tests.conftest import stored
 from tests.factories import GROUNDS, edit
+from tests.fixtures.rows import stored
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 #: The keys of an entry as the API takes it (the phone's copy holds its own state besides).
@@ -120,7 +120,7 @@ def test_4_sign_in_expired_while_offline(page, app_server, server_app):
 
 
 def test_5_browser_closed_right_after_saved(playwright_instance, app_server, server_app, tmp_path):
-    from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
+    from tests.fixtures.chromium import CHROMIUM_ARGS, chromium_path
 
     def launch():
         return playwright_instance.chromium.launch_persistent_context(
@@ -553,7 +553,7 @@ def test_the_browser_checks_fields_like_the_server(page, app_server):
 
 
 def test_installable_with_no_errors(playwright_instance, app_server, tmp_path):
-    from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
+    from tests.fixtures.chromium import CHROMIUM_ARGS, chromium_path
 
     context = playwright_instance.chromium.launch_persistent_context(
         str(tmp_path / "profile"), executable_path=chromium_path(), args=CHROMIUM_ARGS)

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, Entry, User
-from tests.exports.conftest import read_csv
 from tests.factories import GROUNDS, encounter, item, stop_search, visit
+from tests.fixtures.web import read_csv
 
 CONTACT = "07700 900123, flat 4 Oak Court"
 

@@ -7,8 +7,8 @@ import math
 import pytest
 
 from fieldapp.exports.national import NATIONAL_COLUMNS, coarsen
-from tests.exports.conftest import read_csv
 from tests.factories import GROUNDS, encounter, stop_search
+from tests.fixtures.web import read_csv
 
 HEADER = ["Type", "Date", "Part of a policing operation", "Policing operation", "Latitude", "Longitude",
           "Gender", "Age range", "Self-defined ethnicity", "Officer-defined ethnicity", "Legislation",

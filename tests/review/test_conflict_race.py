@@ -17,9 +17,9 @@ from sqlalchemy import select, text
 from fieldapp.extensions import db
 from fieldapp.review.conflicts import EntryChanged, resolve_conflict
 from fieldapp.models import ConflictCopy, EntryVersion, User
-from tests.conftest import stored
 from tests.factories import edit, stop_search
-from tests.review.conftest import audit_events, token
+from tests.fixtures.rows import audit_events, stored
+from tests.fixtures.web import token
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from fieldapp.extensions import db
 from fieldapp.models import ConflictCopy, Entry, EntryVersion, Review
 from fieldapp.reference import reference_lists
 from sync.schema import ENCOUNTER_BY_KIND, ENCOUNTER_COMMON
-from tests.conftest import stored
 from tests.factories import edit, item, stop_search, visit
-from tests.review.conftest import audit_events, token
+from tests.fixtures.rows import audit_events, stored
+from tests.fixtures.web import token
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 FULL_STOP_SEARCH = {

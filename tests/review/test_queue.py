@@ -13,9 +13,9 @@ from fieldapp.extensions import db
 from fieldapp.models import Entry, User
 from fieldapp.review import queries
 from fieldapp.review.operations import add_review
-from tests.conftest import stored
 from tests.factories import ago, encounter, item, stop_search, visit
-from tests.review.conftest import audit_events, listed
+from tests.fixtures.rows import audit_events, stored
+from tests.fixtures.web import listed
 
 NEXT = re.compile(r'href="([^"]+)" rel="next"')
 
