@@ -15,7 +15,6 @@ from datetime import timedelta
 import pytest
 
 from fieldapp.periods import EARLIEST_DAY, LATEST_AHEAD, local_today
-from tests.admin.conftest import admin  # noqa: F401
 
 #: (path, name of its "from" field, name of its "to" field)
 PAGES = [

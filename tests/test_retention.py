@@ -29,9 +29,8 @@ from fieldapp.models import (
 from fieldapp.models.types import utcnow
 from fieldapp.retention import erase_due, retention_command
 from fieldapp.review.operations import add_review
-from tests.api.conftest import officer, postbox, sign_in_device  # noqa: F401
-from tests.conftest import count
 from tests.factories import GROUNDS, edit, item, stop_search, visit
+from tests.fixtures.rows import count
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 OLD = "2022-06-01T10:00:00+00:00"  # over four years before the tests' today (2026)

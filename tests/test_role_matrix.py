@@ -2,9 +2,8 @@
 
 import pytest
 
-from tests.api.conftest import officer, postbox, sign_in_device  # noqa: F401
-from tests.conftest import AuthActions
 from tests.factories import stop_search
+from tests.fixtures.web import AuthActions
 
 PAGES = [
     # path,                                   signed out, officer, supervisor, admin

@@ -1,4 +1,5 @@
-"""Fixtures for the audit log pages: a signed-in admin, devices, and events written at chosen times."""
+"""Fixtures for the audit log pages alone: events written at chosen times (the signed-in admin, ``post_form``,
+``signed_in`` and the devices are shared, in tests/fixtures)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ import pytest
 
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent
-from tests.admin.conftest import admin, post_form, signed_in  # noqa: F401
-from tests.api.conftest import officer, postbox, sign_in_device  # noqa: F401
 
 
 @pytest.fixture

@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
+from tests.fixtures.app import fresh_database
+from tests.fixtures.chromium import CHROMIUM_ARGS, chromium_path
 from tests.servers import ServerProcess
-
-CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-
-
-def chromium_path() -> str:
-    """Debian's Chromium; Playwright cannot download its own browser here."""
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.fail("Chromium is missing: `make test` installs it (as root), "
-                    "or run `sudo apt-get install chromium`.", pytrace=False)
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -84,8 +71,6 @@ def app_server(postgres_url, tmp_path_factory) -> Iterator[ServerProcess]:
     tests: its access log filled the output pipe, which ServerProcess read only
     at start-up. It now reads it all the time; see tests/test_servers.py.)
     """
-    from tests.conftest import fresh_database
-
     directory = tmp_path_factory.mktemp("app-server")
     with fresh_database(postgres_url, directory) as url:
         with ServerProcess(url, directory / "instance", "--demo", "--access-log") as server:

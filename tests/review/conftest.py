@@ -1,19 +1,13 @@
-"""Fixtures for the review pages: a team with officers and a supervisor, another team, an admin."""
+"""Fixtures for the review pages alone: a team with officers and a supervisor, another team, an admin, and
+browsers signed in as any of them (``token`` and ``listed`` are in tests/fixtures/web.py)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import select
 
-from fieldapp.extensions import db
-from fieldapp.models import AuditEvent
-from tests.api.conftest import officer, postbox, sign_in_device  # noqa: F401
-from tests.conftest import AuthActions, csrf_token
-
-ENTRY_ROW = re.compile(r'data-entry="([0-9a-f-]{36})"')
+from tests.fixtures.web import AuthActions
 
 
 @pytest.fixture
@@ -38,24 +32,3 @@ def as_user(app) -> Callable:
         return browser
 
     return sign_in
-
-
-def token(browser) -> str:
-    """A CSRF token of the browser's session, read from the sign-out form of the queue page."""
-    return csrf_token(browser, "/review")
-
-
-def listed(html: str) -> list[str]:
-    """The entry ids in a queue page, in order."""
-    return ENTRY_ROW.findall(html)
-
-
-def audit_events(action: str | None = None, record_type: str | None = None) -> list[AuditEvent]:
-    """Audit events, oldest first, optionally of one action and record type."""
-    db.session.expire_all()
-    query = select(AuditEvent).order_by(AuditEvent.id)
-    if action:
-        query = query.where(AuditEvent.action == action)
-    if record_type:
-        query = query.where(AuditEvent.record_type == record_type)
-    return list(db.session.scalars(query))
