@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from fieldapp.config import ConfigError
+from fieldapp.models import ROLES
 from fieldapp.retention import retention_command
 
 
@@ -90,7 +91,7 @@ def _read_password() -> str:
 
 @main.command("create-user", with_appcontext=False)
 @click.argument("username")
-@click.option("--role", type=click.Choice(["officer", "supervisor", "admin"]), required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--team", "team_name", required=True, help="Team name; created if it does not exist yet.")
 @click.option("--display-name", help="Name shown to others (default: the username).")
 @click.option("--shoulder-number", help="The officer's shoulder (collar) number.")

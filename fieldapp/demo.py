@@ -16,14 +16,14 @@ from sqlalchemy import select
 
 from fieldapp.accounts.operations import create_user, get_or_create_team
 from fieldapp.extensions import db
-from fieldapp.models import Placement, Postbox, User
+from fieldapp.models import Placement, Postbox, Role, User
 
 TEAM = "Rose Hill, Iffley and Littlemore"
 USERS = [
-    ("officer1", "officer", "PC Amira Shah", "4521"),
-    ("officer2", "officer", "PCSO Tom Baker", "7710"),
-    ("sergeant", "supervisor", "PS Jo Hughes", "1203"),
-    ("admin", "admin", "Sam Admin", None),
+    ("officer1", Role.OFFICER, "PC Amira Shah", "4521"),
+    ("officer2", Role.OFFICER, "PCSO Tom Baker", "7710"),
+    ("sergeant", Role.SUPERVISOR, "PS Jo Hughes", "1203"),
+    ("admin", Role.ADMIN, "Sam Admin", None),
 ]
 POSTBOXES = [
     ("PB-01", "Rose Hill Stores", "shop", "1 Rose Hill, Oxford OX4 4HS", 51.7290, -1.2343),

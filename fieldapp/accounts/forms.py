@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from fieldapp.models import Role
+from fieldapp.models import ROLE_LABELS, ROLES
 
 
 class LoginForm(FlaskForm):
@@ -20,11 +20,7 @@ class LogoutForm(FlaskForm):
     """An empty form: sign-out is a POST with a CSRF token, never a link."""
 
 
-ROLE_CHOICES = [
-    SelectChoice(Role.OFFICER.value, "Officer or PCSO"),
-    SelectChoice(Role.SUPERVISOR.value, "Supervisor"),
-    SelectChoice(Role.ADMIN.value, "Admin"),
-]
+ROLE_CHOICES = [SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
 
 
 class UserForm(FlaskForm):

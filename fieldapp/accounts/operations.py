@@ -11,11 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from fieldapp.audit import operations as audit
 from fieldapp.extensions import db
 from fieldapp.transactions import begin_write
-from fieldapp.models import AuditAction, Device, Role, Team, User
+from fieldapp.models import ROLES, AuditAction, Device, Team, User
 from fieldapp.models.types import utcnow
-
-#: Every role's name, as stored.
-ROLES = frozenset(role.value for role in Role)
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD_LENGTH = 10
@@ -56,7 +53,7 @@ def create_user(username: str, password: str, *, role: str, team_name: str,
     if not USERNAME.match(username):
         raise AccountError("A username is 2 to 64 characters: letters, digits, '.', '_' or '-'.", "username")
     if role not in ROLES:
-        raise AccountError(f"Unknown role {role!r}: use officer, supervisor or admin.", "role")
+        raise AccountError(f"Unknown role {role!r}: use {', '.join(ROLES[:-1])} or {ROLES[-1]}.", "role")
     check_password_strength(password)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AccountError(f"There is already a user called {username!r}.", "username")

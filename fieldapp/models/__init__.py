@@ -3,7 +3,7 @@
 Import every model here so that Alembic and ``db.create_all`` see them all.
 """
 
-from fieldapp.models.accounts import Device, LoginAttempt, Role, Team, User
+from fieldapp.models.accounts import ROLE_LABELS, ROLES, Device, LoginAttempt, Role, Team, User
 from fieldapp.models.audit import AuditAction, AuditEvent
 from fieldapp.models.entries import (
     ConflictCopy,
@@ -38,6 +38,8 @@ __all__ = [
     "PostboxItem",
     "PostboxItemTopic",
     "PostboxVisit",
+    "ROLES",
+    "ROLE_LABELS",
     "Review",
     "ReviewState",
     "Role",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
+from types import MappingProxyType
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
@@ -12,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from fieldapp.extensions import db
+from fieldapp.models.checks import in_list
 from fieldapp.models.types import UTCDateTime, utcnow
 
 
@@ -21,6 +24,17 @@ class Role(StrEnum):
     OFFICER = "officer"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+
+
+#: Every role's name as stored, in this order wherever roles are listed.
+ROLES: tuple[str, ...] = tuple(role.value for role in Role)
+
+#: How the admin pages' forms name each role.
+ROLE_LABELS: Mapping[str, str] = MappingProxyType({
+    Role.OFFICER: "Officer or PCSO",
+    Role.SUPERVISOR: "Supervisor",
+    Role.ADMIN: "Admin",
+})
 
 
 class Team(db.Model):
@@ -46,7 +60,7 @@ class User(UserMixin, db.Model):
     """A person who signs in: officer, supervisor or admin."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('officer', 'supervisor', 'admin')", name="role"),)
+    __table_args__ = (CheckConstraint(in_list("role", ROLES), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
