@@ -1,21 +1,29 @@
-"""Per-type checks of an entry's ``data``: which fields are required,
-allowed or forbidden, and the rules that tie fields together."""
+"""Per-type checks of an entry's ``data``: each field against its field table
+(sync.schema), then the cross-field rules of the rule table (sync.conditions).
+
+This runs for every entry pushed, so the rule table is turned once, at
+import, into a checker per entry type, and the rules that apply to each
+combination of the values they depend on (kind, asb_action, bwv_used...) are
+worked out the first time that combination is seen and then kept.
+"""
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+import json
+from collections.abc import Callable, Iterable, Mapping
+from string import Formatter
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from sync.conditions import DEFAULTS, FIELDS, RULES, Rule
+# The API document's notes come from the same table (see sync.conditions).
+from sync.conditions import field_notes, required_fields, rule_notes  # noqa: F401
 from sync.fields import Field, FieldError
-from sync.schema import (
-    ASB_ACTION_FIELDS, ASB_ACTION_SPECIFIC, ENCOUNTER_BY_KIND, ENCOUNTER_COMMON,
-    ENCOUNTER_FIELDS, KIND_SPECIFIC, POSTBOX_ITEM_DEFAULTS, POSTBOX_ITEM_FIELDS,
-    POSTBOX_VISIT_FIELDS, STOP_SEARCH_REQUIRED, VEHICLE_SEARCH_TYPES,
-)
 
 if TYPE_CHECKING:
     from sync.validation import ValidationContext
 
-BOTH_OR_NEITHER = "Give both latitude and longitude, or neither."
+# Plans kept per entry type: only valid values reach a plan's key, so the real
+# number is small (kinds x actions x ...); the bound is a guard.
+_MAX_KEPT = 4096
 
 
 def _blank(raw: object) -> bool:
@@ -47,17 +55,11 @@ class Reader:
             elif not _blank(raw):
                 given[key] = raw
 
-    def take_all(self, names: Iterable[str], owned: Container[str] | None = None, not_used: str = "") -> None:
-        """Parse those of ``names`` that were given, in that order (this runs for every entry pushed).
-
-        With ``owned``, a given name outside it is reported with ``not_used`` instead.
-        """
+    def take_all(self, names: Iterable[str]) -> None:
+        """Parse those of ``names`` that were given, in that order."""
         given = self.given
         for name in names:
             if name not in given:
-                continue
-            if owned is not None and name not in owned:
-                self.errors[name] = not_used
                 continue
             field = self.fields[name]
             try:
@@ -65,82 +67,124 @@ class Reader:
             except FieldError as exc:
                 self.errors[name] = str(exc)
 
-    def require(self, name: str, message: str | None = None) -> None:
-        """Report ``name`` as missing unless it was given."""
-        if name not in self.given:
-            self.errors[name] = message or f"{self.fields[name].label} is required."
 
-    def forbid(self, name: str, message: str) -> None:
-        """Report ``name`` if it was given (it belongs to another kind or action)."""
-        if name in self.given:
-            self.errors[name] = message
+class _Step(NamedTuple):
+    """One rule, ready to check: what it needs besides the values that selected it."""
 
-    def coordinates(self) -> bool:
-        """Check latitude and longitude come as a pair; True if either was given."""
-        has_lat, has_lon = "latitude" in self.given, "longitude" in self.given
-        if has_lat and not has_lon:
-            self.errors.setdefault("longitude", BOTH_OR_NEITHER)
-        if has_lon and not has_lat:
-            self.errors.setdefault("latitude", BOTH_OR_NEITHER)
-        return has_lat or has_lon
+    field: str
+    required: bool
+    given: tuple[str, ...]
+    absent: tuple[str, ...]
+    rule: Rule
+    text: str  # the message with the field's label filled in
+    names: tuple[str, ...]  # the fields whose values' labels the message still names
+
+
+class _Plan(NamedTuple):
+    """For one combination of the deciding values: the rules that apply, the fields to parse."""
+
+    steps: tuple[_Step, ...]
+    to_parse: tuple[str, ...]
+
+
+def _holds(rule: Rule, values: Mapping[str, Any]) -> bool:
+    """Whether the value conditions of ``rule`` hold for these valid values (None: no value)."""
+    for name, allowed in rule.when.items():
+        if values[name] is None or values[name] not in allowed:
+            return False
+    for name, refused in rule.unless.items():
+        if values[name] is None or values[name] in refused:
+            return False
+    return True
+
+
+class Checker:
+    """The rule table of one entry type, compiled: call it with a Reader."""
+
+    def __init__(self, fields: Mapping[str, Field], rules: tuple[Rule, ...], defaults: Mapping[str, Any]) -> None:
+        """Precompute the field order, the defaults and each rule's message."""
+        self.fields = fields
+        self.defaults = tuple(defaults.items())
+        # The fields whose values decide which rules apply, in a fixed order: the plans' key.
+        self.deciders = tuple(dict.fromkeys(name for rule in rules for name in (*rule.when, *rule.unless)))
+        self.rest = tuple(name for name in self.fields if name not in self.deciders)
+        steps = []
+        for rule in rules:
+            names = tuple(name for _, name, _, _ in Formatter().parse(rule.message) if name and name != "label")
+            if not set(names) <= {*rule.when, *rule.unless}:
+                raise ValueError(f"rule for {rule.field!r}: its message names a field "
+                                 f"none of its conditions reads: {names}")
+            text = rule.message.format(label=self.fields[rule.field].label, **{n: f"{{{n}}}" for n in names})
+            steps.append(_Step(rule.field, rule.need == "required", rule.given, rule.absent,
+                               rule, text, names))
+        self.steps = tuple(steps)
+        self._plans: dict[tuple[Any, ...], _Plan] = {}
+
+    def plan(self, key: tuple[Any, ...]) -> _Plan:
+        """The plan for ``key`` (the deciders' values), made once and kept."""
+        plan = self._plans.get(key)
+        if plan is None:
+            values = dict(zip(self.deciders, key))
+            steps = tuple(step for step in self.steps if _holds(step.rule, values))
+            # A field these rules forbid outright is not parsed: its message replaces
+            # any type error (it should not be there at all).
+            forbidden = {step.field for step in steps if not step.required and not step.given and not step.absent}
+            plan = _Plan(steps, tuple(name for name in self.rest if name not in forbidden))
+            if len(self._plans) < _MAX_KEPT:
+                self._plans[key] = plan
+        return plan
+
+    def __call__(self, r: Reader) -> None:
+        """Parse the deciding fields, fill in the defaults, parse the fields the rules
+        allow, then check the rules that apply."""
+        r.take_all(self.deciders)
+        clean, given, errors = r.clean, r.given, r.errors
+        for name, default in self.defaults:
+            if name not in given:
+                clean[name] = r.parsed[name] = default
+        steps, to_parse = self.plan(tuple([clean.get(name) for name in self.deciders]))
+        r.take_all(to_parse)
+        texts: dict[str, str] = {}  # within one entry, one message text reads the same values
+        for step in steps:
+            if step.required:
+                if step.field in given:
+                    continue
+            elif step.field not in given:
+                continue
+            if step.given and not all(name in given for name in step.given):
+                continue
+            if step.absent and any(name in given for name in step.absent):
+                continue
+            if not step.names:
+                errors[step.field] = step.text
+            else:
+                text = texts.get(step.text)
+                if text is None:
+                    text = texts[step.text] = self.message(step, r)
+                errors[step.field] = text
+
+    def message(self, step: _Step, r: Reader) -> str:
+        """The step's message with the labels of the values it names."""
+        labels = {}
+        for name in step.names:
+            list_name, value = self.fields[name].list_name, r.clean[name]
+            labels[name] = r.ctx.reference.label(list_name, value) if list_name else json.dumps(value)
+        return step.text.format(**labels)
+
+
+_ENCOUNTER, _POSTBOX_VISIT, _POSTBOX_ITEM = (
+    Checker(FIELDS[entry_type], RULES[entry_type], DEFAULTS[entry_type])
+    for entry_type in ("encounter", "postbox_visit", "postbox_item"))
 
 
 def check_encounter(r: Reader) -> None:
     """Street encounter: common fields plus those of its kind."""
-    r.take_all(ENCOUNTER_COMMON)
-    for name in ("kind", "occurred_at", "bwv_used"):
-        r.require(name)
-    if not r.coordinates():
-        r.require("location_text", "Give a location description when there are no coordinates.")
-    kind = r.clean.get("kind")
-    if kind is None:
-        # Without a kind we cannot say which other fields belong: check types only.
-        r.take_all(KIND_SPECIFIC)
-        return
-    owned = ENCOUNTER_BY_KIND.get(kind, {})
-    not_used = f"Not used for {r.ctx.reference.label('encounter_kinds', kind)}."
-    r.take_all(KIND_SPECIFIC, owned, not_used)
-    if kind == "stop_search":
-        _stop_search(r)
-    elif kind == "asb":
-        _asb(r)
-    elif kind in ("begging", "welfare_check"):
-        r.require("support_offered")
-        r.require("referral_made")
-        if r.parsed.get("referral_made") is True:
-            r.require("referral_org", "Give the organisation referred to.")
-
-
-def _stop_search(r: Reader) -> None:
-    # PACE Code A and the national return: these make a lawful record.
-    for name in STOP_SEARCH_REQUIRED:
-        r.require(name)
-    if r.parsed.get("bwv_used") is False:
-        r.require("bwv_reason_not_used", "Give the reason body-worn video was not used.")
-    if r.clean.get("search_type") in VEHICLE_SEARCH_TYPES:
-        r.require("vehicle_registration", "Vehicle registration is required for a vehicle search.")
-
-
-def _asb(r: Reader) -> None:
-    r.require("asb_category")
-    r.require("asb_action")
-    action = r.clean.get("asb_action")
-    if action is None:
-        return
-    needed = ASB_ACTION_FIELDS.get(action, ())
-    label = r.ctx.reference.label("asb_actions", action)
-    for name in ASB_ACTION_SPECIFIC:
-        if name in needed:
-            r.require(name, f"{r.fields[name].label} is required for {label}.")
-        else:
-            r.forbid(name, f"Not used for {label}.")
+    _ENCOUNTER(r)
 
 
 def check_postbox_visit(r: Reader) -> None:
-    """A visit to empty a postbox."""
-    r.take_all(POSTBOX_VISIT_FIELDS)
-    for name in ("postbox_id", "visited_at", "box_condition", "item_count"):
-        r.require(name)
+    """A visit to empty a postbox; the postbox must be one the server knows."""
+    _POSTBOX_VISIT(r)
     known = r.ctx.postbox_ids
     postbox_id = r.parsed.get("postbox_id")
     if known is not None and postbox_id is not None and postbox_id not in known:
@@ -149,24 +193,11 @@ def check_postbox_visit(r: Reader) -> None:
 
 def check_postbox_item(r: Reader) -> None:
     """One resident's card from a postbox."""
-    r.take_all(POSTBOX_ITEM_FIELDS)
-    for name in ("visit_id", "summary"):
-        r.require(name)
-    r.require("topics", "Choose at least one of the topics list.")
-    r.coordinates()
-    for name, default in POSTBOX_ITEM_DEFAULTS.items():
-        if name not in r.given:
-            r.clean[name] = r.parsed[name] = default
-    anonymity = r.parsed.get("anonymity")
-    if anonymity == "contact_requested":
-        r.require("contact_details", "Give contact details when the resident asks to be contacted.")
-    elif anonymity is not None:
-        # Restricted data: keep it only when the resident asked for contact.
-        r.forbid("contact_details", "Contact details are kept only when the resident asks to be contacted.")
+    _POSTBOX_ITEM(r)
 
 
-CHECKS = {
-    "encounter": (ENCOUNTER_FIELDS, check_encounter),
-    "postbox_visit": (POSTBOX_VISIT_FIELDS, check_postbox_visit),
-    "postbox_item": (POSTBOX_ITEM_FIELDS, check_postbox_item),
+CHECKS: dict[str, tuple[Mapping[str, Field], Callable[[Reader], None]]] = {
+    "encounter": (FIELDS["encounter"], check_encounter),
+    "postbox_visit": (FIELDS["postbox_visit"], check_postbox_visit),
+    "postbox_item": (FIELDS["postbox_item"], check_postbox_item),
 }

@@ -1,7 +1,9 @@
 """The fields of each entry type, and which encounter kind owns which field.
 
 Allowed values live in the reference file; this module only says which list
-each field draws from, its limits and its label for messages.
+each field draws from, its limits and its label for messages. What each kind
+or action requires, and the other rules between fields, are in the rule
+table beside this one (sync.conditions).
 """
 from __future__ import annotations
 
@@ -101,23 +103,6 @@ ENCOUNTER_BY_KIND["welfare_check"] = ENCOUNTER_BY_KIND["begging"]
 ENCOUNTER_FIELDS = {**ENCOUNTER_COMMON}
 for _owned in ENCOUNTER_BY_KIND.values():
     ENCOUNTER_FIELDS.update(_owned)
-KIND_SPECIFIC = tuple(name for name in ENCOUNTER_FIELDS if name not in ENCOUNTER_COMMON)
-
-STOP_SEARCH_REQUIRED = (
-    "search_type", "legislation", "object_of_search", "grounds", "outcome",
-    "outcome_linked_to_object_of_search", "removal_of_more_than_outer_clothing",
-    "self_defined_ethnicity",
-)
-# Search types that search a vehicle, so need its registration. These are the
-# national data.police.uk strings; a new type must be added here on purpose.
-VEHICLE_SEARCH_TYPES = frozenset({"Vehicle search", "Person and Vehicle search"})
-
-# ASB action -> the fields it requires; other actions must leave them empty.
-ASB_ACTION_FIELDS: dict[str, tuple[str, ...]] = {
-    "s35_direction": ("authorisation_ref", "exclusion_hours", "area_description"),
-    "cpw": ("conduct", "comply_by"),
-}
-ASB_ACTION_SPECIFIC = tuple(n for names in ASB_ACTION_FIELDS.values() for n in names)
 
 # --- postbox ---------------------------------------------------------------
 POSTBOX_VISIT_FIELDS = _index(

@@ -1,19 +1,21 @@
 """The sync validator's field tables, as JSON for the officer app.
 
-The browser checks entries with the same fields, labels, limits and kind
-rules the server applies (sync.schema), so an officer sees a problem next to
-the field before saving instead of after sending. The server still checks
-everything.
+The browser checks entries with the same fields, labels and limits
+(sync.schema) and the same rules between fields (sync.conditions) the server
+applies, so an officer sees a problem next to the field before saving
+instead of after sending; the form shows a field when those rules say it
+applies. The server still checks everything.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from functools import cache
 from typing import Any
 
+from sync import conditions
 from sync import fields as parsers
-from sync import schema
 from sync.validation import CLOCK_SKEW
 
 KINDS = {
@@ -36,20 +38,51 @@ def _field(field: parsers.Field) -> dict[str, Any]:
     return spec
 
 
+def _attribute_value(value: str | bool) -> str:
+    """A value as the form's inputs hold it ('true'/'false' for yes/no)."""
+    text = json.dumps(value) if isinstance(value, bool) else value
+    if "|" in text:
+        raise ValueError(f"a form condition cannot hold the value {text!r} (| separates values)")
+    return text
+
+
+def form_conditions(entry_type: str) -> dict[str, dict[str, str]]:
+    """Field -> when the form asks for it, as the ``data-kinds`` and ``data-when`` attributes
+    forms.js reads (fields always asked are left out).
+
+    Both come from the rule table: a field left out by the kinds that do not own it is
+    shown for the owners only (``data-kinds="begging welfare_check"``); a field required
+    only when another field has some values is asked only then
+    (``data-when="search_type=Vehicle search|Person and Vehicle search"``).
+    """
+    owner = conditions.OWNER_FIELD.get(entry_type)
+    shown: dict[str, dict[str, str]] = {}
+    for rule in conditions.RULES[entry_type]:
+        if rule.given or rule.absent:
+            continue
+        if rule.need == "forbidden" and not rule.when and set(rule.unless) == {owner}:
+            shown.setdefault(rule.field, {})["kinds"] = " ".join(rule.unless[owner])
+            continue
+        others = {name: values for name, values in rule.when.items() if name != owner}
+        if rule.need != "required" or not others:
+            continue
+        if len(others) > 1 or "when" in shown.get(rule.field, {}):
+            raise ValueError(f"{entry_type}.{rule.field}: the form shows a field on one other field's value only")
+        [(name, values)] = others.items()
+        shown.setdefault(rule.field, {})["when"] = f"{name}=" + "|".join(_attribute_value(v) for v in values)
+    return shown
+
+
 @cache
 def field_rules() -> dict[str, Any]:
-    """Everything validate.js needs, from the same tables the server validates with."""
+    """Everything validate.js and the form need, from the same tables the server validates with."""
     return {
         "fields": {
-            "encounter": {name: _field(f) for name, f in schema.ENCOUNTER_FIELDS.items()},
-            "postbox_visit": {name: _field(f) for name, f in schema.POSTBOX_VISIT_FIELDS.items()},
-            "postbox_item": {name: _field(f) for name, f in schema.POSTBOX_ITEM_FIELDS.items()},
+            entry_type: {name: _field(f) for name, f in fields.items()}
+            for entry_type, fields in conditions.FIELDS.items()
         },
-        "common": list(schema.ENCOUNTER_COMMON),
-        "by_kind": {kind: list(owned) for kind, owned in schema.ENCOUNTER_BY_KIND.items()},
-        "stop_search_required": list(schema.STOP_SEARCH_REQUIRED),
-        "vehicle_search_types": sorted(schema.VEHICLE_SEARCH_TYPES),
-        "asb_action_fields": {action: list(names) for action, names in schema.ASB_ACTION_FIELDS.items()},
-        "item_defaults": schema.POSTBOX_ITEM_DEFAULTS,
+        "conditions": conditions.as_json(),
+        "show": {entry_type: form_conditions(entry_type) for entry_type in conditions.RULES},
+        "item_defaults": dict(conditions.DEFAULTS["postbox_item"]),
         "clock_skew_minutes": int(CLOCK_SKEW / timedelta(minutes=1)),
     }

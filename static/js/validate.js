@@ -1,14 +1,15 @@
 // The server's field rules, checked in the browser before saving (the server checks again).
-// Field tables come from the server (sync.schema, embedded in the page as #field-rules);
-// the cross-field rules below mirror sync/rules.py.
+// The field tables (sync.schema) and the rule table between fields (sync.conditions), with its
+// messages, come from the server, embedded in the page as #field-rules: nothing here repeats a rule.
 
 import { labelOf as listLabel } from './screens.js';
 
-const BOTH = 'Give both latitude and longitude, or neither.';
+// As the server's parsers (sync/fields.py): nothing before 2000; UUIDs 8-4-4-4-12, any case.
+const EARLIEST = Date.UTC(2000, 0, 1);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function label(rules, type, name) {
-  return rules.fields[type][name].label;
-}
+/** null, undefined, '' and whitespace mean "not given", as on the server. */
+const blank = (value) => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 
 /** Check one value against its field's type and limits; returns a message or null. */
 function checkValue(spec, value, reference, now, skewMs) {
@@ -22,8 +23,12 @@ function checkValue(spec, value, reference, now, skewMs) {
     }
     case 'choice':
       return (reference.lists[spec.list] || []).some((item) => item.value === value) ? null : `Choose a value for ${spec.label}.`;
-    case 'choices':
-      return Array.isArray(value) && value.length > 0 ? null : `Choose at least one of the ${spec.list} list.`;
+    case 'choices': {
+      if (!Array.isArray(value) || !value.length) return `Choose at least one of the ${spec.list} list.`;
+      const allowed = new Set((reference.lists[spec.list] || []).map((item) => item.value));
+      if (!value.every((item) => allowed.has(item))) return `Choose only values of the ${spec.list} list.`;
+      return new Set(value).size === value.length ? null : `${spec.label} must not repeat a value.`;
+    }
     case 'bool':
       return typeof value === 'boolean' ? null : `${spec.label}: choose yes or no.`;
     case 'int':
@@ -39,70 +44,61 @@ function checkValue(spec, value, reference, now, skewMs) {
       const moment = Date.parse(value);
       if (!/[Zz]|[+-]\d\d:?\d\d$/.test(value) || Number.isNaN(moment)) return `${spec.label} must be a date and time.`;
       if (moment > now + skewMs) return `${spec.label} cannot be more than an hour in the future.`;
-      return null;
+      return moment < EARLIEST ? `${spec.label} must not be before 2000.` : null;
     }
-    case 'date':
-      return /^\d{4}-\d\d-\d\d$/.test(value) ? null : `${spec.label} must be a date.`;
+    case 'date': {
+      if (typeof value !== 'string' || !/^\d{4}-\d\d-\d\d$/.test(value)) return `${spec.label} must be a date.`;
+      const day = new Date(`${value}T00:00:00Z`);
+      if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== value) return `${spec.label} is not a valid date.`;
+      return day.getTime() < EARLIEST ? `${spec.label} must not be before 2000.` : null;
+    }
+    case 'uuid':
+      return typeof value === 'string' && UUID.test(value) ? null : `${spec.label} must be a UUID.`;
     default:
       return null;
   }
+}
+
+/** Whether every condition of a rule holds (see sync/conditions.py). */
+function holds(rule, values, given) {
+  for (const [name, allowed] of Object.entries(rule.when || {})) {
+    if (values[name] === undefined || !allowed.includes(values[name])) return false;
+  }
+  for (const [name, refused] of Object.entries(rule.unless || {})) {
+    if (values[name] === undefined || refused.includes(values[name])) return false;
+  }
+  return (rule.given || []).every(given) && !(rule.absent || []).some(given);
+}
+
+/** A rule's message: {label} is the field's label, {name} the label of that field's value. */
+function message(rule, fields, values, reference) {
+  return rule.message.replace(/\{(\w+)\}/g, (_, name) => (name === 'label' ? fields[rule.field].label
+    : fields[name].list ? listLabel(reference, fields[name].list, values[name]) : JSON.stringify(values[name])));
 }
 
 /** Errors {field: message} for an entry's data, as the server would give them. */
 export function validate(type, data, rules, reference, now = Date.now()) {
   const errors = {};
   const fields = rules.fields[type];
-  const given = (name) => data[name] !== undefined && data[name] !== null && data[name] !== '';
-  const require = (name, message) => { if (!given(name)) errors[name] = message || `${label(rules, type, name)} is required.`; };
+  const given = (name) => !blank(data[name]);
   for (const [name, value] of Object.entries(data)) {
     if (!fields[name]) { errors[name] = 'Unknown field.'; continue; }
     if (!given(name)) continue;
     const problem = checkValue(fields[name], value, reference, now, rules.clock_skew_minutes * 60 * 1000);
     if (problem) errors[name] = problem;
   }
-  const coordinates = () => {
-    if (given('latitude') && !given('longitude')) errors.longitude = errors.longitude || BOTH;
-    if (given('longitude') && !given('latitude')) errors.latitude = errors.latitude || BOTH;
-    return given('latitude') || given('longitude');
-  };
-  if (type === 'encounter') {
-    ['kind', 'occurred_at', 'bwv_used'].forEach((name) => require(name));
-    if (!coordinates()) require('location_text', 'Give a location description when there are no coordinates.');
-    const kind = data.kind;
-    const owned = new Set(rules.by_kind[kind] || []);
-    const kindLabel = listLabel(reference, 'encounter_kinds', kind);
-    for (const name of Object.keys(fields)) {
-      if (!rules.common.includes(name) && !owned.has(name) && given(name) && kind) errors[name] = `Not used for ${kindLabel}.`;
+  // The values rules hang on: a field given and valid, else its default; an invalid one has none.
+  const defaults = rules.conditions.defaults[type] || {};
+  const values = {};
+  for (const name of Object.keys(fields)) {
+    if (!given(name)) { if (name in defaults) values[name] = defaults[name]; } else if (!errors[name]) values[name] = data[name];
+  }
+  for (const rule of rules.conditions.rules[type]) {
+    if (!holds(rule, values, given)) continue;
+    // A later rule's message replaces an earlier one's; a forbidden field's replaces its type error.
+    if (rule.need === 'required' ? !given(rule.field) : given(rule.field)) {
+      errors[rule.field] = message(rule, fields, values, reference);
     }
-    if (kind === 'stop_search') {
-      rules.stop_search_required.forEach((name) => require(name));
-      if (data.bwv_used === false) require('bwv_reason_not_used', 'Give the reason body-worn video was not used.');
-      if (rules.vehicle_search_types.includes(data.search_type)) require('vehicle_registration', 'Vehicle registration is required for a vehicle search.');
-    } else if (kind === 'asb') {
-      require('asb_category');
-      require('asb_action');
-      const needed = rules.asb_action_fields[data.asb_action] || [];
-      const actionLabel = listLabel(reference, 'asb_actions', data.asb_action);
-      for (const names of Object.values(rules.asb_action_fields)) {
-        for (const name of names) {
-          if (needed.includes(name)) require(name, `${label(rules, type, name)} is required for ${actionLabel}.`);
-          else if (given(name) && data.asb_action) errors[name] = `Not used for ${actionLabel}.`;
-        }
-      }
-    } else if (kind === 'begging' || kind === 'welfare_check') {
-      require('support_offered');
-      require('referral_made');
-      if (data.referral_made === true) require('referral_org', 'Give the organisation referred to.');
-    }
-  } else if (type === 'postbox_visit') {
-    ['postbox_id', 'visited_at', 'box_condition', 'item_count'].forEach((name) => require(name));
-  } else if (type === 'postbox_item') {
-    require('visit_id');
-    require('summary');
-    if (!given('topics') || !data.topics.length) errors.topics = 'Choose at least one of the topics list.';
-    coordinates();
-    if (data.anonymity === 'contact_requested') require('contact_details', 'Give contact details when the resident asks to be contacted.');
-    else if (given('contact_details')) errors.contact_details = 'Contact details are kept only when the resident asks to be contacted.';
   }
   return errors;
 }
