@@ -74,15 +74,19 @@ export function renderForm(form, rules, reference) {
   updateVisibility(form);
 }
 
-/** Show the fields that apply: by kind (data-kinds) and by another field's value (data-when). */
+/** Show the fields that apply: by kind (data-kinds) and by another field's value (data-when).
+ * Both attributes come from the server's rule table (sync/conditions.py); a field with both
+ * is shown when both hold. */
 export function updateVisibility(form) {
   const kind = valueOf(form, 'kind');
-  for (const section of form.querySelectorAll('[data-kinds]')) {
-    section.hidden = !section.dataset.kinds.split(' ').includes(kind);
-  }
-  for (const holder of form.querySelectorAll('[data-when]')) {
-    const [name, values] = holder.dataset.when.split('=');
-    holder.hidden = !values.split('|').includes(valueOf(form, name));
+  for (const holder of form.querySelectorAll('[data-kinds], [data-when]')) {
+    const { kinds, when } = holder.dataset;
+    let shown = kinds === undefined || kinds.split(' ').includes(kind);
+    if (shown && when !== undefined) {
+      const at = when.indexOf('=');
+      shown = when.slice(at + 1).split('|').includes(valueOf(form, when.slice(0, at)));
+    }
+    holder.hidden = !shown;
   }
 }
 
