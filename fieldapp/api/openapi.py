@@ -7,8 +7,10 @@ Generated, once per process, on the first request for it:
   allows), for every shape an operation below names and what they contain;
 - an entry's ``data`` (``EncounterData`` ...) from the sync validator's own
   field tables (``sync.schema``), with the allowed values of the reference
-  lists (``fieldapp/data/reference.json``), so the document cannot drift from
-  what the server accepts;
+  lists (``fieldapp/data/reference.json``), and when each field is required
+  or must be left out in the words of the rule table the validator checks
+  (``sync.conditions``), so the document cannot drift from what the server
+  accepts;
 - the operations, their status codes and what each answer means, from the
   table in :func:`_paths`.
 
@@ -41,7 +43,7 @@ from sync.fields import (
     Field, parse_bool, parse_choice, parse_choices, parse_date, parse_datetime, parse_int, parse_number,
     parse_text, parse_uuid,
 )
-from sync.schema import ENCOUNTER_FIELDS, POSTBOX_ITEM_DEFAULTS, POSTBOX_ITEM_FIELDS, POSTBOX_VISIT_FIELDS
+from sync.conditions import DEFAULTS, FIELDS, field_notes, required_fields
 
 Schema = dict[str, Any]
 
@@ -164,21 +166,25 @@ def _field_schema(field: Field, lists: ReferenceLists) -> Schema:
     return schema
 
 
-def _data_schema(fields: Mapping[str, Field], required: Iterable[str], notes: Mapping[str, str],
-                 lists: ReferenceLists, description: str,
-                 defaults: Mapping[str, Any] | None = None) -> Schema:
-    """A closed object of ``fields``; the optional ones may also be null (not given)."""
-    required = tuple(required)
+def _data_schema(entry_type: str, what: str, meanings: Mapping[str, str], lists: ReferenceLists) -> Schema:
+    """A closed object of the entry type's fields; the optional ones may also be null (not given).
+
+    Each field says what it is (its label, ``meanings``) and when it is required or must be left
+    out, in the words of the rule table the validator checks (:func:`sync.conditions.field_notes`).
+    """
+    required = required_fields(entry_type)
+    rules = field_notes(entry_type)
+    defaults = DEFAULTS[entry_type]
     properties = {}
-    for name, field in fields.items():
+    for name, field in FIELDS[entry_type].items():
         schema = _field_schema(field, lists)
         if name not in required:
             schema = _nullable(schema)
-        schema["description"] = " ".join(filter(None, (f"{field.label}.", notes.get(name))))
-        if defaults and name in defaults:
+        schema["description"] = " ".join(filter(None, (f"{field.label}.", meanings.get(name), rules.get(name))))
+        if name in defaults:
             schema["default"] = defaults[name]
         properties[name] = schema
-    return {"type": "object", "description": description, "required": list(required),
+    return {"type": "object", "description": f"{what} {DATA_RULES}", "required": list(required),
             "properties": properties, "additionalProperties": False}
 
 
@@ -188,67 +194,33 @@ DATA_RULES = (
     "hour ahead of the server's clock."
 )
 
-ENCOUNTER_NOTES = {
-    "kind": "Decides which kind-specific fields belong; fields of other kinds must be left out.",
-    "occurred_at": "When it happened.",
-    "latitude": "Give latitude and longitude together, or neither.",
-    "longitude": "Give latitude and longitude together, or neither.",
-    "location_accuracy_m": "In metres.",
-    "location_text": "Required when there are no coordinates.",
-    "self_defined_ethnicity": "Required for stop_search (the 'Not stated' value is allowed).",
-    "bwv_reason_not_used": "Required for stop_search when bwv_used is false.",
-    "search_type": "stop_search only; required there.",
-    "legislation": "stop_search only; required there.",
-    "object_of_search": "stop_search only; required there.",
-    "grounds": "stop_search only; required there, at least 20 characters.",
-    "outcome": "stop_search only; required there.",
-    "outcome_linked_to_object_of_search": "stop_search only; required there.",
-    "removal_of_more_than_outer_clothing": "stop_search only; required there.",
-    "vehicle_registration": "stop_search only; required when search_type is a vehicle search "
-                            "('Vehicle search', 'Person and Vehicle search').",
-    "operation_name": "stop_search only; optional.",
-    "asb_category": "asb only; required there.",
-    "asb_action": "asb only; required there.",
-    "authorisation_ref": "asb with asb_action s35_direction only; required there.",
-    "exclusion_hours": "asb with asb_action s35_direction only; required there.",
-    "area_description": "asb with asb_action s35_direction only; required there.",
-    "conduct": "asb with asb_action cpw only; required there.",
-    "comply_by": "asb with asb_action cpw only; required there.",
-    "support_offered": "begging and welfare_check only; required there.",
-    "referral_made": "begging and welfare_check only; required there.",
-    "referral_org": "begging and welfare_check only; required when referral_made is true.",
-}
-
-POSTBOX_VISIT_NOTES = {
-    "postbox_id": "The id of a postbox from GET /api/reference.",
-    "visited_at": "When the box was emptied.",
-    "item_count": "How many items were taken out.",
-}
-
-POSTBOX_ITEM_NOTES = {
-    "visit_id": "The id of the postbox_visit entry this item came from: already on the server, "
-                "or in the same batch.",
-    "topics": "One or more topic slugs, no repeats.",
-    "contact_details": "Required exactly when anonymity is contact_requested; must be left out otherwise. "
-                       "Shown only to supervisors and admins.",
-    "latitude": "Give latitude and longitude together, or neither.",
-    "longitude": "Give latitude and longitude together, or neither.",
+# entry type -> its data's schema (named in the shapes), what one is, and what fields mean
+# beyond their labels. When a field is required or left out comes from the rule table.
+DATA = {
+    "encounter": (shapes.EncounterData, "A street encounter.", {
+        "kind": "Decides which kind-specific fields belong.",
+        "occurred_at": "When it happened.",
+        "location_accuracy_m": "In metres.",
+        "self_defined_ethnicity": "The 'Not stated' value is allowed.",
+    }),
+    "postbox_visit": (shapes.PostboxVisitData, "A visit to empty a postbox.", {
+        "postbox_id": "The id of a postbox from GET /api/reference.",
+        "visited_at": "When the box was emptied.",
+        "item_count": "How many items were taken out.",
+    }),
+    "postbox_item": (shapes.PostboxItemData, "One resident's card from a postbox.", {
+        "visit_id": "The id of the postbox_visit entry this item came from: already on the server, "
+                    "or in the same batch.",
+        "topics": "One or more topic slugs, no repeats.",
+        "contact_details": "Shown only to supervisors and admins.",
+    }),
 }
 
 
 def _data_schemas(lists: ReferenceLists) -> dict[str, Schema]:
     """The ``*Data`` schemas that :mod:`fieldapp.api.shapes` only names."""
-    return {
-        shapes.EncounterData.__name__: _data_schema(
-            ENCOUNTER_FIELDS, ("kind", "occurred_at", "bwv_used"), ENCOUNTER_NOTES, lists,
-            "A street encounter. " + DATA_RULES),
-        shapes.PostboxVisitData.__name__: _data_schema(
-            POSTBOX_VISIT_FIELDS, ("postbox_id", "visited_at", "box_condition", "item_count"),
-            POSTBOX_VISIT_NOTES, lists, "A visit to empty a postbox. " + DATA_RULES),
-        shapes.PostboxItemData.__name__: _data_schema(
-            POSTBOX_ITEM_FIELDS, ("visit_id", "topics", "summary"), POSTBOX_ITEM_NOTES, lists,
-            "One resident's card from a postbox. " + DATA_RULES, defaults=POSTBOX_ITEM_DEFAULTS),
-    }
+    return {shape.__name__: _data_schema(entry_type, what, meanings, lists)
+            for entry_type, (shape, what, meanings) in DATA.items()}
 
 
 # --- components.schemas, generated from the shapes ---------------------------

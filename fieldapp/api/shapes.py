@@ -17,8 +17,8 @@ Conventions, so the generated JSON Schema says what the server does:
 - allowed values come from the tuples the code defines them in
   (:func:`one_of`), and limits from the route modules' constants;
 - an entry's ``data`` (``EncounterData`` ...) is a name here, and its schema is
-  derived from the validator's field tables (``sync.schema``) when the
-  document is built.
+  derived from the validator's field and rule tables (``sync.schema``,
+  ``sync.conditions``) when the document is built.
 
 Route modules that want these for annotations import them under
 ``typing.TYPE_CHECKING`` only: this module imports their limits.
