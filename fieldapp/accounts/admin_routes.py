@@ -11,14 +11,16 @@ from fieldapp.accounts import operations as accounts
 from fieldapp.accounts.operations import AccountError
 from fieldapp.accounts.forms import UserEditForm, UserForm
 from fieldapp.admin.forms import ConfirmForm, add_error
-from fieldapp.admin.paging import keyset_page
 from fieldapp.access import role_required
 from fieldapp.extensions import db
 from fieldapp.models import Device, Role, Team, User
+from fieldapp.paging import Keyset, cursor_arg, keyset_page
 
 bp = Blueprint("users", __name__, url_prefix="/admin", template_folder="templates")
 
 PAGE_SIZE = 100
+#: The users page's order: by the unique username.
+USER_ORDER = Keyset("u1", (User.username,), (str,))
 
 
 def _password_page(user: User, password: str, reason: str):
@@ -38,7 +40,7 @@ def users():
                Team.name.label("team"))
         .join(Team, User.team_id == Team.id)
     )
-    rows, next_cursor = keyset_page(query, User.username, PAGE_SIZE)
+    rows, next_cursor = keyset_page(query, USER_ORDER, PAGE_SIZE, cursor_arg("after", USER_ORDER))
     return render_template("accounts/users.html", rows=rows, next_cursor=next_cursor)
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import re
 import uuid
 from datetime import UTC, datetime
 
 from flask import current_app, g, jsonify, request
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from fieldapp.audit import operations as audit
 from fieldapp.api.blueprint import bp
@@ -16,6 +15,7 @@ from fieldapp.accounts.tokens import token_required
 from fieldapp.api.errors import ApiError
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, Entry, EntryVersion, Photo, Review, Team, User
+from fieldapp.paging import InvalidCursor, Keyset, keyset_page
 from fieldapp.photos import (
     MAX_PHOTO_BYTES,
     SIGNATURES,
@@ -31,6 +31,8 @@ from fieldapp.access import can_see_contact_details, find_visible_entry, parse_i
 
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 NOT_FOUND = "No entry with that id that you can see."
+#: The list's order: newest received first, the id breaking ties.
+ENTRY_ORDER = Keyset("e1", (Entry.received_at, Entry.id), (datetime, uuid.UUID), descending=True)
 
 
 def _visible_entry(raw_id: str) -> Entry:
@@ -118,35 +120,20 @@ def list_entries():
     since = _since(request.args.get("since"))
     if since is not None:
         query = query.where(Entry.received_at >= since)
-    cursor = request.args.get("cursor")
-    if cursor:
-        received_at, last_id = _decode_position(cursor)
-        query = query.where(or_(Entry.received_at < received_at,
-                                and_(Entry.received_at == received_at, Entry.id < last_id)))
-    rows = db.session.execute(query.order_by(Entry.received_at.desc(), Entry.id.desc()).limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, cursor = keyset_page(query, ENTRY_ORDER, limit, _after(request.args.get("cursor")),
+                               position=lambda row: ENTRY_ORDER.position(row.Entry))
     audit.record(AuditAction.CONSULT, "entry_list", None, f"{len(rows)} entries listed through the API")
     db.session.commit()
-    return jsonify(entries=[_summary(e, u) for e, u in rows],
-                   cursor=_encode_position(rows[-1][0]) if more else None, more=more)
+    return jsonify(entries=[_summary(e, u) for e, u in rows], cursor=cursor, more=cursor is not None)
 
 
-def _encode_position(entry: Entry) -> str:
-    """An opaque cursor: the last entry's place in (received_at, id) order."""
-    raw = f"{entry.received_at.isoformat()}|{entry.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_position(cursor: str) -> tuple[datetime, uuid.UUID]:
+def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    """The position in the list's ``cursor`` parameter; None without one; a 400 for one not made here."""
+    if not cursor:
+        return None
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, _, entry_id = raw.partition("|")
-        received_at = datetime.fromisoformat(moment)
-        if received_at.utcoffset() is None or len(cursor) > 120:
-            raise ValueError
-        return received_at, uuid.UUID(entry_id)
-    except ValueError:
+        return ENTRY_ORDER.read(cursor)
+    except InvalidCursor:
         raise ApiError(400, "invalid_cursor", "That cursor was not given by this server. Start again without one.",
                        {"cursor": "Not a valid cursor."}) from None
 

@@ -14,6 +14,7 @@ from fieldapp.extensions import db
 from fieldapp.api.ingest import Author, Busy, push
 from fieldapp.models import Review, User
 from fieldapp.models.types import utcnow
+from fieldapp.paging import fetch_page
 from sync import InvalidCursor, decode_cursor, encode_cursor
 
 MAX_ENTRIES = 200
@@ -70,9 +71,7 @@ def sync_pull():
     except InvalidCursor:
         raise ApiError(400, "invalid_cursor", "That cursor was not given by this server. "
                        "Pull from the start (no cursor) instead.", {"cursor": "Not a valid cursor."}) from None
-    changes = changes_after(g.principal.user_id, after, limit + 1)
-    more = len(changes) > limit
-    changes = changes[:limit]
+    changes, more = fetch_page(lambda size: changes_after(g.principal.user_id, after, size), limit)
     review_ids = [c.review_id for c in changes if c.review_id is not None]
     reviews = {}
     if review_ids:

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date
 
 from sqlalchemy import Row, Select, select
 
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, User
+from fieldapp.paging import Keyset, keyset_page
+from fieldapp.periods import Period
 
 EXPORT_BATCH = 1000
+#: Newest first by id: the order of every list of events.
+EVENT_ORDER = Keyset("l1", (AuditEvent.id,), (int,), descending=True)
 
 
 @dataclass(frozen=True)
@@ -43,19 +47,13 @@ class AuditFilters:
         return ", ".join(part for part in parts if part) or "none"
 
 
-def _day_start(day: date) -> datetime:
-    """Midnight UTC at the start of ``day``."""
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
 def filtered(filters: AuditFilters) -> Select:
-    """The events matching ``filters`` with their actor's username, newest first (one query, no N+1)."""
+    """The events matching ``filters`` with their actor's username (one query, no N+1), in no order yet."""
     query = (
         select(AuditEvent.id, AuditEvent.at, AuditEvent.action, AuditEvent.record_type, AuditEvent.record_id,
                AuditEvent.device_id, AuditEvent.remote_addr, AuditEvent.detail, AuditEvent.actor_id,
                User.username.label("actor_username"))
         .outerjoin(User, AuditEvent.actor_id == User.id)
-        .order_by(AuditEvent.id.desc())
     )
     if filters.actor_id is not None:
         query = query.where(AuditEvent.actor_id == filters.actor_id)
@@ -65,11 +63,8 @@ def filtered(filters: AuditFilters) -> Select:
         query = query.where(AuditEvent.record_id == filters.record_id)
     if filters.action:
         query = query.where(AuditEvent.action == filters.action)
-    if filters.date_from:
-        query = query.where(AuditEvent.at >= _day_start(filters.date_from))
-    if filters.date_to:
-        query = query.where(AuditEvent.at < _day_start(filters.date_to + timedelta(days=1)))
-    return query
+    # The log's days are UTC days, not the team's.
+    return query.where(*Period(filters.date_from, filters.date_to, UTC).clauses(AuditEvent.at))
 
 
 def actor_id_for(username: str) -> int | None:
@@ -77,29 +72,19 @@ def actor_id_for(username: str) -> int | None:
     return db.session.scalar(select(User.id).where(User.username == username.strip().lower()))
 
 
-def page(filters: AuditFilters, before_id: int | None, size: int) -> tuple[Sequence[Row], int | None]:
-    """Up to ``size`` events older than ``before_id``; and the id to continue before, if there are more."""
-    query = filtered(filters)
-    if before_id is not None:
-        query = query.where(AuditEvent.id < before_id)
-    rows = db.session.execute(query.limit(size + 1)).all()
-    more = len(rows) > size
-    rows = rows[:size]
-    return rows, (rows[-1].id if more else None)
+def page(filters: AuditFilters, before: tuple | None, size: int) -> tuple[Sequence[Row], str | None]:
+    """Up to ``size`` events, newest first, older than position ``before``; and the next page's cursor, if any."""
+    return keyset_page(filtered(filters), EVENT_ORDER, size, before)
 
 
 def batches(filters: AuditFilters, size: int | None = None) -> Iterator[Sequence[Row]]:
     """Every matching event in batches of plain rows (keyset on id): memory stays flat however many."""
     size = size or EXPORT_BATCH
-    before_id: int | None = None
+    before: tuple | None = None
     while True:
-        query = filtered(filters)
-        if before_id is not None:
-            query = query.where(AuditEvent.id < before_id)
-        rows = db.session.execute(query.limit(size)).all()
-        if not rows:
+        rows, next_cursor = keyset_page(filtered(filters), EVENT_ORDER, size, before)
+        if rows:
+            yield rows
+        if next_cursor is None:
             return
-        yield rows
-        if len(rows) < size:
-            return
-        before_id = rows[-1].id
+        before = EVENT_ORDER.position(rows[-1])

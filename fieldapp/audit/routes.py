@@ -12,14 +12,14 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from fieldapp.audit import operations as audit
-from fieldapp.admin.paging import cursor_arg, encode_cursor
 from fieldapp.audit.forms import AuditSearchForm
-from fieldapp.audit.queries import AuditFilters, actor_id_for, batches, page
+from fieldapp.audit.queries import EVENT_ORDER, AuditFilters, actor_id_for, batches, page
 from fieldapp.access import role_required
 from fieldapp.exports.csv_files import cell, csv_chunks, download
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, Role
 from fieldapp.models.types import utcnow
+from fieldapp.paging import cursor_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates")
 
@@ -70,12 +70,11 @@ def search():
     filters = _filters(form)
     if filters is None:
         return _refused(form)
-    before_id = cursor_arg("before", int)
-    rows, next_id = page(filters, before_id, PAGE_SIZE)  # type: ignore[arg-type]
+    rows, next_cursor = page(filters, cursor_arg("before", EVENT_ORDER), PAGE_SIZE)
     audit.record(AuditAction.CONSULT, "audit_log", None, f"audit log searched; filters: {filters.describe()}")
     db.session.commit()
     return render_template("audit/search.html", form=form, rows=rows, args=_search_args(), searched=True,
-                           next_cursor=encode_cursor(next_id) if next_id is not None else None)
+                           next_cursor=next_cursor)
 
 
 def _csv_rows(filters: AuditFilters) -> Iterator[list[str]]:

@@ -7,10 +7,10 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from fieldapp.admin.forms import ConfirmForm, add_error
-from fieldapp.admin.paging import keyset_page
 from fieldapp.access import role_required
 from fieldapp.extensions import db
 from fieldapp.models import Placement, Postbox, Role, Team
+from fieldapp.paging import Keyset, cursor_arg, keyset_page
 from fieldapp.postboxes.forms import MoveForm, PostboxForm, SiteFields
 from fieldapp.postboxes.operations import PostboxError, Site, add_postbox, move_postbox, retire_postbox
 from fieldapp.reference import reference_lists
@@ -18,6 +18,8 @@ from fieldapp.reference import reference_lists
 bp = Blueprint("postboxes", __name__, url_prefix="/admin", template_folder="templates")
 
 PAGE_SIZE = 100
+#: The postboxes page's order: by the unique label.
+POSTBOX_ORDER = Keyset("p1", (Postbox.label,), (str,))
 
 
 def _site_choices(form: SiteFields) -> None:
@@ -47,7 +49,7 @@ def postboxes():
         .join(Team, Postbox.team_id == Team.id)
         .outerjoin(Placement, (Placement.postbox_id == Postbox.id) & Placement.placed_to.is_(None))
     )
-    rows, next_cursor = keyset_page(query, Postbox.label, PAGE_SIZE)
+    rows, next_cursor = keyset_page(query, POSTBOX_ORDER, PAGE_SIZE, cursor_arg("after", POSTBOX_ORDER))
     return render_template("postboxes/postboxes.html", rows=rows, next_cursor=next_cursor,
                            site_labels=_site_labels())
 

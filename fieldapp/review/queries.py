@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
+import dataclasses
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, true, tuple_
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Select, func, select
 
-from fieldapp.exports.filters import Period
-from fieldapp.extensions import db
-from fieldapp.models import Encounter, Entry, PostboxItem, PostboxItemTopic, PostboxVisit, User
-from fieldapp.models.types import utcnow
 from fieldapp.access import visible_entries
+from fieldapp.entry_filters import EntryFilters as Filters  # the queue's filters, as the pages name them
+from fieldapp.entry_filters import entry_clauses, tables_read
+from fieldapp.extensions import db
+from fieldapp.models import Encounter, Entry, PostboxItem, PostboxVisit, User
+from fieldapp.models.types import utcnow
+from fieldapp.paging import InvalidCursor, Keyset, keyset_page  # InvalidCursor: decode_after's error
 
 PAGE_SIZE = 50
 #: Unreviewed entries waiting longer than this stand out in the queue.
@@ -28,11 +28,8 @@ STATES = ("unreviewed", "approved", "returned", "flagged")
 COUNT_CAP = 1_000
 #: With a text search each entry counted also reads its texts: counting stops sooner ("100+").
 SEARCH_COUNT_CAP = 100
-_CURSOR_PREFIX = "q1|"
-
-
-class InvalidCursor(ValueError):
-    """The 'after' value was not made by :func:`encode_after`."""
+#: Newest received first; the id breaks ties (entries pushed together share received_at).
+QUEUE_ORDER = Keyset("q2", (Entry.received_at, Entry.id), (datetime, uuid.UUID), descending=True)
 
 
 @dataclass(frozen=True)
@@ -42,23 +39,6 @@ class Viewer:
     role: str
     user_id: int
     team_id: int
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The queue's filters, already validated (None means 'any')."""
-
-    type: str | None = None
-    kind: str | None = None
-    officer: str | None = None
-    state: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    postbox: int | None = None
-    topic: str | None = None
-    urgency: str | None = None
-    safeguarding: bool | None = None
-    q: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,67 +77,16 @@ class Page:
     counts: dict[str, StateCount]
 
 
-def encode_after(received_at: datetime, entry_id: uuid.UUID) -> str:
-    """An opaque cursor: the last row's place in (received_at, id) order."""
-    raw = f"{_CURSOR_PREFIX}{received_at.isoformat()}|{entry_id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
 def decode_after(text: str) -> tuple[datetime, uuid.UUID]:
-    """The position in a cursor; InvalidCursor for anything this server did not make."""
-    try:
-        if len(text) > 160:
-            raise ValueError
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-        if not raw.startswith(_CURSOR_PREFIX):
-            raise ValueError
-        moment, _, entry_id = raw[len(_CURSOR_PREFIX):].partition("|")
-        received_at = datetime.fromisoformat(moment)
-        if received_at.utcoffset() is None:
-            raise ValueError
-        return received_at, uuid.UUID(entry_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidCursor("That page link is not valid. Start again from the first page.") from None
-
-
-def _like(text: str) -> str:
-    """A LIKE pattern matching ``text`` literally anywhere (its % and _ escaped)."""
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    """The position in a queue cursor; InvalidCursor (with the message for people) for any other text."""
+    return QUEUE_ORDER.read(text)
 
 
 def _conditions(filters: Filters, viewer: Viewer, with_state: bool) -> list[ColumnElement[bool]]:
     """The WHERE clauses for the filters (the state one only when asked: counts leave it out)."""
-    where: list[ColumnElement[bool]] = [visible_entries(viewer.role, viewer.user_id, viewer.team_id)]
-    if filters.type:
-        where.append(Entry.type == filters.type)
-    if filters.kind:
-        where.append(Encounter.kind == filters.kind)
-    if filters.officer:
-        # The author's id by a sub-select rather than a join on users: the database then walks
-        # the (author, state, received_at) index in order instead of guessing at the join.
-        where.append(Entry.author_id == select(User.id).where(User.username == filters.officer).scalar_subquery())
-    if with_state and filters.state:
-        where.append(Entry.review_state == filters.state)
-    where.extend(Period(filters.date_from, filters.date_to).clauses(Entry.occurred_at))
-    if filters.postbox:
-        item_visit = aliased(PostboxVisit)
-        where.append(or_(PostboxVisit.postbox_id == filters.postbox,
-                         PostboxItem.visit_id.in_(select(item_visit.entry_id)
-                                                  .where(item_visit.postbox_id == filters.postbox))))
-    if filters.topic:
-        where.append(Entry.id.in_(select(PostboxItemTopic.item_id).where(PostboxItemTopic.topic == filters.topic)))
-    if filters.urgency:
-        where.append(PostboxItem.urgency == filters.urgency)
-    if filters.safeguarding is not None:
-        where.append(PostboxItem.safeguarding == (true() if filters.safeguarding else false()))
-    if filters.q:
-        # On PostgreSQL, migration 0005 keeps statistics on exactly these lower(...) expressions,
-        # so that the planner can tell a common word (walk newest first) from a rare one.
-        pattern = _like(filters.q)
-        where.append(or_(*(func.lower(column).like(pattern, escape="\\") for column in
-                           (Encounter.grounds, Encounter.notes, PostboxItem.summary, PostboxVisit.notes))))
-    return where
+    if not with_state:
+        filters = dataclasses.replace(filters, state=None)
+    return [visible_entries(viewer.role, viewer.user_id, viewer.team_id), *entry_clauses(filters)]
 
 
 def _joined(query: Select[Any], filters: Filters | None = None) -> Select[Any]:
@@ -168,9 +97,8 @@ def _joined(query: Select[Any], filters: Filters | None = None) -> Select[Any]:
     """
     needs_user = needs_encounter = needs_visit = needs_item = filters is None
     if filters is not None:
-        needs_encounter = bool(filters.kind or filters.q)
-        needs_visit = bool(filters.postbox or filters.q)
-        needs_item = bool(filters.postbox or filters.urgency or filters.safeguarding is not None or filters.q)
+        tables = tables_read(filters)
+        needs_encounter, needs_visit, needs_item = (table in tables for table in (Encounter, PostboxVisit, PostboxItem))
     if needs_user:
         query = query.join(User, User.id == Entry.author_id)
     if needs_encounter:
@@ -213,18 +141,13 @@ def _summary(*texts: str | None, limit: int = 120) -> str:
 
 
 def queue_page(filters: Filters, viewer: Viewer, after: tuple[datetime, uuid.UUID] | None) -> Page:
-    """One page of the queue, newest received first, starting after the cursor's position."""
+    """One page of the queue, newest received first, starting after position ``after`` (None: the first)."""
     query = _joined(select(Entry.id, Entry.type, Entry.occurred_at, Entry.received_at, Entry.review_state,
                            User.display_name, User.username, Encounter.kind, Encounter.grounds,
                            Encounter.notes, Encounter.location_text, PostboxItem.summary,
                            PostboxVisit.notes.label("visit_notes")).select_from(Entry))
     query = query.where(*_conditions(filters, viewer, with_state=True))
-    if after is not None:
-        # Row comparison: one index range scan on (received_at, id), however deep the page.
-        query = query.where(tuple_(Entry.received_at, Entry.id) < after)
-    rows = db.session.execute(query.order_by(Entry.received_at.desc(), Entry.id.desc()).limit(PAGE_SIZE + 1)).all()
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
+    rows, cursor = keyset_page(query, QUEUE_ORDER, PAGE_SIZE, after)
     overdue_before = utcnow() - OVERDUE_AFTER
     page_rows = [
         QueueRow(id=row.id, type=row.type, kind=row.kind, officer=row.display_name,
@@ -234,8 +157,7 @@ def queue_page(filters: Filters, viewer: Viewer, after: tuple[datetime, uuid.UUI
                  overdue=row.review_state == "unreviewed" and row.received_at < overdue_before)
         for row in rows
     ]
-    cursor = encode_after(rows[-1].received_at, rows[-1].id) if more else None
-    if after is None and not more and not filters.state:
+    if after is None and cursor is None and not filters.state:
         # Every match is on this one page: count them here rather than read them all again
         # (for a search that matches little, the second read is the whole cost).
         counts = {state: StateCount(sum(row.state == state for row in page_rows)) for state in STATES}
