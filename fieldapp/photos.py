@@ -35,6 +35,7 @@ from sqlalchemy import LargeBinary, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, InternalError, OperationalError
 
+from fieldapp.access import PERSONAL_DATA_HEADERS
 from fieldapp.audit import operations as audit
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, Photo, PhotoBlob
@@ -193,5 +194,5 @@ def photo_response(photo: Photo) -> Response:
     """
     reads_only()
     body = stream_with_context(_chunks(photo.sha256, photo.size))
-    return Response(body, mimetype=photo.content_type, headers={
-        "Content-Length": str(photo.size), "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+    return Response(body, mimetype=photo.content_type,
+                    headers={"Content-Length": str(photo.size), **PERSONAL_DATA_HEADERS})

@@ -27,7 +27,10 @@ from fieldapp.photos import (
     photo_response,
     received,
 )
-from fieldapp.access import can_see_contact_details, find_visible_entry, parse_id, visible_entries
+from fieldapp.access import (
+    find_visible_entry, find_visible_photo, log_restricted_shown, may_add_photo, parse_id, restricted_shown,
+    visible_entries, visible_fields,
+)
 
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 NOT_FOUND = "No entry with that id that you can see."
@@ -61,10 +64,8 @@ def get_entry(entry_id: str):
     entry = _visible_entry(entry_id)
     author = db.session.get(User, entry.author_id)
     current = db.session.get(EntryVersion, (entry.id, entry.version))
-    data = dict(current.data)
-    shows_contact = "contact_details" in data and can_see_contact_details(g.principal.role)
-    if "contact_details" in data and not shows_contact:
-        del data["contact_details"]
+    data = visible_fields(g.principal.role, entry.type, current.data)
+    shown = restricted_shown(g.principal.role, entry.type, [current.data])
     reviews = db.session.execute(select(Review, User.display_name).join(User, Review.reviewer_id == User.id)
                                  .where(Review.entry_id == entry.id).order_by(Review.created_at, Review.id))
     body = {
@@ -79,8 +80,7 @@ def get_entry(entry_id: str):
                    for p in db.session.scalars(select(Photo).where(Photo.entry_id == entry.id))],
     }
     audit.record(AuditAction.CONSULT, "entry", entry.id, "read through the API")
-    if shows_contact:
-        audit.record(AuditAction.CONSULT, "contact_details", entry.id, "resident's contact details shown")
+    log_restricted_shown(entry.id, shown)
     db.session.commit()
     return jsonify(body)
 
@@ -167,7 +167,7 @@ def _refused(error: StorageRefused) -> ApiError:
 def put_photo(entry_id: str, photo_id: str):
     """Attach a photo to one's own entry; idempotent by photo id and digest."""
     entry = _visible_entry(entry_id)
-    if entry.author_id != g.principal.user_id:
+    if not may_add_photo(g.principal.user_id, entry):
         raise ApiError(403, "forbidden", "Only the officer who made the entry can add photos to it.")
     photo_uuid = _photo_id(photo_id)
     content_type = request.mimetype
@@ -205,9 +205,8 @@ def put_photo(entry_id: str, photo_id: str):
 def get_photo(entry_id: str, photo_id: str):
     """A photo's bytes, for supervisors of the author's team and admins; audited, never cached."""
     entry = _visible_entry(entry_id)
-    photo_uuid = parse_id(photo_id)
-    photo = db.session.get(Photo, photo_uuid) if photo_uuid else None
-    if g.principal.role == "officer" or photo is None or photo.entry_id != entry.id:
+    photo = find_visible_photo(photo_id, entry, g.principal.role)
+    if photo is None:
         raise ApiError(404, "not_found", "No photo with that id that you can see.")
     audit.record(AuditAction.CONSULT, "photo", photo.id, f"photo of entry {entry.id}")
     db.session.commit()

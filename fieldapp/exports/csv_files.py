@@ -5,9 +5,10 @@ Rows come from one query read through a server-side cursor in batches of
 of text at a time, whatever the number of rows, and the file is one
 consistent snapshot of the database.
 
-Per-type exports carry every column of the type except residents' contact
-details, which are never exported. Text that a spreadsheet would run as a
-formula (starting with ``= + - @``) is prefixed with an apostrophe.
+Per-type exports carry every column of the type except its restricted
+fields (residents' contact details: :data:`fieldapp.access.RESTRICTED_FIELDS`),
+which are never exported, whoever asks. Text that a spreadsheet would run as
+a formula (starting with ``= + - @``) is prefixed with an apostrophe.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from flask import Response, stream_with_context
 from sqlalchemy import ColumnElement, Select, Table, func, select
 
+from fieldapp.access import PERSONAL_DATA_HEADERS, never_exported
 from fieldapp.exports.filters import Period
 from fieldapp.exports.national import NATIONAL_COLUMNS, national_date, national_rows
 from fieldapp.extensions import db
@@ -32,8 +34,6 @@ from fieldapp.transactions import reads_only
 BATCH_ROWS = 1000
 CHUNK_ROWS = 500
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-#: Never exported, whoever asks.
-NEVER_EXPORTED = frozenset({"contact_details"})
 
 
 def stream_rows(statement: Select) -> Iterator[Any]:
@@ -69,10 +69,7 @@ def download(chunks: Iterator[bytes], filename: str) -> Response:
     """
     reads_only()
     return Response(stream_with_context(chunks), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff",
-    })
+        "Content-Disposition": f'attachment; filename="{filename}"', **PERSONAL_DATA_HEADERS})
 
 
 def cell(value: Any) -> str:
@@ -148,26 +145,27 @@ def _meta() -> list[tuple[str, Any]]:
             ("review_state", Entry.review_state)]
 
 
-def _content(table: Table, skip: set[str]) -> list[tuple[str, Any]]:
-    """The content columns of ``table``, except ``skip`` and what is never exported."""
-    return [(column.name, column) for column in table.c if column.name not in skip | NEVER_EXPORTED]
+def _content(entry_type: str, table: Table, skip: set[str]) -> list[tuple[str, Any]]:
+    """The content columns of ``table`` (holding ``entry_type``), except ``skip`` and what is never exported."""
+    left_out = skip | never_exported(entry_type)
+    return [(column.name, column) for column in table.c if column.name not in left_out]
 
 
 def entry_statement(entry_type: str, clauses: list[ColumnElement[bool]]) -> tuple[list[str], Select]:
     """The header and query of the per-type export of ``entry_type``, oldest first."""
     if entry_type == "encounter":
-        columns = _meta() + _content(Encounter.__table__, {"entry_id", "occurred_at"})
+        columns = _meta() + _content(entry_type, Encounter.__table__, {"entry_id", "occurred_at"})
         statement = select(*(c for _, c in columns)).join(Encounter, Encounter.entry_id == Entry.id)
     elif entry_type == "postbox_visit":
         columns = (_meta() + [("postbox", Postbox.label), ("site_name", Placement.site_name)]
-                   + _content(PostboxVisit.__table__, {"entry_id"}))
+                   + _content(entry_type, PostboxVisit.__table__, {"entry_id"}))
         statement = (select(*(c for _, c in columns)).join(PostboxVisit, PostboxVisit.entry_id == Entry.id)
                      .join(Postbox, Postbox.id == PostboxVisit.postbox_id)
                      .outerjoin(Placement, Placement.id == PostboxVisit.placement_id))
     elif entry_type == "postbox_item":
         topics = (select(func.aggregate_strings(PostboxItemTopic.topic, ";"))
                   .where(PostboxItemTopic.item_id == PostboxItem.entry_id).scalar_subquery())
-        columns = _meta() + _content(PostboxItem.__table__, {"entry_id"}) + [("topics", topics)]
+        columns = _meta() + _content(entry_type, PostboxItem.__table__, {"entry_id"}) + [("topics", topics)]
         statement = select(*(c for _, c in columns)).join(PostboxItem, PostboxItem.entry_id == Entry.id)
     else:
         raise ValueError(f"no export for {entry_type!r}")

@@ -27,7 +27,7 @@ from fieldapp.models import (
 from fieldapp.reference import reference_lists
 from fieldapp.exports.filters import LOCAL_ZONE
 from fieldapp.review.queries import Viewer
-from fieldapp.access import can_see_contact_details, find_visible_entry, parse_id
+from fieldapp.access import RestrictedField, find_visible_entry, hidden_fields, parse_id, restricted_shown
 from sync.fields import Field, parse_bool, parse_choice, parse_choices, parse_date, parse_datetime
 from sync.schema import (
     ENCOUNTER_BY_KIND, ENCOUNTER_COMMON, ENCOUNTER_FIELDS, POSTBOX_ITEM_FIELDS, POSTBOX_VISIT_FIELDS,
@@ -35,7 +35,6 @@ from sync.schema import (
 
 NOT_RECORDED = "Not recorded"
 HIDDEN = "Shown to supervisors only"
-RESTRICTED = frozenset({"contact_details"})
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,8 @@ class Detail:
     reviews: list[Any]  # rows of (review, reviewer's name)
     photos: list[Photo]
     visit: PostboxVisit | None
-    shows_contact_details: bool
+    #: The restricted fields this page shows with a value (each showing is logged).
+    restricted_shown: list[RestrictedField]
 
 
 def visible_entry(raw_id: str, viewer: Viewer) -> Entry | None:
@@ -168,21 +168,21 @@ def display(spec: Field | None, value: Any, postboxes: dict[int, str]) -> str:
     return str(value)
 
 
-def _shown(name: str, spec: Field | None, value: Any, postboxes: dict[int, str], show_contact: bool) -> str:
-    """A value as this viewer may see it: contact details hidden from officers."""
-    if name in RESTRICTED and not show_contact and value not in (None, ""):
+def _shown(name: str, spec: Field | None, value: Any, postboxes: dict[int, str], hidden: frozenset[str]) -> str:
+    """A value as this viewer may see it: the fields ``hidden`` from them (see fieldapp.access) as a placeholder."""
+    if name in hidden and value not in (None, ""):
         return HIDDEN
     return display(spec, value, postboxes)
 
 
 def diff(entry_type: str, before: dict[str, Any], after: dict[str, Any], postboxes: dict[int, str],
-         show_contact: bool) -> list[Change]:
+         hidden: frozenset[str]) -> list[Change]:
     """The fields whose values differ between two versions' data, in form order."""
     specs = _all_fields(entry_type)
     names = [*specs, *sorted((set(before) | set(after)) - set(specs))]
     return [Change(specs[name].label if name in specs else name,
-                   _shown(name, specs.get(name), before.get(name), postboxes, show_contact),
-                   _shown(name, specs.get(name), after.get(name), postboxes, show_contact))
+                   _shown(name, specs.get(name), before.get(name), postboxes, hidden),
+                   _shown(name, specs.get(name), after.get(name), postboxes, hidden))
             for name in names if before.get(name) != after.get(name)]
 
 
@@ -197,14 +197,9 @@ def _postbox_labels(datas: list[dict[str, Any]], visit: PostboxVisit | None) -> 
                                                                  .where(Postbox.id.in_(ids)))}
 
 
-def _has_contact(data: dict[str, Any]) -> bool:
-    """Whether a version holds a resident's contact details."""
-    return bool(data.get("contact_details"))
-
-
 def load_detail(entry: Entry, viewer: Viewer) -> Detail:
     """Everything about one entry, in a fixed handful of queries."""
-    show_contact = can_see_contact_details(viewer.role)
+    hidden = hidden_fields(viewer.role, entry.type)
     submitter = aliased(User)
     versions = db.session.execute(
         select(EntryVersion, submitter.display_name).join(submitter, submitter.id == EntryVersion.submitted_by)
@@ -225,7 +220,7 @@ def load_detail(entry: Entry, viewer: Viewer) -> Detail:
     postboxes = _postbox_labels([v.data for v, _ in versions] + [c.data for c, _, _ in copies], visit)
 
     specs = fields_of(entry.type, kind)
-    rows = [FieldRow(name, spec.label, _shown(name, spec, current.get(name), postboxes, show_contact))
+    rows = [FieldRow(name, spec.label, _shown(name, spec, current.get(name), postboxes, hidden))
             for name, spec in specs.items()]
     location = None
     if isinstance(current.get("latitude"), (int, float)) and isinstance(current.get("longitude"), (int, float)):
@@ -239,11 +234,11 @@ def load_detail(entry: Entry, viewer: Viewer) -> Detail:
         view = VersionView(version.version, version.received_at,
                            device_time(version.captured_at, version.captured_offset_minutes), name)
         if previous is not None:
-            view.changes = diff(entry.type, previous, version.data, postboxes, show_contact)
+            view.changes = diff(entry.type, previous, version.data, postboxes, hidden)
         version_views.append(view)
         previous = version.data
     conflict_views = [ConflictView(copy, name, device_time(copy.captured_at, copy.captured_offset_minutes),
-                                   resolved_name, diff(entry.type, current, copy.data, postboxes, show_contact))
+                                   resolved_name, diff(entry.type, current, copy.data, postboxes, hidden))
                       for copy, name, resolved_name in copies]
     reviews = list(db.session.execute(
         select(Review, User.display_name).join(User, User.id == Review.reviewer_id)
@@ -252,11 +247,11 @@ def load_detail(entry: Entry, viewer: Viewer) -> Detail:
                                      .order_by(Photo.uploaded_at, Photo.id)))
     if entry.type == "encounter" and kind is None:
         kind = db.session.scalar(select(Encounter.kind).where(Encounter.entry_id == entry.id))
-    contact_anywhere = any(_has_contact(d) for d in [v.data for v, _ in versions] + [c.data for c, _, _ in copies])
     return Detail(
         entry=entry, kind=kind, author=db.session.get(User, entry.author_id),
         team=db.session.get(Team, entry.team_id).name, fields=rows, location=location,
         captured_at=device_time(entry.captured_at, entry.captured_offset_minutes),
         versions=version_views, conflicts=conflict_views, reviews=reviews, photos=photos, visit=visit,
-        shows_contact_details=show_contact and contact_anywhere,
+        restricted_shown=restricted_shown(viewer.role, entry.type,
+                                          [v.data for v, _ in versions] + [c.data for c, _, _ in copies]),
     )

@@ -12,17 +12,19 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from fieldapp.audit import operations as audit
-from fieldapp.access import role_required
 from fieldapp.extensions import db
 from fieldapp.review.conflicts import AlreadyResolved, EntryChanged, ResolveError, dismiss_conflict, resolve_conflict
-from fieldapp.models import AuditAction, ConflictCopy, Encounter, Entry, Photo, Role
+from fieldapp.models import AuditAction, ConflictCopy, Encounter, Entry, Role
 from fieldapp.photos import photo_response
 from fieldapp.reference import reference_lists
 from fieldapp.review.detail import Detail, load_detail, local_time, visible_entry, when
 from fieldapp.review.forms import ConflictForm, DecisionForm, QueueFilterForm
 from fieldapp.review.queries import STATES, Filters, InvalidCursor, Viewer, decode_after, queue_page
 from fieldapp.review.operations import NEWER_VERSION, ReviewError, add_review
-from fieldapp.access import parse_id, visible_postboxes
+from fieldapp.access import (
+    PHOTO_VIEWERS, REVIEWERS, can_see_photos, find_visible_photo, is_reviewer, log_restricted_shown,
+    role_required, visible_postboxes,
+)
 
 bp = Blueprint("review", __name__, url_prefix="/review", template_folder="templates")
 
@@ -36,8 +38,9 @@ def _viewer() -> Viewer:
 
 @bp.context_processor
 def _helpers() -> dict:
-    """Formatting and labels for the review templates only."""
-    return {"when": when, "local_time": local_time, "label": reference_lists().label}
+    """Formatting, labels and who may see what, for the review templates only."""
+    return {"when": when, "local_time": local_time, "label": reference_lists().label, "Role": Role,
+            "can_see_photos": can_see_photos}
 
 
 def _filters(form: QueueFilterForm) -> Filters:
@@ -89,17 +92,16 @@ def _entry_or_404(entry_id: str) -> Entry:
 
 
 def _render_entry(entry: Entry, form: DecisionForm | None = None, status: int = 200):
-    """The entry page; logs the consultation (and the showing of any contact details)."""
+    """The entry page; logs the consultation (and the showing of any restricted field)."""
     detail: Detail = load_detail(entry, _viewer())
-    reviewer = current_user.role in {"supervisor", "admin"}
+    reviewer = is_reviewer(current_user.role)
     if reviewer and form is None:
         form = DecisionForm(formdata=None)
     if form is not None:
         form.entry_version.data = str(entry.version)  # the version this page shows is the one decided on
     conflict_form = ConflictForm(formdata=None, entry_version=str(entry.version)) if reviewer else None
     audit.record(AuditAction.CONSULT, "entry", entry.id, "review page")
-    if detail.shows_contact_details:
-        audit.record(AuditAction.CONSULT, "contact_details", entry.id, "resident's contact details shown")
+    log_restricted_shown(entry.id, detail.restricted_shown)
     db.session.commit()
     return render_template("review/entry.html", d=detail, form=form if reviewer else None,
                            conflict_form=conflict_form), status
@@ -113,7 +115,7 @@ def entry(entry_id: str):
 
 
 @bp.post("/<entry_id>")
-@role_required(Role.SUPERVISOR, Role.ADMIN)
+@role_required(*REVIEWERS)
 def decide(entry_id: str):
     """Record a decision (append-only) and send it to the officer's phone."""
     found = _entry_or_404(entry_id)
@@ -143,7 +145,7 @@ def _kind(entry: Entry) -> str | None:
 
 
 @bp.post("/<entry_id>/conflicts/<int:copy_id>")
-@role_required(Role.SUPERVISOR, Role.ADMIN)
+@role_required(*REVIEWERS)
 def conflict(entry_id: str, copy_id: int):
     """Make a conflict copy the new version, or keep the current one; the copy stays on record."""
     found = _entry_or_404(entry_id)
@@ -182,13 +184,12 @@ def conflict(entry_id: str, copy_id: int):
 
 
 @bp.get("/<entry_id>/photos/<photo_id>")
-@role_required(Role.SUPERVISOR, Role.ADMIN)
+@role_required(*PHOTO_VIEWERS)
 def photo(entry_id: str, photo_id: str):
     """A photo's bytes, for supervisors and admins who can see the entry; each view logged."""
     found = _entry_or_404(entry_id)
-    photo_uuid = parse_id(photo_id)
-    item = db.session.get(Photo, photo_uuid) if photo_uuid else None
-    if item is None or item.entry_id != found.id:
+    item = find_visible_photo(photo_id, found, current_user.role)
+    if item is None:
         abort(404, "No photo with that id on this entry.")
     audit.record(AuditAction.CONSULT, "photo", item.id, f"photo of entry {found.id}, review page")
     db.session.commit()
