@@ -210,3 +210,8 @@ def find_visible_photo(raw_id: str, entry: Entry, role: str) -> Photo | None:
 def may_add_photo(user_id: int, entry: Entry) -> bool:
     """Whether the user may attach a photo to ``entry``: only the officer who made it."""
     return entry.author_id == user_id
+
+
+def init_app(app) -> None:
+    """Let every template ask the same questions the views ask (never a role spelled in a template)."""
+    app.jinja_env.globals.update(Role=Role, is_reviewer=is_reviewer, can_see_photos=can_see_photos)

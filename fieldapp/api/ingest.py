@@ -38,6 +38,7 @@ from fieldapp.models import (
     PostboxItem,
     PostboxItemTopic,
     PostboxVisit,
+    ReviewState,
 )
 from fieldapp.models.types import utcnow
 from fieldapp.reference import reference_lists
@@ -283,7 +284,7 @@ def entry_row(entry: Entry, author: Author, now: datetime, visits: dict[uuid.UUI
             "device_id": author.device_id, "version": entry.version, "captured_at": entry.captured_at,
             "captured_offset_minutes": _offset_minutes(entry.captured_at), "received_at": now,
             "updated_at": now, "occurred_at": _occurred_at(entry, visits), "content_hash": entry.content_hash,
-            "review_state": "unreviewed"}
+            "review_state": ReviewState.UNREVIEWED.value}
 
 
 def collect_event_rows(entries: list[Entry]) -> list[dict[str, Any]]:
@@ -334,7 +335,7 @@ def apply_edit(entry: Entry, author: Author, now: datetime, visits: dict[uuid.UU
         .where(EntryRow.id == entry.id, EntryRow.version == entry.base_version)
         .values(version=entry.version, content_hash=entry.content_hash, updated_at=now,
                 captured_at=entry.captured_at, captured_offset_minutes=_offset_minutes(entry.captured_at),
-                occurred_at=_occurred_at(entry, visits), review_state="unreviewed", device_id=author.device_id)
+                occurred_at=_occurred_at(entry, visits), review_state=ReviewState.UNREVIEWED.value, device_id=author.device_id)
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:

@@ -24,7 +24,7 @@ from flask import Response, stream_with_context
 from sqlalchemy import ColumnElement, Select, Table, func, select
 
 from fieldapp.access import PERSONAL_DATA_HEADERS, never_exported
-from fieldapp.exports.filters import Period
+from fieldapp.periods import Period
 from fieldapp.exports.national import NATIONAL_COLUMNS, national_date, national_rows
 from fieldapp.extensions import db
 from fieldapp.models import Encounter, Entry, Placement, Postbox, PostboxItem, PostboxItemTopic, PostboxVisit, User

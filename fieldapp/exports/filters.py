@@ -18,9 +18,6 @@ from sqlalchemy import ColumnElement
 from fieldapp.entry_filters import EntryFilters, entry_clauses
 from fieldapp.models import ReviewState
 from fieldapp.periods import FilterError, parse_period
-# Period and LOCAL_ZONE were defined here; these still import them from here: exports.csv_files,
-# reports.figures, review.detail (to move to fieldapp.periods).
-from fieldapp.periods import LOCAL_ZONE, Period  # noqa: F401
 from fieldapp.reference import reference_lists
 
 

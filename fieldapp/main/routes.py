@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from fieldapp.extensions import db
+from fieldapp.models import Role
 from fieldapp.transactions import reads_only
 
 bp = Blueprint("main", __name__, template_folder="templates")
@@ -17,7 +18,7 @@ bp = Blueprint("main", __name__, template_folder="templates")
 @login_required
 def index():
     """Where a signed-in person starts: officers go to their app, others see what their role can do."""
-    if current_user.role == "officer":
+    if current_user.role == Role.OFFICER:
         return redirect(url_for("officer.app_shell"))
     return render_template("main/index.html", user=current_user)
 

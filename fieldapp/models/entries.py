@@ -89,7 +89,7 @@ class Entry(db.Model):
     # When it happened (encounter occurred_at, visit visited_at; an item takes its visit's).
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     content_hash: Mapped[str] = mapped_column(String(64))
-    review_state: Mapped[str] = mapped_column(String(20), default="unreviewed", index=True)
+    review_state: Mapped[str] = mapped_column(String(20), default=REVIEW_STATES[0], index=True)
 
     author = relationship("User", foreign_keys=[author_id])
     versions: Mapped[list[EntryVersion]] = relationship(

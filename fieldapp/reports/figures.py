@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, case, func, literal_column, select
 
-from fieldapp.exports.filters import LOCAL_ZONE, Period
+from fieldapp.periods import LOCAL_ZONE, Period
 from fieldapp.extensions import db
 from fieldapp.models import (
     Encounter,

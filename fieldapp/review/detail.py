@@ -25,7 +25,7 @@ from fieldapp.models import (
     User,
 )
 from fieldapp.reference import reference_lists
-from fieldapp.exports.filters import LOCAL_ZONE
+from fieldapp.periods import LOCAL_ZONE
 from fieldapp.review.queries import Viewer
 from fieldapp.access import RestrictedField, find_visible_entry, hidden_fields, parse_id, restricted_shown
 from sync.fields import Field, parse_bool, parse_choice, parse_choices, parse_date, parse_datetime

@@ -19,6 +19,7 @@ from fieldapp.periods import DayField, period_rules, read_period_fields
 from fieldapp.reference import reference_lists
 from fieldapp.review.operations import RETURN_NEEDS_COMMENT
 from sync.fields import MAX_INT32
+from sync.vocabulary import REVIEW_STATES
 
 
 
@@ -30,8 +31,7 @@ def _options(*pairs: tuple[str, str]) -> list:
 ANY = ("", "Any")
 TYPES = _options(ANY, ("encounter", "Street encounter"), ("postbox_visit", "Postbox visit"),
                  ("postbox_item", "Postbox item"))
-STATES = _options(ANY, ("unreviewed", "Unreviewed"), ("approved", "Approved"), ("returned", "Returned"),
-                  ("flagged", "Flagged"))
+STATES = _options(ANY, *((state, state.capitalize()) for state in REVIEW_STATES))
 YES_NO = _options(ANY, ("yes", "Yes"), ("no", "No"))
 
 

@@ -10,18 +10,19 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
 
-from fieldapp.access import visible_entries
+from fieldapp.access import Reach, reach, visible_entries
 from fieldapp.entry_filters import EntryFilters as Filters  # the queue's filters, as the pages name them
 from fieldapp.entry_filters import entry_clauses, tables_read
 from fieldapp.extensions import db
-from fieldapp.models import Encounter, Entry, PostboxItem, PostboxVisit, User
+from fieldapp.models import Encounter, Entry, PostboxItem, PostboxVisit, ReviewState, User
 from fieldapp.models.types import utcnow
-from fieldapp.paging import InvalidCursor, Keyset, keyset_page  # InvalidCursor: decode_after's error
+from fieldapp.paging import Keyset, keyset_page
+from sync.vocabulary import REVIEW_STATES
 
 PAGE_SIZE = 50
 #: Unreviewed entries waiting longer than this stand out in the queue.
 OVERDUE_AFTER = timedelta(hours=72)
-STATES = ("unreviewed", "approved", "returned", "flagged")
+STATES = REVIEW_STATES
 #: Counting stops past this many entries per state: the page then says "1,000+". Counting every
 #: match of a large team costs far more than the page itself (with a content filter such as the
 #: encounter kind, each entry counted is a lookup in another table); up to the cap counts are exact.
@@ -123,7 +124,7 @@ def count_states(filters: Filters, viewer: Viewer) -> dict[str, StateCount]:
     counted = []
     for state in STATES:
         matching = _joined(select(Entry.id).select_from(Entry), filters).where(*where, Entry.review_state == state)
-        if viewer.role != "admin":
+        if reach(viewer.role) is not Reach.ALL:
             # Walk the (team or author, state, received_at) index in order and stop at the cap:
             # without the ORDER BY, PostgreSQL may choose to read and join every match first.
             matching = matching.order_by(Entry.received_at.desc(), Entry.id.desc())
@@ -154,7 +155,7 @@ def queue_page(filters: Filters, viewer: Viewer, after: tuple[datetime, uuid.UUI
                  officer_username=row.username, occurred_at=row.occurred_at, received_at=row.received_at,
                  state=row.review_state,
                  summary=_summary(row.grounds, row.summary, row.notes, row.visit_notes, row.location_text),
-                 overdue=row.review_state == "unreviewed" and row.received_at < overdue_before)
+                 overdue=row.review_state == ReviewState.UNREVIEWED and row.received_at < overdue_before)
         for row in rows
     ]
     if after is None and cursor is None and not filters.state:

@@ -19,7 +19,8 @@ from fieldapp.photos import photo_response
 from fieldapp.reference import reference_lists
 from fieldapp.review.detail import Detail, load_detail, local_time, visible_entry, when
 from fieldapp.review.forms import ConflictForm, DecisionForm, QueueFilterForm
-from fieldapp.review.queries import STATES, Filters, InvalidCursor, Viewer, decode_after, queue_page
+from fieldapp.paging import InvalidCursor
+from fieldapp.review.queries import STATES, Filters, Viewer, decode_after, queue_page
 from fieldapp.review.operations import NEWER_VERSION, ReviewError, add_review
 from fieldapp.access import (
     PHOTO_VIEWERS, REVIEWERS, can_see_photos, find_visible_photo, is_reviewer, log_restricted_shown,
