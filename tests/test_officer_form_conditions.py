@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fieldapp.officer.rules import field_rules, form_conditions
 
-TEMPLATE = Path(__file__).parents[1] / "fieldapp" / "templates" / "officer" / "app.html"
+TEMPLATE = Path(__file__).parents[1] / "fieldapp" / "officer" / "templates" / "officer" / "app.html"
 
 
 def test_conditions_come_from_the_rule_table():

@@ -69,6 +69,6 @@ def shell_version(release: str = "") -> str:
     for name in (*SHELL_FILES, "sw.js"):
         digest.update(name.encode())
         digest.update((root / name).read_bytes())
-    digest.update((Path(__file__).resolve().parent.parent / "templates" / "officer" / "app.html").read_bytes())
+    digest.update((Path(__file__).resolve().parent / "templates" / "officer" / "app.html").read_bytes())
     digest.update(json.dumps(field_rules(), sort_keys=True).encode())
     return digest.hexdigest()[:16]
