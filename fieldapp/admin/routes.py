@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 
 from fieldapp.admin.blueprint import bp
 from fieldapp.access import role_required
@@ -22,4 +22,4 @@ def index():
 def reference():
     """Each list's values and labels as the app uses them now, and where to edit them."""
     lists = reference_lists()
-    return render_template("admin/reference.html", lists=lists, path=REFERENCE_FILE)
+    return render_template("admin/reference.html", lists=lists, path=current_app.config.get("REFERENCE_FILE", REFERENCE_FILE))

@@ -31,6 +31,7 @@ from fieldapp.access import (
     find_visible_entry, find_visible_photo, log_restricted_shown, may_add_photo, parse_id, restricted_shown,
     visible_entries, visible_fields,
 )
+from sync.vocabulary import ENTRY_TYPES
 
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 NOT_FOUND = "No entry with that id that you can see."
@@ -111,7 +112,7 @@ def list_entries():
              .where(visible_entries(principal.role, principal.user_id, principal.team_id)))
     entry_type = request.args.get("type")
     if entry_type:
-        if entry_type not in {"encounter", "postbox_visit", "postbox_item"}:
+        if entry_type not in ENTRY_TYPES:
             raise ApiError(400, "invalid_request", "Unknown type.",
                            {"type": "One of encounter, postbox_visit, postbox_item."})
         query = query.where(Entry.type == entry_type)

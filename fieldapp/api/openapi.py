@@ -27,18 +27,19 @@ Response schemas require the fields a client may rely on and allow extra ones.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+import os
 from functools import cache
-from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema
 
-import fieldapp
 from fieldapp.api import shapes
 from fieldapp.api.sync_routes import DEFAULT_PULL, MAX_ENTRIES, MAX_PULL, MAX_PUSH_BYTES
 from fieldapp.photos import MAX_PHOTO_BYTES, SIGNATURES
-from sync import ENTRY_TYPES, ReferenceLists, load_reference
+from fieldapp.reference import REFERENCE_FILE, load
+from sync import ENTRY_TYPES, ReferenceLists
 from sync.fields import (
     Field, parse_bool, parse_choice, parse_choices, parse_date, parse_datetime, parse_int, parse_number,
     parse_text, parse_uuid,
@@ -47,7 +48,6 @@ from sync.conditions import DEFAULTS, FIELDS, field_notes, required_fields
 
 Schema = dict[str, Any]
 
-REFERENCE_FILE = Path(fieldapp.__file__).parent / "data" / "reference.json"
 COMPONENTS = "#/components/schemas/"
 
 # What goes wrong most often, per status; an operation may say more.
@@ -454,9 +454,16 @@ def _paths() -> dict[str, Schema]:
     }
 
 
-@cache
 def openapi_document() -> dict[str, Any]:
-    """The OpenAPI 3.1.0 document of every /api endpoint. Built once; do not mutate it."""
+    """The OpenAPI 3.1.0 document of every /api endpoint, with the lists of the app's reference file.
+
+    Built once per reference file; do not mutate it.
+    """
+    return _document(current_app.config.get("REFERENCE_FILE", REFERENCE_FILE))
+
+
+@cache
+def _document(reference_file: str | os.PathLike[str]) -> dict[str, Any]:
     paths = _paths()
     return {
         "openapi": "3.1.0",
@@ -483,6 +490,6 @@ def openapi_document() -> dict[str, Any]:
                            "description": "A device token from POST /api/auth/token."},
             },
             "parameters": _parameters(),
-            "schemas": _schemas(paths, load_reference(REFERENCE_FILE)),
+            "schemas": _schemas(paths, load(reference_file)),
         },
     }

@@ -116,3 +116,11 @@ def test_a_fixed_list_is_relabelled(officer):
     [result] = officer.push(encounter("asb", support_offered=True))
     assert result["status"] == "rejected" and result["errors"]["support_offered"] == "Not used for ASB."
     assert statuses(officer.push(encounter("asb"), encounter("welfare_check"))) == ["created", "created"]
+
+
+@pytest.mark.parametrize("reference_file", [_append("topics", "dog-fouling", "Dog fouling")], indirect=True)
+def test_the_api_document_and_the_admin_page_describe_the_file_in_use(reference_file, client, admin):
+    document = json.dumps(client.get("/api/openapi.json").get_json())
+    assert "dog-fouling" in document
+    page = client.get("/admin/reference").get_data(as_text=True)
+    assert str(reference_file) in page and "Dog fouling" in page
