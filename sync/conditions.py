@@ -17,7 +17,7 @@ a ``when`` or ``unless`` (the label of that field's value in its list).
 Readers of this table: the server's validator (:mod:`sync.rules`), the
 officer app's checks and the form's show/hide conditions (the table reaches
 ``static/js/validate.js`` and the page through
-``fieldapp.officer.rules.field_rules``), and the API document's notes
+``fieldapp.officer.rule_table.field_rules``), and the API document's notes
 (:func:`rule_notes`, :func:`field_notes`, :func:`required_fields`).
 """
 from __future__ import annotations

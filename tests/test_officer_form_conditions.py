@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from fieldapp.officer.rules import field_rules, form_conditions
+from fieldapp.officer.rule_table import field_rules, form_conditions
 
 TEMPLATE = Path(__file__).parents[1] / "fieldapp" / "officer" / "templates" / "officer" / "app.html"
 

@@ -11,7 +11,7 @@ import json
 
 from flask import Blueprint, Response, abort, current_app, render_template, send_from_directory
 
-from fieldapp.officer.rules import field_rules
+from fieldapp.officer.rule_table import field_rules
 from fieldapp.officer.shell import SHELL_FILES, service_worker_source, shell_version, static_dir
 
 bp = Blueprint("officer", __name__, template_folder="templates")

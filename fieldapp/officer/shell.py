@@ -8,7 +8,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from fieldapp.officer.rules import field_rules
+from fieldapp.officer.rule_table import field_rules
 
 #: Served under /app/static/; everything the app needs to start with no connection.
 #: Every ES module in js/ is here (tests/browser/test_app_modules.py checks it).
