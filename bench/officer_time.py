@@ -183,10 +183,9 @@ class Officer:
             return
         self.tally.charge(what, "swipe")
         target.evaluate("(el) => el.scrollIntoView({block: 'center', inline: 'nearest', behavior: 'instant'})")
-        if not target.evaluate(IN_VIEW):  # e.g. under the sticky header: one more swipe
+        if not target.evaluate(IN_VIEW):  # e.g. taller than half the screen, or under a banner: once more
             self.tally.charge(what, "swipe")
-            self.page.mouse.wheel(0, -120)
-            target.evaluate("(el) => el.scrollIntoView({block: 'center', behavior: 'instant'})")
+            target.evaluate("(el) => el.scrollIntoView({block: 'end', inline: 'nearest', behavior: 'instant'})")
 
     def tap(self, target, what: str) -> None:
         self.bring_into_view(target, what)
