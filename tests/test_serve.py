@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 from pathlib import Path
 
@@ -98,10 +99,13 @@ def test_workers_die_with_their_master_and_the_port_is_free_at_once(empty_databa
             os.kill(master, signal.SIGKILL)
             server.process.wait(10)
             assert _wait(lambda: not any(_alive(pid) for pid in workers), 2), "workers outlived their master"
+            # The port is free at once: nothing listens on it any more (a bind as gunicorn makes it).
+            with socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind(("127.0.0.1", server.port))
+                probe.listen()
     finally:
         server.stop()
-    started = time.monotonic()
-    again = ServerProcess(empty_database_url, tmp_path / "instance", port=server.port, workers=2, timeout=5)
+    again = ServerProcess(empty_database_url, tmp_path / "instance", port=server.port, workers=2)
     with again:
         assert requests.get(f"{again.url}/healthz", timeout=5).status_code == 200
-    assert time.monotonic() - started < 5
