@@ -28,8 +28,8 @@ from fieldapp.photos import (
     received,
 )
 from fieldapp.access import (
-    find_visible_entry, find_visible_photo, log_restricted_shown, may_add_photo, parse_id, restricted_shown,
-    visible_entries, visible_fields,
+    find_visible_entry, find_visible_photo, hidden_fields, log_restricted_shown, may_add_photo, parse_id,
+    restricted_shown, visible_entries, visible_fields,
 )
 from sync.vocabulary import ENTRY_TYPES
 
@@ -61,7 +61,11 @@ def _summary(entry: Entry, author: User) -> dict:
 @bp.get("/entries/<entry_id>")
 @token_required
 def get_entry(entry_id: str):
-    """One entry whole: current content, versions, reviews, photos."""
+    """One entry whole: current content, versions, reviews, photos.
+
+    ``withheld`` names the fields of this type that the caller is never shown (whether or not this
+    entry holds them), so that a phone taking this version keeps its own copy of them.
+    """
     entry = _visible_entry(entry_id)
     author = db.session.get(User, entry.author_id)
     current = db.session.get(EntryVersion, (entry.id, entry.version))
@@ -73,6 +77,7 @@ def get_entry(entry_id: str):
         **_summary(entry, author),
         "team": db.session.get(Team, entry.team_id).name,
         "data": data,
+        "withheld": sorted(hidden_fields(g.principal.role, entry.type)),
         "versions": [{"version": v.version, "received_at": v.received_at.isoformat()} for v in entry.versions],
         "reviews": [{"decision": r.decision, "comment": r.comment, "reviewer": name,
                      "reviewed_at": r.created_at.isoformat(), "grounds_assessment": r.grounds_assessment,

@@ -282,6 +282,10 @@ class EntryDetail(EntrySummary):
     data: Annotated[dict[str, Any], Field(description=(
         "The current version's content (EncounterData, PostboxVisitData or PostboxItemData as cleaned by the "
         "server); contact_details only for supervisors and admins."))]
+    withheld: Annotated[list[str], Field(description=(
+        "The fields of this entry type that the caller is never shown (contact_details of a postbox_item, "
+        "for officers), whether or not this entry holds them. They are absent from data: a phone taking "
+        "this version keeps its own copy of them, so that its next edit does not drop them."))]
     versions: list[EntryVersionInfo]
     reviews: list[EntryReview]
     photos: list[PhotoInfo]
