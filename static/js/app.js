@@ -18,7 +18,7 @@ import { getMeta } from './db.js';
 import { cancelAllDrafts, loadForm, saveAllDrafts } from './drafts.js';
 import { openEncounter, wireKindLinks } from './encounter.js';
 import { forgetOwner } from './outbox.js';
-import { openOutbox, updateCount } from './outbox-screen.js';
+import { openOutbox, updateCount, watchEditing } from './outbox-screen.js';
 import { $, forms } from './page.js';
 import { askPersistence, showStorage, storageProblem } from './persistence.js';
 import { currentReference, refreshLists, useReference } from './reference.js';
@@ -44,6 +44,7 @@ async function start() {
   wireSignIn(signedIn);
   $('#sign-out').addEventListener('click', signOut);
   wireForms();
+  watchEditing();
   useReference(await getMeta('reference'));
   if (!currentSession()) { show('signin'); return; }
   await enter();

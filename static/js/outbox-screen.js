@@ -1,16 +1,20 @@
-// The outbox screen and the count of entries not yet on the server. 'Fix and resend'
-// opens an entry in its form: the entry waits here until that form's screen takes it.
+// The outbox screen and the count of entries not yet on the server; what the phone says about
+// them: no connection (and what waits), entries returned by a supervisor, and another officer's
+// entries left unsent on a shared phone. 'Fix and resend' opens an entry in its form: the entry
+// waits here until that form's screen takes it; a form editing a returned entry shows the
+// supervisor's comment above its fields.
 
 import { loadForm } from './drafts.js';
 import { showErrors } from './forms.js';
-import { UNSENT, entriesOf } from './outbox.js';
+import { UNSENT, entriesOf, getEntry, isReturned, unsentByOwner } from './outbox.js';
 import { $, forms } from './page.js';
 import { currentReference } from './reference.js';
 import { route } from './router.js';
-import { renderOutbox, show } from './screens.js';
-import { currentSession, officer } from './session.js';
+import { labelOf, renderOutbox, show } from './screens.js';
+import { currentSession, nameOf, officer } from './session.js';
 
 let waiting = null;  // an outbox entry opened to fix, until its form is shown
+let networkDown = false;  // the last try to reach the server failed on the network
 
 /** Show the outbox. */
 export async function openOutbox() {
@@ -18,13 +22,78 @@ export async function openOutbox() {
   await updateCount();  // it draws the list while the outbox is on screen
 }
 
-/** Count the entries not on the server (and redraw the outbox if it is shown); returns the count. */
+/**
+ * Count the entries not on the server and say what waits (and redraw the outbox if it is shown);
+ * returns the count of the signed-in officer's entries not on the server.
+ */
 export async function updateCount() {
   const entries = currentSession() ? await entriesOf(officer()) : [];
   const unsent = entries.filter((e) => UNSENT.has(e.state)).length;
   $('[data-testid="outbox-count"]').textContent = String(unsent);
+  showConnection(unsent);
+  const returned = entries.filter(isReturned).length;
+  $('#home-returned').hidden = !returned;
+  $('#home-returned a').textContent = returned ? `${returned} returned to you — fix and resend` : '';
+  await showOthers();
   if (!$('#screen-outbox').hidden) renderOutbox($('#outbox-list'), entries, currentReference(), editFromOutbox);
   return unsent;
+}
+
+/** Whether the last try to reach the server failed on the network (sync-schedule.js says). */
+export function setNetworkDown(down) {
+  networkDown = down;
+}
+
+/** No connection (the browser says so, or the last try failed on the network): say so, and what waits. */
+function showConnection(unsent) {
+  const banner = $('#banner-offline');
+  const offline = Boolean(currentSession()) && (!navigator.onLine || networkDown);
+  const text = !offline ? '' : unsent
+    ? `No connection. ${unsent} not sent: kept on this phone, and sent when the connection returns.`
+    : 'No connection. Nothing is waiting to be sent.';
+  banner.hidden = !offline;
+  if (banner.textContent !== text) banner.textContent = text;
+}
+
+/** Another officer's entries not yet sent on this (shared) phone: never hidden. */
+async function showOthers() {
+  const note = $('#home-others');
+  const counts = currentSession() ? await unsentByOwner(officer()).catch(() => ({})) : {};
+  const lines = [];
+  for (const [owner, n] of Object.entries(counts)) {
+    const name = await nameOf(owner);
+    lines.push(`${name} has ${n} ${n === 1 ? 'entry' : 'entries'} not sent on this phone: ${name} must sign in to send ${n === 1 ? 'it' : 'them'}.`);
+  }
+  note.hidden = !lines.length;
+  note.textContent = lines.join(' ');
+}
+
+/**
+ * Show a supervisor's comment at the top of a form editing a returned entry, and take it away
+ * when the form holds anything else (the form's ``data-editing`` mark names the entry edited).
+ */
+export function watchEditing() {
+  for (const form of Object.values(forms)) {
+    new MutationObserver(() => showReviewNote(form)).observe(form, { attributes: true, attributeFilter: ['data-editing'] });
+    showReviewNote(form);
+  }
+}
+
+async function showReviewNote(form) {
+  const id = form.dataset.editing;
+  const entry = id ? await getEntry(id).catch(() => null) : null;
+  let note = form.querySelector(':scope > .review-note');
+  if (form.dataset.editing !== id) return;  // the form moved on meanwhile: its own call decides
+  const review = entry && entry.review && entry.review.decision === 'returned' ? entry.review : null;
+  if (!review) { if (note) note.remove(); return; }
+  if (!note) {
+    note = document.createElement('div');
+    note.className = 'banner warn review-note';
+    note.setAttribute('role', 'note');
+    form.prepend(note);
+  }
+  note.textContent = `${labelOf(currentReference(), 'review_decisions', review.decision)} by ${review.reviewer}` +
+    (review.comment ? `: “${review.comment}”` : '.') + ' Fix the entry and save it to send it again.';
 }
 
 /** Open an entry from the outbox in its form, with the server's errors next to the fields. */

@@ -42,6 +42,33 @@ export function entriesOf(owner) {
     into(out, entries.index('owner').getAll(owner), (rows) => rows.sort((a, b) => b.created - a.created)));
 }
 
+/** Whether a supervisor returned the version the server has of this entry, and it is not yet edited. */
+export function isReturned(entry) {
+  return Boolean(entry.review) && entry.review.decision === 'returned' && entry.state === 'sent' &&
+    entry.review.version === entry.serverVersion;
+}
+
+/**
+ * Entries not on the server, counted by officer ({username: n}): every officer's on this phone, or
+ * (``except``) everyone's but one officer's, read through the owner index around that name.
+ */
+export function unsentByOwner(except = null) {
+  return withStores(['entries'], 'readonly', (entries, out) => {
+    const counts = {};
+    out.value = counts;
+    const ranges = except === null ? [null] : [IDBKeyRange.upperBound(except, true), IDBKeyRange.lowerBound(except, true)];
+    for (const range of ranges) {
+      const request = entries.index('owner').openCursor(range);
+      request.onsuccess = () => {
+        const cursor = request.result;
+        if (!cursor) return;
+        if (UNSENT.has(cursor.value.state)) counts[cursor.value.owner] = (counts[cursor.value.owner] || 0) + 1;
+        cursor.continue();
+      };
+    }
+  });
+}
+
 /**
  * Apply the server's receipt to entries, inside one transaction. An entry
  * edited since it was sent (rev changed) keeps its new state.
@@ -83,12 +110,27 @@ export function applyChanges(changes, fetched) {
         if (change.review) current.review = { ...change.review, version: change.version };
         const newer = fetched[change.id];
         if (newer && takesVersion(current, newer.version)) {
-          Object.assign(current, { data: newer.data, version: newer.version, base_version: newer.version - 1, serverVersion: newer.version });
+          Object.assign(current, { data: keepWithheld(current.data, newer), version: newer.version,
+            base_version: newer.version - 1, serverVersion: newer.version });
         }
         entries.put(current);
       };
     }
   });
+}
+
+/**
+ * A fetched version's data, with this phone's own value of each field the server withheld from
+ * the officer (``withheld``: residents' contact details): the server's answer leaves them out,
+ * and taking it as it is would make the next 'Edit and resend' drop what the officer entered.
+ */
+export function keepWithheld(local, fetched) {
+  const data = { ...fetched.data };
+  for (const name of Array.isArray(fetched.withheld) ? fetched.withheld : []) {
+    const mine = local && local[name];
+    if (!(name in data) && mine !== undefined && mine !== null && mine !== '') data[name] = mine;
+  }
+  return data;
 }
 
 /** Forget one officer's entries and drafts (only after all of them are on the server). */

@@ -1,5 +1,7 @@
 // Screens: which one is shown, and the outbox list.
 
+import { isReturned } from './outbox.js';
+
 const SCREENS = ['signin', 'home', 'encounter', 'round', 'outbox'];
 const STATE_TEXT = {
   pending: 'Waiting to send',
@@ -20,14 +22,52 @@ export function labelOf(reference, list, value) {
   return found ? found.label : value;
 }
 
-/** What an entry is, in a few words. */
-export function describe(entry, reference) {
-  if (entry.type === 'encounter') return labelOf(reference, 'encounter_kinds', entry.data.kind);
-  if (entry.type === 'postbox_visit') {
-    const box = ((reference && reference.postboxes) || []).find((b) => b.id === entry.data.postbox_id);
-    return `Postbox visit${box ? `: ${box.name}` : ''}`;
+/** The first words of a text (about ``max`` characters, cut at a word), with '…' if there was more. */
+export function firstWords(text, max = 40) {
+  const clean = String(text || '').replace(/\s+/g, ' ').trim();
+  if (clean.length <= max) return clean;
+  const cut = clean.slice(0, max + 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut.slice(0, max)).replace(/[\s,;:.]+$/, '')}…`;
+}
+
+/** Where an entry was: the place as typed, else 'GPS ±12 m' (or 'GPS'), else nothing. */
+function placeOf(data) {
+  if (data.location_text) return firstWords(data.location_text, 50);
+  if (typeof data.latitude === 'number' && typeof data.longitude === 'number') {
+    return typeof data.location_accuracy_m === 'number' ? `GPS ±${Math.round(data.location_accuracy_m)} m` : 'GPS';
   }
-  return `Postbox card: ${(entry.data.topics || []).map((t) => labelOf(reference, 'topics', t)).join(', ')}`;
+  return '';
+}
+
+function postboxName(reference, id) {
+  const box = ((reference && reference.postboxes) || []).find((b) => b.id === id);
+  return box ? box.name : '';
+}
+
+/**
+ * What an entry is, in a few words that tell it from the others: its kind, where, and the first
+ * words of the officer's account (an encounter's grounds, or its notes); a visit's postbox; a
+ * card's topics, its postbox (``visits``: the visits on this phone, by id) and the first words
+ * of its summary.
+ */
+export function describe(entry, reference, visits = new Map()) {
+  const data = entry.data || {};
+  const quote = (text) => (text ? `“${firstWords(text)}”` : '');
+  const parts = [];
+  if (entry.type === 'encounter') {
+    parts.push(labelOf(reference, 'encounter_kinds', data.kind) || 'Encounter', placeOf(data),
+      quote(data.grounds || data.conduct || data.area_description || data.notes));
+  } else if (entry.type === 'postbox_visit') {
+    const box = postboxName(reference, data.postbox_id);
+    parts.push(`Postbox visit${box ? `: ${box}` : ''}`,
+      typeof data.item_count === 'number' ? `${data.item_count} ${data.item_count === 1 ? 'card' : 'cards'}` : '');
+  } else {
+    const visit = visits.get(data.visit_id);
+    parts.push(`Postbox card: ${(data.topics || []).map((t) => labelOf(reference, 'topics', t)).join(', ')}`,
+      visit ? postboxName(reference, visit.data.postbox_id) : '', quote(data.summary), placeOf(data));
+  }
+  return parts.filter(Boolean).join(' · ');
 }
 
 /** Render the outbox: state, receipt time, server errors, decisions, and a way to fix. */
@@ -37,13 +77,14 @@ export function renderOutbox(list, entries, reference, onEdit) {
     list.append(Object.assign(document.createElement('li'), { textContent: 'Nothing recorded on this phone yet.' }));
     return;
   }
+  const visits = new Map(entries.filter((e) => e.type === 'postbox_visit').map((e) => [e.id, e]));
   for (const entry of entries) {
     const item = document.createElement('li');
     item.className = `entry state-${entry.state}`;
     item.dataset.id = entry.id;
     item.dataset.state = entry.state;
     const title = document.createElement('strong');
-    title.textContent = describe(entry, reference);
+    title.textContent = describe(entry, reference, visits);
     const when = document.createElement('span');
     when.textContent = ` · ${new Date(entry.captured_at).toLocaleString('en-GB')}`;
     const state = document.createElement('p');
@@ -66,8 +107,7 @@ export function renderOutbox(list, entries, reference, onEdit) {
         (entry.review.comment ? `: “${entry.review.comment}”` : '');
       item.append(review);
     }
-    const returned = entry.review && entry.review.decision === 'returned' && entry.state === 'sent' &&
-      entry.review.version === entry.serverVersion;
+    const returned = isReturned(entry);
     if (entry.state === 'attention' || returned) {
       const button = document.createElement('button');
       button.type = 'button';

@@ -2,9 +2,10 @@
 // save, on Send now, when Background Sync wakes the worker, and by a timer after a failure
 // (backoff with full jitter, never sooner than the server's Retry-After; until then the
 // automatic triggers wait too, only Send now goes). A sign-in that is no longer valid
-// stops the automatic tries until the officer signs in again.
+// stops the automatic tries until the officer signs in again. With no connection (the browser
+// says so, or the last try failed on the network) the phone says so, and what waits.
 
-import { updateCount } from './outbox-screen.js';
+import { setNetworkDown, updateCount } from './outbox-screen.js';
 import { $ } from './page.js';
 import { currentReference, refreshLists } from './reference.js';
 import { route } from './router.js';
@@ -18,7 +19,11 @@ let notBefore = 0;  // the end of the server's Retry-After, in performance.now()
 
 /** Send when the connection returns, when the app is shown again, on Send now, and when the worker asks. */
 export function wireSyncTriggers() {
-  window.addEventListener('online', () => trySync());
+  window.addEventListener('online', () => { updateCount(); trySync(); });
+  window.addEventListener('offline', () => {
+    $('#sync-status').textContent = '';  // 'Everything is on the server' was true of the last try, not now
+    updateCount();
+  });
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') trySync(); });
   if (navigator.serviceWorker) {
     navigator.serviceWorker.addEventListener('message', (event) => { if (event.data && event.data.type === 'sync') trySync(); });
@@ -51,6 +56,7 @@ async function attemptSync({ manual = false } = {}) {
     const { sent, tried } = await syncOutbox(currentSession());
     failures = 0;
     notBefore = 0;
+    setNetworkDown(false);
     clearSignInPause();
     if (!currentReference() || manual) {
       const hadLists = currentReference() !== null;
@@ -61,6 +67,7 @@ async function attemptSync({ manual = false } = {}) {
     status.textContent = left ? `${left} not sent: check the outbox.` : (tried ? `All sent (${sent}).` : 'Everything is on the server.');
     if (left) timer = setTimeout(() => attemptSync(), backoff(failures + 3));
   } catch (error) {
+    setNetworkDown(error instanceof RetryLater && error.network);
     const left = await updateCount();
     if (error instanceof AuthNeeded) {
       authNeeded = true;

@@ -16,11 +16,15 @@ const RETRY_AFTER_CAP_MS = 60 * 60 * 1000;
 
 export class AuthNeeded extends Error {}
 
-/** Not now: try again later. ``retryAfter`` is the wait in ms the server asked for, or null. */
+/**
+ * Not now: try again later. ``retryAfter`` is the wait in ms the server asked for, or null;
+ * ``network`` is true when the server could not be reached at all (no connection).
+ */
 export class RetryLater extends Error {
-  constructor(message, retryAfter = null) {
+  constructor(message, retryAfter = null, { network = false } = {}) {
     super(message);
     this.retryAfter = retryAfter;
+    this.network = network;
   }
 }
 
@@ -37,7 +41,7 @@ export async function api(session, method, path, body, extraHeaders = {}) {
       cache: 'no-store',
     });
   } catch (error) {
-    throw new RetryLater('No connection to the server.');
+    throw new RetryLater('No connection to the server.', null, { network: true });
   }
   if (response.status === 401 || response.status === 403) throw new AuthNeeded();
   if (response.status === 304) return { notModified: true, response };
