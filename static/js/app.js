@@ -6,7 +6,7 @@
 //   drafts.js          typing kept as drafts; which saved entry a form is editing
 //   capture.js         the forms as the officer types and saves
 //   encounter.js       the encounter screen
-//   round.js           the postbox round screen
+//   round.js           the postbox round screen, 'Finish round'
 //   outbox-screen.js   the outbox screen, the unsent count, 'Fix and resend'
 //   sync-schedule.js   when the outbox is sent (sync.js: how)
 //   persistence.js     whether the storage is kept; a save that failed
@@ -22,7 +22,7 @@ import { openOutbox, updateCount, watchEditing } from './outbox-screen.js';
 import { $, forms } from './page.js';
 import { askPersistence, showStorage, storageProblem } from './persistence.js';
 import { currentReference, refreshLists, useReference } from './reference.js';
-import { forgetRound, openRound } from './round.js';
+import { forgetRound, openRound, wireRound } from './round.js';
 import { onScreen, route } from './router.js';
 import { describe, show } from './screens.js';
 import { currentSession, endSession, officer, restoreSession, wireSignIn } from './session.js';
@@ -45,6 +45,7 @@ async function start() {
   $('#sign-out').addEventListener('click', signOut);
   wireForms();
   watchEditing();
+  wireRound();
   useReference(await getMeta('reference'));
   if (!currentSession()) { show('signin'); return; }
   await enter();

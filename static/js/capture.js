@@ -1,16 +1,17 @@
 // Capture: the three entry forms as the officer types (drafts, which fields show, location)
 // and saves. 'Saved on this phone' is said only once the entry is committed to IndexedDB
-// and counted; a save that fails says so and keeps the form as it was.
+// and counted; a save that fails says so and keeps the form as it was. After a save the
+// page goes back up to the confirmation, and the next entry starts at its first field.
 
 import { cancelDraft, draftSoon, flushDraft } from './drafts.js';
-import { resetEncounter } from './encounter.js';
-import { locate, readForm, showErrors, updateVisibility } from './forms.js';
+import { buttonKind, resetEncounter } from './encounter.js';
+import { clearErrors, locate, readForm, showErrors, updateVisibility } from './forms.js';
 import { clearDraft, editEntry, getEntry, newEntry, saveEntry, toIso } from './outbox.js';
 import { updateCount } from './outbox-screen.js';
 import { forms, rules } from './page.js';
 import { storageProblem } from './persistence.js';
 import { currentReference } from './reference.js';
-import { nearestFirst, nextItem, startItems } from './round.js';
+import { nearestFirst, nextItem, startAtTop, startItems } from './round.js';
 import { officer } from './session.js';
 import { trySync } from './sync-schedule.js';
 import { requestBackgroundSync } from './updates.js';
@@ -24,7 +25,10 @@ export function wireForms() {
       updateVisibility(form);
       draftSoon(name);
     });
-    form.addEventListener('change', () => updateVisibility(form));
+    form.addEventListener('change', (event) => {
+      updateVisibility(form);
+      if (event.target.name === 'kind') clearErrors(form);  // messages about the kind left behind
+    });
     form.addEventListener('submit', (event) => { event.preventDefault(); saveForm(name); });
     for (const button of form.querySelectorAll('.locate')) {
       button.addEventListener('click', async () => {
@@ -61,10 +65,16 @@ async function saveForm(name) {
   await clearDraft(owner, name);
   await updateCount();  // the count includes this entry before 'saved' is shown
   cancelDraft(name);  // typed while saving: it goes with the form's reset, not into a draft
-  saved.textContent = 'Saved on this phone';
-  if (name === 'visit') await startItems(entry);
-  else if (name === 'item') await nextItem();
-  else resetEncounter();
+  if (name === 'visit') {
+    saved.textContent = 'Saved on this phone';
+    await startItems(entry);
+  } else if (name === 'item') {
+    await nextItem();
+  } else {
+    resetEncounter(buttonKind(data.kind));
+    saved.textContent = 'Saved on this phone';
+    startAtTop(form);
+  }
   requestBackgroundSync();
   trySync();
 }

@@ -1,8 +1,10 @@
 // Drafts: a form's typing kept across reloads and restarts, written a moment after the
 // officer stops typing; and the form's editing mark (which saved entry a save replaces),
-// which is kept with the draft.
+// which is kept with the draft. An encounter draft of another kind than the home button
+// asked for is put aside ('parked', under a key of its own) and offered, never dropped.
 
-import { fillForm, readForm } from './forms.js';
+import { into, withStores } from './db.js';
+import { clearErrors, fillForm, readForm } from './forms.js';
 import { saveDraft, toIso } from './outbox.js';
 import { forms, rules } from './page.js';
 import { currentReference } from './reference.js';
@@ -40,6 +42,11 @@ export function flushDraft(name) {
   return saveFormDraft(name);
 }
 
+/** Write a form's typing now if some is still waiting for the typing pause. */
+export async function flushPending(name) {
+  if (timers[name]) await flushDraft(name);
+}
+
 /** Before an update reloads the app: write the typing not yet in a draft (only that: a form
  * reset after a save is no draft, and storing it would give the next entry the old time). */
 export async function saveAllDrafts() {
@@ -52,6 +59,44 @@ export async function saveAllDrafts() {
  */
 export function loadForm(form, data, editing = null) {
   fillForm(form, data);
+  clearErrors(form);  // an earlier attempt's messages and location fix were about another entry
+  for (const node of form.querySelectorAll('.locate-status, .saved')) node.textContent = '';
   if (editing) form.dataset.editing = editing;
   else delete form.dataset.editing;
+}
+
+const PARKED = 'encounter~';  // drafts put aside: `${owner}:encounter~<id>`
+
+/** Put the encounter draft aside (it is offered on the encounter screen until continued or discarded). */
+export function parkDraft(owner, values) {
+  return withStores(['drafts'], 'readwrite', (drafts) => {
+    drafts.put({ key: `${owner}:${PARKED}${crypto.randomUUID()}`, values, at: Date.now() });
+    drafts.delete(`${owner}:encounter`);
+  });
+}
+
+/** The drafts put aside, newest first: [{key, values, at}]. */
+export function parkedDrafts(owner) {
+  const range = IDBKeyRange.bound(`${owner}:${PARKED}`, `${owner}:${PARKED}\uffff`);
+  return withStores(['drafts'], 'readonly', (drafts, out) =>
+    into(out, drafts.getAll(range), (rows) => rows.sort((a, b) => b.at - a.at)));
+}
+
+/** Take a draft put aside back as the encounter draft (in one transaction); resolves with its values. */
+export function unparkDraft(owner, key) {
+  return withStores(['drafts'], 'readwrite', (drafts, out) => {
+    const request = drafts.get(key);
+    request.onsuccess = () => {
+      const row = request.result;
+      if (!row) return;
+      out.value = row.values;
+      drafts.put({ key: `${owner}:encounter`, values: row.values, at: row.at });
+      drafts.delete(key);
+    };
+  });
+}
+
+/** Drop a draft put aside (the officer confirmed). */
+export function dropParked(key) {
+  return withStores(['drafts'], 'readwrite', (drafts) => { drafts.delete(key); });
 }

@@ -164,20 +164,66 @@ export function fillForm(form, data) {
   updateVisibility(form);
 }
 
-/** Show each field's message next to it (and mark it invalid); clear the others. */
+/** Show each field's message next to it (and mark it invalid); clear the others. With errors,
+ * a summary at the top of the form (a live region) counts them and links to each field; focus
+ * moves to it, as GOV.UK's error summary does. */
 export function showErrors(form, errors) {
   for (const node of form.querySelectorAll('.field > .error')) node.textContent = '';
   for (const node of form.querySelectorAll('[aria-invalid]')) node.removeAttribute('aria-invalid');
   const unplaced = [];
+  const items = [];
   for (const [name, message] of Object.entries(errors || {})) {
     const holder = form.querySelector(`[data-field="${name}"]`);
-    if (!holder) { unplaced.push(message); continue; }
+    if (!holder) { unplaced.push(message); items.push(el('li', { text: message })); continue; }
     holder.querySelector('.error').textContent = message;
     holder.querySelectorAll('input, select, textarea').forEach((input) => input.setAttribute('aria-invalid', 'true'));
+    const target = holder.querySelector('input, select, textarea');
+    const link = el('a', { href: `#${target ? target.id : ''}`, text: message });
+    link.addEventListener('click', (event) => {  // the hash names screens: a link must not change it
+      event.preventDefault();
+      if (!target) return;
+      holder.scrollIntoView({ block: 'start' });
+      target.focus({ preventScroll: true });
+    });
+    items.push(el('li', {}, link));
   }
   form.querySelector('.form-error').textContent = unplaced.join(' ');
-  const first = form.querySelector('[aria-invalid="true"]');
-  if (first) first.focus();
+  const summary = form.querySelector('.error-summary');
+  if (!summary) return;
+  if (!items.length) { summary.replaceChildren(); return; }
+  const count = items.length === 1 ? 'There is 1 problem' : `There are ${items.length} problems`;
+  summary.replaceChildren(el('h2', { text: `${count}: nothing is saved yet` }), el('ul', {}, ...items));
+  summary.scrollIntoView({ block: 'start' });
+  summary.focus({ preventScroll: true });
+}
+
+/** Take away the messages of an earlier attempt (the form is cleared, opened for another entry, or another kind chosen). */
+export function clearErrors(form) {
+  showErrors(form, {});
+}
+
+/** The form's first field the officer can fill (the chosen option of a group, or its first). */
+export function firstField(form) {
+  const first = [...form.querySelectorAll('input:not([type=hidden]), select, textarea')].find(isShown);
+  if (!first || first.type !== 'radio') return first;
+  return form.querySelector(`[name="${first.name}"]:checked`) || first;
+}
+
+/**
+ * Ask before something that cannot be undone, in the page (no native dialog): the question and
+ * two buttons in ``box``; ``onYes`` runs on the first. The 'no' button takes the focus back.
+ */
+export function askToConfirm(box, question, yes, no, onYes, back = null) {
+  uid += 1;
+  const questionId = `confirm-${uid}`;  // read out with the button that takes the focus
+  const yesButton = el('button', { type: 'button', class: 'danger', text: yes, 'aria-describedby': questionId });
+  const noButton = el('button', { type: 'button', text: no, 'aria-describedby': questionId });
+  const close = () => { box.replaceChildren(); box.hidden = true; if (back) back.focus(); };
+  yesButton.addEventListener('click', async () => { box.replaceChildren(); box.hidden = true; await onYes(); });
+  noButton.addEventListener('click', close);
+  box.replaceChildren(el('p', { id: questionId, text: question }), el('div', { class: 'confirm-actions' }, yesButton, noButton));
+  box.hidden = false;
+  noButton.focus();
 }
 
 /** Fill latitude/longitude/accuracy from the Geolocation API, if the phone has a fix. */

@@ -1,12 +1,13 @@
 // The postbox round: a visit, then its cards one after another. The round in progress
 // (its visit, its postbox, the cards saved) is kept per officer in IndexedDB, so that a
-// reload or a restart goes on where the officer was. Only signing out forgets it:
-// 'Finish round' is a link home, and the round screen opens on the same round again.
+// reload or a restart goes on where the officer was, and 'Home' leaves it open. 'Finish
+// round' ends it (asking first if a card is typed but not saved): 'Postbox round' then
+// begins the next visit. Signing out forgets it too.
 
 import { deleteMeta, getMeta, setMeta } from './db.js';
-import { loadForm } from './drafts.js';
-import { fillForm, readForm, renderForm } from './forms.js';
-import { isoNow, loadDraft, toIso } from './outbox.js';
+import { cancelDraft, loadForm } from './drafts.js';
+import { askToConfirm, fillForm, firstField, readForm, renderForm } from './forms.js';
+import { clearDraft, isoNow, loadDraft, toIso } from './outbox.js';
 import { takeWaitingEdit, waitingType } from './outbox-screen.js';
 import { $, forms, rules } from './page.js';
 import { currentReference, reorderPostboxes } from './reference.js';
@@ -14,6 +15,67 @@ import { show } from './screens.js';
 import { officer } from './session.js';
 
 const roundKey = (owner) => `round:${owner}`;
+const pristine = new WeakMap();  // form -> its answers as a new entry: anything else is typing
+
+/** 'Finish round' and each form's 'Discard' (both ask first when something typed would go). */
+export function wireRound() {
+  const finish = $('#finish-round');
+  finish.addEventListener('click', (event) => {
+    event.preventDefault();
+    if (untouched(forms.item)) { finishRound(); return; }
+    askToConfirm($('#finish-confirm'), 'The card you are typing is not saved. Finish the round without it?',
+      'Discard the card and finish', 'Keep typing', finishRound, finish);
+  });
+  for (const [name, form] of [['visit', forms.visit], ['item', forms.item]]) {
+    const button = form.querySelector('.discard-entry');
+    button.addEventListener('click', () => askToConfirm(form.querySelector('.discard-confirm'),
+      `Discard what is typed in this ${name === 'item' ? 'card' : 'visit'}? It cannot be brought back.`,
+      'Yes, discard it', 'Keep it', () => discard(name), button));
+  }
+}
+
+function untouched(form) {
+  return JSON.stringify(readForm(form, rules, toIso)) === pristine.get(form);
+}
+
+function rememberPristine(form) {
+  pristine.set(form, JSON.stringify(readForm(form, rules, toIso)));
+}
+
+/** End the round: the next 'Postbox round' begins with a new visit. */
+async function finishRound() {
+  const owner = officer();
+  cancelDraft('item');
+  await clearDraft(owner, 'item');
+  await deleteMeta(roundKey(owner));
+  forms.item.hidden = true;
+  forms.visit.hidden = false;
+  newVisit();
+  $('#round-summary').textContent = '';
+  window.location.hash = '#home';
+}
+
+/** Discard a form's typing (confirmed): a new visit, or the round's next card. */
+async function discard(name) {
+  const owner = officer();
+  cancelDraft(name);
+  await clearDraft(owner, name);
+  if (name === 'visit') { newVisit(); startAtTop(forms.visit); return; }
+  const round = await getMeta(roundKey(owner));
+  if (round) showItemForm(round); else loadForm(forms.item, { ...rules.item_defaults });
+  startAtTop(forms.item);
+}
+
+function newVisit() {
+  loadForm(forms.visit, { visited_at: isoNow(), box_condition: 'ok' });
+}
+
+/** The next entry starts at its top: the page scrolled up, the focus on its first field. */
+export function startAtTop(form) {
+  window.scrollTo(0, 0);
+  const first = firstField(form);
+  if (first) first.focus({ preventScroll: true });
+}
 
 /** Fill the round screen, then show it (unless a newer route overtook this one). */
 export async function openRound(current) {
@@ -45,7 +107,7 @@ async function fillRound(current) {
   } else {
     forms.item.hidden = true;
     forms.visit.hidden = false;
-    loadForm(forms.visit, drafted ? draft.data : { visited_at: isoNow(), box_condition: 'ok' }, drafted && draft.editing);
+    if (drafted) loadForm(forms.visit, draft.data, draft.editing); else newVisit();
   }
   return true;
 }
@@ -55,12 +117,15 @@ export async function startItems(visitEntry) {
   const round = { visitId: visitEntry.id, postboxId: visitEntry.data.postbox_id, items: 0 };
   await setMeta(roundKey(officer()), round);
   showItemForm(round);
+  forms.item.querySelector('.saved').textContent = 'Visit saved on this phone';
+  startAtTop(forms.item);
 }
 
 function showItemForm(round) {
   forms.visit.hidden = true;
   forms.item.hidden = false;
   loadForm(forms.item, { ...rules.item_defaults, visit_id: round.visitId });
+  rememberPristine(forms.item);
   const box = (currentReference().postboxes || []).find((b) => b.id === round.postboxId);
   $('#round-summary').textContent = `${box ? box.name : 'Postbox'}: ${round.items} ${round.items === 1 ? 'card' : 'cards'} saved.`;
 }
@@ -74,6 +139,7 @@ export async function nextItem() {
   await setMeta(key, round);
   showItemForm(round);
   forms.item.querySelector('.saved').textContent = 'Saved on this phone';
+  startAtTop(forms.item);
 }
 
 /** List the postboxes nearest first, keeping the visit form's answers. */

@@ -1,7 +1,7 @@
 // Which screen the address's hash names. Each screen registers how it opens; a screen
 // is filled before it is shown, so that nothing typed into it can be wiped by a fill
 // that lands later, and a route overtaken by a newer one (a second tap while the first
-// read IndexedDB) stops.
+// read IndexedDB) stops. Every screen opens at its top; the bar's Home link leads home.
 
 import { show } from './screens.js';
 import { currentSession } from './session.js';
@@ -22,4 +22,5 @@ export async function route() {
   const open = openers.get((window.location.hash || '#home').slice(1));
   if (open) await open(current);
   else show('home');
+  if (current()) window.scrollTo(0, 0);  // a screen opens at its top, wherever the last one was left
 }
