@@ -5,13 +5,13 @@
 
 import { cancelDraft, draftSoon, flushDraft } from './drafts.js';
 import { buttonKind, resetEncounter } from './encounter.js';
-import { clearErrors, locate, readForm, showErrors, updateVisibility } from './forms.js';
+import { clearErrors, locate, readForm, showErrors, startAtTop, updateVisibility } from './forms.js';
 import { clearDraft, editEntry, getEntry, newEntry, saveEntry, toIso } from './outbox.js';
 import { updateCount } from './outbox-screen.js';
 import { forms, rules } from './page.js';
 import { storageProblem } from './persistence.js';
 import { currentReference } from './reference.js';
-import { nearestFirst, nextItem, startAtTop, startItems } from './round.js';
+import { nearestFirst, nextItem, startItems } from './round.js';
 import { officer } from './session.js';
 import { trySync } from './sync-schedule.js';
 import { requestBackgroundSync } from './updates.js';

@@ -6,7 +6,7 @@
 // discarded, after a confirmation.
 
 import { cancelDraft, dropParked, flushDraft, flushPending, loadForm, parkDraft, parkedDrafts, unparkDraft } from './drafts.js';
-import { askToConfirm } from './forms.js';
+import { askToConfirm, startAtTop } from './forms.js';
 import { clearDraft, isoNow, loadDraft } from './outbox.js';
 import { takeWaitingEdit } from './outbox-screen.js';
 import { $, forms } from './page.js';
@@ -112,7 +112,11 @@ export async function showOffers() {
       (row.values.data.location_text ? `, ${row.values.data.location_text}` : '');
     const go = button(`Continue the ${name} draft`, () => continueParked(row.key));
     const drop = button(`Discard the ${name} draft`, () => askToConfirm(confirm, `Discard the ${name} draft? It cannot be brought back.`,
-      'Yes, discard it', 'Keep it', async () => { await dropParked(row.key); await showOffers(); }, drop));
+      'Yes, discard it', 'Keep it', async () => {
+        await dropParked(row.key);
+        await showOffers();
+        $('#screen-encounter h1').focus();  // its buttons are gone: the focus goes back to the screen's top
+      }, drop));
     const confirm = document.createElement('div');
     confirm.className = 'confirm';
     confirm.hidden = true;
@@ -139,8 +143,7 @@ async function continueParked(key) {
   const draft = await unparkDraft(owner, key);
   if (draft) loadForm(form, draft.data, draft.editing); else resetEncounter();
   await showOffers();
-  window.scrollTo(0, 0);
-  form.querySelector('[name="kind"]:checked')?.focus({ preventScroll: true });
+  startAtTop(form);
 }
 
 /** Discard the open form's typing (confirmed): its draft goes, and a new entry of its button's kind opens. */
@@ -150,5 +153,5 @@ async function discardOpen() {
   cancelDraft('encounter');
   await clearDraft(officer(), 'encounter');
   resetEncounter(kind);
-  window.scrollTo(0, 0);
+  startAtTop(form);
 }

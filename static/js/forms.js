@@ -209,6 +209,13 @@ export function firstField(form) {
   return form.querySelector(`[name="${first.name}"]:checked`) || first;
 }
 
+/** The next entry starts at its top: the page scrolled up, the focus on its first field. */
+export function startAtTop(form) {
+  window.scrollTo(0, 0);
+  const first = firstField(form);
+  if (first) first.focus({ preventScroll: true });
+}
+
 /**
  * Ask before something that cannot be undone, in the page (no native dialog): the question and
  * two buttons in ``box``; ``onYes`` runs on the first. The 'no' button takes the focus back.

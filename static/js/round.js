@@ -6,7 +6,7 @@
 
 import { deleteMeta, getMeta, setMeta } from './db.js';
 import { cancelDraft, loadForm } from './drafts.js';
-import { askToConfirm, fillForm, firstField, readForm, renderForm } from './forms.js';
+import { askToConfirm, fillForm, readForm, renderForm, startAtTop } from './forms.js';
 import { clearDraft, isoNow, loadDraft, toIso } from './outbox.js';
 import { takeWaitingEdit, waitingType } from './outbox-screen.js';
 import { $, forms, rules } from './page.js';
@@ -70,12 +70,6 @@ function newVisit() {
   loadForm(forms.visit, { visited_at: isoNow(), box_condition: 'ok' });
 }
 
-/** The next entry starts at its top: the page scrolled up, the focus on its first field. */
-export function startAtTop(form) {
-  window.scrollTo(0, 0);
-  const first = firstField(form);
-  if (first) first.focus({ preventScroll: true });
-}
 
 /** Fill the round screen, then show it (unless a newer route overtook this one). */
 export async function openRound(current) {

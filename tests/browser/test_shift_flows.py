@@ -338,3 +338,34 @@ def test_the_focus_ring_has_3_to_1_contrast(phone, app_server):
         return [s.outlineStyle, s.outlineColor];
     }""")
     assert chip[0] != "none" and contrast(chip[1], background) >= 3, chip
+
+
+def test_drafts_continued_and_discarded_by_keyboard(phone, app_server):
+    """The offer and the confirmation work with the keyboard alone; 'Keep it' is where the focus lands."""
+    page = phone
+    sign_in_app(page, app_server)
+    open_form(page, "Stop and search")
+    form = page.get_by_test_id("encounter-form")
+    form.locator('[name="location_text"]').fill("Outside the Co-op")
+    wait_for_draft(page, "location_text", "Outside the Co-op")
+    open_form(page, "Other encounter")
+    offer = page.get_by_role("button", name="Continue the stop and search draft")
+    offer.focus()
+    page.keyboard.press("Enter")
+    expect(form.locator('[name="location_text"]')).to_have_value("Outside the Co-op")
+    assert page.evaluate("document.activeElement.name") == "kind"  # the draft starts at its top
+    discard = form.get_by_role("button", name="Discard this entry")
+    discard.focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.textContent") == "Keep it"  # the safe answer first
+    page.keyboard.press("Enter")
+    expect(form.locator('[name="location_text"]')).to_have_value("Outside the Co-op")
+    assert page.evaluate("document.activeElement.textContent") == "Discard this entry"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Yes, discard it"
+    page.keyboard.press("Enter")
+    expect(form.locator('[name="location_text"]')).to_have_value("")
+    assert page.evaluate("document.activeElement.name") == "kind"
+    page.wait_for_timeout(500)
+    assert load_draft(page) is None
