@@ -308,6 +308,13 @@ def test_a_refused_save_has_an_error_summary_with_links(phone, app_server):
         return set.getAttribute('aria-describedby').split(' ').map((id) => document.getElementById(id).textContent).join(' ');
     }""")
     assert topics_error.inner_text() in described
+    # ... as Chromium's accessibility tree has it: the group's description is the message.
+    cdp = page.context.new_cdp_session(page)
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    fieldset = cdp.send("DOM.querySelector", {"nodeId": root, "selector": '#item-form [data-field="topics"] fieldset'})
+    [node] = cdp.send("Accessibility.getPartialAXTree", {"nodeId": fieldset["nodeId"], "fetchRelatives": False})["nodes"][:1]
+    assert node["role"]["value"] == "group"
+    assert node["description"]["value"] == topics_error.inner_text()
     card.locator(".error-summary").get_by_role("link").first.click()
     assert page.evaluate("document.activeElement.name") == "topics"
     # Fixed and saved: the summary goes.
