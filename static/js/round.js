@@ -7,12 +7,14 @@
 import { deleteMeta, getMeta, setMeta } from './db.js';
 import { cancelDraft, loadForm } from './drafts.js';
 import { askToConfirm, fillForm, readForm, renderForm, startAtTop } from './forms.js';
-import { clearDraft, isoNow, loadDraft, toIso } from './outbox.js';
-import { takeWaitingEdit, waitingType } from './outbox-screen.js';
+import { clearDraft, editEntry, entriesOf, getEntry, isoNow, loadDraft, saveEntry, toIso } from './outbox.js';
+import { takeWaitingEdit, updateCount, waitingType } from './outbox-screen.js';
+import { storageProblem } from './persistence.js';
 import { $, forms, rules } from './page.js';
 import { currentReference, reorderPostboxes } from './reference.js';
 import { show } from './screens.js';
 import { officer } from './session.js';
+import { trySync } from './sync-schedule.js';
 
 const roundKey = (owner) => `round:${owner}`;
 const pristine = new WeakMap();  // form -> its answers as a new entry: anything else is typing
@@ -42,9 +44,18 @@ function rememberPristine(form) {
   pristine.set(form, JSON.stringify(readForm(form, rules, toIso)));
 }
 
-/** End the round: the next 'Postbox round' begins with a new visit. */
+/** End the round: the visit takes the count of its cards, and the next 'Postbox round' begins with a new visit. */
 async function finishRound() {
   const owner = officer();
+  const round = await getMeta(roundKey(owner));
+  if (round) {
+    try {
+      await countCards(owner, round.visitId);
+    } catch (error) {
+      storageProblem(error);  // the round stays open: 'Finish round' can be pressed again
+      return;
+    }
+  }
   cancelDraft('item');
   await clearDraft(owner, 'item');
   await deleteMeta(roundKey(owner));
@@ -55,19 +66,109 @@ async function finishRound() {
   window.location.hash = '#home';
 }
 
+const LOCK_WAIT_MS = 5000;  // a send in flight finishes first; a hung one is not waited for
+
+/**
+ * The visit's item count is at least the number of its cards on this phone: the officer need not
+ * count the cards before transcribing them. A count the officer gave that is higher (items not
+ * transcribed) is kept. The visit is updated as an edit through the outbox (same id; a new version
+ * if the server has it), under the outbox's lock so that no send of its older content is in flight.
+ */
+async function countCards(owner, visitId) {
+  const update = async () => {
+    const entries = await entriesOf(owner);
+    const cards = entries.filter((e) => e.type === 'postbox_item' && e.data.visit_id === visitId).length;
+    const visit = entries.find((e) => e.id === visitId);
+    if (!visit || visit.state === 'conflict' || !(cards > (visit.data.item_count || 0))) return false;
+    await saveEntry(editEntry(await getEntry(visitId), { ...visit.data, item_count: cards }));
+    return true;
+  };
+  let updated;
+  if (navigator.locks) {
+    const signal = AbortSignal.timeout(LOCK_WAIT_MS);
+    try {
+      updated = await navigator.locks.request('outbox', { signal }, update);
+    } catch (error) {
+      if (error.name !== 'AbortError' && error.name !== 'TimeoutError') throw error;
+      updated = await update();  // as an edit from the outbox does: at worst a conflict copy, nothing lost
+    }
+  } else {
+    updated = await update();
+  }
+  if (updated) {
+    await updateCount();
+    trySync();
+  }
+}
+
 /** Discard a form's typing (confirmed): a new visit, or the round's next card. */
 async function discard(name) {
   const owner = officer();
   cancelDraft(name);
   await clearDraft(owner, name);
-  if (name === 'visit') { newVisit(); startAtTop(forms.visit); return; }
+  if (name === 'visit') { newVisit(); preselectNearest(); startAtTop(forms.visit); return; }
   const round = await getMeta(roundKey(owner));
   if (round) showItemForm(round); else loadForm(forms.item, { ...rules.item_defaults });
   startAtTop(forms.item);
 }
 
 function newVisit() {
-  loadForm(forms.visit, { visited_at: isoNow(), box_condition: 'ok' });
+  loadForm(forms.visit, { visited_at: isoNow(), box_condition: 'ok', item_count: 0 });
+}
+
+let asking = 0;  // the visit form's latest ask for a location: an older answer is not used
+
+/**
+ * A new visit asks for the phone's location as it opens and chooses the nearest active postbox
+ * that has coordinates, saying which and how far. The officer can choose another; an answer that
+ * comes after the officer chose, or after the form moved on, changes nothing. Without a fix, or
+ * without postboxes with coordinates, nothing is chosen.
+ */
+function preselectNearest() {
+  asking += 1;
+  const mine = asking;
+  const status = $('#nearest-postbox');
+  status.textContent = '';
+  if (!('geolocation' in navigator)) return;
+  const still = () => mine === asking && !forms.visit.hidden && !forms.visit.dataset.editing;
+  status.textContent = 'Finding the nearest postbox…';
+  navigator.geolocation.getCurrentPosition((position) => {
+    if (!still()) return;
+    status.textContent = '';
+    chooseNearest(position.coords);
+  }, () => {
+    if (mine === asking) status.textContent = 'No location fix: choose the postbox.';
+  }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+}
+
+/** Metres between two points (haversine). */
+function metres(a, b) {
+  const rad = (degrees) => degrees * Math.PI / 180;
+  const h = Math.sin(rad(b.latitude - a.latitude) / 2) ** 2 +
+    Math.cos(rad(a.latitude)) * Math.cos(rad(b.latitude)) * Math.sin(rad(b.longitude - a.longitude) / 2) ** 2;
+  return 2 * 6371000 * Math.asin(Math.sqrt(h));
+}
+
+function farness(m) {
+  return m < 1000 ? `${Math.round(m)} m` : `${(m / 1000).toFixed(1)} km`;
+}
+
+/** Choose the nearest postbox (active, with coordinates) if none is chosen yet, and say which and how far. */
+function chooseNearest(coords) {
+  const status = $('#nearest-postbox');
+  const inputs = [...forms.visit.querySelectorAll('[name="postbox_id"]')];
+  if (!inputs.length || inputs.some((input) => (input.type === 'radio' ? input.checked : input.value))) return;
+  const placed = (currentReference().postboxes || []).filter((box) => box.active &&
+    typeof box.latitude === 'number' && typeof box.longitude === 'number')
+    .map((box) => ({ box, distance: metres(coords, box) })).sort((a, b) => a.distance - b.distance);
+  const nearest = placed.find(({ box }) => inputs.some((input) => input.value === String(box.id) ||
+    (input.tagName === 'SELECT' && input.querySelector(`option[value="${box.id}"]`))));
+  if (!nearest) { status.textContent = 'No postbox has a location on this phone: choose the postbox.'; return; }
+  const id = String(nearest.box.id);
+  if (inputs[0].tagName === 'SELECT') inputs[0].value = id;
+  else inputs.find((input) => input.value === id).checked = true;
+  forms.visit.dispatchEvent(new Event('change', { bubbles: true }));
+  status.textContent = `Nearest: ${nearest.box.name}, ${farness(nearest.distance)}. Chosen below; change it if you are at another.`;
 }
 
 
@@ -83,6 +184,8 @@ async function fillRound(current) {
   if (editing === 'postbox_visit' || editing === 'postbox_item') {
     forms.visit.hidden = editing !== 'postbox_visit';
     forms.item.hidden = editing !== 'postbox_item';
+    asking += 1;  // an entry to fix keeps its own postbox
+    $('#nearest-postbox').textContent = '';
     takeWaitingEdit(editing === 'postbox_visit' ? 'visit' : 'item');
     return true;
   }
@@ -102,6 +205,7 @@ async function fillRound(current) {
     forms.item.hidden = true;
     forms.visit.hidden = false;
     if (drafted) loadForm(forms.visit, draft.data, draft.editing); else newVisit();
+    if (!forms.visit.dataset.editing) preselectNearest();
   }
   return true;
 }
@@ -144,6 +248,7 @@ export function nearestFirst(coords) {
   const chosen = readForm(forms.visit, rules, toIso);
   renderForm(forms.visit, rules, currentReference());
   fillForm(forms.visit, chosen);
+  chooseNearest(coords);
 }
 
 /** Forget an officer's round in progress (signing out). */
