@@ -4,7 +4,7 @@
 // page goes back up to the confirmation, and the next entry starts at its first field.
 
 import { cancelDraft, draftSoon, flushDraft } from './drafts.js';
-import { buttonKind, resetEncounter } from './encounter.js';
+import { buttonKind, rememberSearch, resetEncounter } from './encounter.js';
 import { clearErrors, locate, readForm, showErrors, startAtTop, updateVisibility } from './forms.js';
 import { clearDraft, editEntry, getEntry, newEntry, saveEntry, toIso } from './outbox.js';
 import { updateCount } from './outbox-screen.js';
@@ -71,6 +71,7 @@ async function saveForm(name) {
   } else if (name === 'item') {
     await nextItem();
   } else {
+    await rememberSearch(owner, data);  // the next stop and search starts with this power and object
     resetEncounter(buttonKind(data.kind));
     saved.textContent = 'Saved on this phone';
     startAtTop(form);

@@ -6,7 +6,8 @@
 // discarded, after a confirmation.
 
 import { cancelDraft, dropParked, flushDraft, flushPending, loadForm, parkDraft, parkedDrafts, unparkDraft } from './drafts.js';
-import { askToConfirm, startAtTop } from './forms.js';
+import { getMeta, setMeta } from './db.js';
+import { askToConfirm, locate, startAtTop, updateVisibility } from './forms.js';
 import { clearDraft, isoNow, loadDraft } from './outbox.js';
 import { takeWaitingEdit } from './outbox-screen.js';
 import { $, forms } from './page.js';
@@ -16,8 +17,56 @@ import { officer } from './session.js';
 
 const DEFAULTS = { kind: 'stop_search', search_type: 'Person search', bwv_used: true,
   removal_of_more_than_outer_clothing: false };
-const UNTYPED = new Set(['kind', 'occurred_at']);  // a draft with only these is no work to keep
+// A draft with only these is no work to keep (the position is the phone's, found as the form opened).
+const UNTYPED = new Set(['kind', 'occurred_at', 'latitude', 'longitude', 'location_accuracy_m']);
 let nextKind;  // the kind a home screen link chose for the next new entry ('' for 'Other encounter')
+let lastSearch = null;  // {owner, legislation, object_of_search} of this officer's last stop and search
+
+// The object of search a power is usually used for: suggested when the officer chooses the power and
+// has not chosen an object (the first of the power's objects the lists hold).
+const USUAL_OBJECT = {
+  'Misuse of Drugs Act 1971 (section 23)': ['Controlled drugs'],
+  'Police and Criminal Evidence Act 1984 (section 1)': ['Stolen goods', 'Offensive weapons', 'Article for use in theft',
+    'Articles for use in criminal damage', 'Fireworks'],
+  'Criminal Justice and Public Order Act 1994 (section 60)': ['Offensive weapons', 'Anything to threaten or harm anyone'],
+  'Firearms Act 1968 (section 47)': ['Firearms'],
+  'Criminal Justice Act 1988 (section 139B)': ['Offensive weapons'],
+  'Psychoactive Substances Act 2016 (s36(2))': ['Psychoactive substances'],
+  'Psychoactive Substances Act 2016 (s37(2))': ['Psychoactive substances'],
+  'Customs and Excise Management Act 1979 (section 163)': ['Goods on which duty has not been paid etc.'],
+  'Crossbows Act 1987 (section 4)': ['Crossbows'],
+  'Wildlife and Countryside Act 1981 (section 19)': ['Evidence of wildlife offences'],
+  'Poaching Prevention Act 1862 (section 2)': ['Game or poaching equipment'],
+  'Deer Act 1991 (section 12)': ['Game or poaching equipment'],
+  'Protection of Badgers Act 1992 (section 11)': ['Evidence of wildlife offences'],
+  'Hunting Act 2004 (section 8)': ['Evidence of hunting any wild mammal with a dog'],
+  'Conservation of Seals Act 1970 (section 4)': ['Seals or hunting equipment'],
+};
+const NO_FURTHER_ACTION = 'A no further action disposal';
+const LAST_SEARCH = (owner) => `last-search:${owner}`;
+
+/** Remember the power and object of a saved stop and search: the officer's next one starts with them. */
+export async function rememberSearch(owner, data) {
+  if (data.kind !== 'stop_search' || !data.legislation) return;
+  lastSearch = { owner, legislation: data.legislation, object_of_search: data.object_of_search || '' };
+  await setMeta(LAST_SEARCH(owner), { legislation: lastSearch.legislation, object_of_search: lastSearch.object_of_search })
+    .catch(() => {});  // only a convenience: a save is never refused for it
+}
+
+async function loadLastSearch(owner) {
+  if (lastSearch && lastSearch.owner === owner) return;
+  const stored = await getMeta(LAST_SEARCH(owner)).catch(() => null);
+  lastSearch = stored ? { owner, ...stored } : { owner };
+}
+
+/** The last power and object of this officer's stop and searches, for a new one. */
+function remembered() {
+  if (!lastSearch || lastSearch.owner !== officer()) return {};
+  const out = {};
+  if (lastSearch.legislation) out.legislation = lastSearch.legislation;
+  if (lastSearch.object_of_search) out.object_of_search = lastSearch.object_of_search;
+  return out;
+}
 
 /** Links on the home screen choose the encounter kind; the form's 'Discard this entry' asks first. */
 export function wireKindLinks() {
@@ -25,14 +74,83 @@ export function wireKindLinks() {
     link.addEventListener('click', () => { nextKind = link.dataset.kind; });
   }
   const form = forms.encounter;
+  // Answers that follow from another (the controls are rebuilt with new lists: listen on the form).
+  form.addEventListener('change', (event) => {
+    const name = event.target.name;
+    if (name === 'object_of_search') delete event.target.dataset.suggested;  // the officer's own choice
+    if (name === 'legislation') suggestObject(form, event.target.value);
+    if (name === 'outcome') linkForNoFurtherAction(form, event.target.value);
+    if (name === 'outcome_linked_to_object_of_search') {
+      for (const input of form.querySelectorAll(`[name="${name}"]`)) delete input.dataset.suggested;
+    }
+  });
   const button = form.querySelector('.discard-entry');
   button.addEventListener('click', () => askToConfirm(form.querySelector('.discard-confirm'),
     'Discard what is typed in this form? It cannot be brought back.', 'Yes, discard it', 'Keep it', discardOpen, button));
 }
 
-/** A new entry in the form. The home screen's 'Other encounter' passes '' so that the officer picks the kind. */
+/** A new entry in the form. The home screen's 'Other encounter' passes '' so that the officer picks the kind.
+ * A stop and search starts with the power and object of the officer's last one (each still editable). */
 export function resetEncounter(kind = DEFAULTS.kind) {
-  loadForm(forms.encounter, { ...DEFAULTS, kind: kind || undefined, occurred_at: isoNow() });
+  const form = forms.encounter;
+  loadForm(form, { ...DEFAULTS, ...(remembered()), kind: kind || undefined, occurred_at: isoNow() });
+  clearSuggested(form);
+  markRemembered(form);
+}
+
+/** An object of search still as remembered from the last search was not chosen for this one: a new power may suggest another. */
+function markRemembered(form) {
+  const object = form.querySelector('[name="object_of_search"]');
+  const last = remembered();
+  if (object && object.value && object.value === last.object_of_search &&
+      form.querySelector('[name="legislation"]')?.value === last.legislation) object.dataset.suggested = 'remembered';
+}
+
+/** Forget which answers the app suggested (a form filled afresh: they are the entry's answers now). */
+function clearSuggested(form) {
+  for (const node of form.querySelectorAll('[data-suggested]')) delete node.dataset.suggested;
+}
+
+/** Suggest the object of search the power is usually used for, unless the officer chose one. */
+function suggestObject(form, legislation) {
+  const object = form.querySelector('select[name="object_of_search"]');
+  if (!object || (object.value && !object.dataset.suggested)) return;
+  const offered = new Set([...object.options].map((option) => option.value));
+  const usual = (USUAL_OBJECT[legislation] || []).find((value) => offered.has(value));
+  if (!usual || usual === object.value) return;
+  object.value = usual;
+  object.dataset.suggested = 'legislation';
+  form.dispatchEvent(new Event('input', { bubbles: true }));  // into the draft, as if typed
+}
+
+/** 'A no further action disposal' means nothing linked to the object was found: answer 'No', unless
+ * the officer answered. A 'No' set that way goes again when the outcome changes. */
+function linkForNoFurtherAction(form, outcome) {
+  const inputs = [...form.querySelectorAll('[name="outcome_linked_to_object_of_search"]')];
+  if (!inputs.length) return;
+  const checked = inputs.find((input) => input.checked);
+  if (outcome === NO_FURTHER_ACTION) {
+    if (checked) return;
+    const no = inputs.find((input) => input.value === 'false');
+    if (!no) return;
+    no.checked = true;
+    no.dataset.suggested = 'outcome';
+  } else if (checked && checked.dataset.suggested) {
+    checked.checked = false;
+    delete checked.dataset.suggested;
+  } else {
+    return;
+  }
+  updateVisibility(form);
+  form.dispatchEvent(new Event('input', { bubbles: true }));
+}
+
+/** Ask the phone where it is as a new entry opens (accuracy shown); the boxes stay for typing by hand. */
+function locateOnOpen() {
+  const form = forms.encounter;
+  const latitude = form.querySelector('[name="latitude"]');
+  if (form.dataset.editing || !latitude || latitude.value) return;
+  locate(form, form.querySelector('.locate-status'));
 }
 
 /** The home button an encounter of this kind belongs to: 'stop_search', or '' (Other encounter). */
@@ -42,8 +160,9 @@ export const buttonKind = (kind) => (kind === 'stop_search' ? 'stop_search' : ''
 function typed(draft) {
   if (!draft) return false;
   if (draft.editing) return true;
+  const given = { ...DEFAULTS, ...remembered() };  // a new entry's answers, the last search's power and object too
   return Object.entries(draft.data || {}).some(([name, value]) =>
-    !UNTYPED.has(name) && JSON.stringify(value) !== JSON.stringify(DEFAULTS[name]));
+    !UNTYPED.has(name) && JSON.stringify(value) !== JSON.stringify(given[name]));
 }
 
 /** Fill the form (an outbox entry to fix, the draft, an edit left open, or a new entry), then show it. */
@@ -52,11 +171,13 @@ export async function openEncounter(current) {
     const wanted = nextKind;
     nextKind = undefined;
     // Storage that cannot be read now is no reason to keep the form from the officer: start afresh.
+    await loadLastSearch(officer());
     const filled = await fillEncounter(wanted, current).catch(() => { resetEncounter(wanted); return true; });
     if (!filled) return;
   }
   await showOffers();
   show('encounter');
+  locateOnOpen();
 }
 
 /**
@@ -85,6 +206,8 @@ async function fillEncounter(wanted, current) {
   if (!current()) return false;
   if (draft && Object.keys(draft.data).length) {
     loadForm(form, draft.data, draft.editing);
+    clearSuggested(form);
+    markRemembered(form);
   } else if (!form.dataset.editing) {  // with no draft, an edit left open is taken up again
     resetEncounter(wanted);
   }

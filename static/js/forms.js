@@ -70,8 +70,41 @@ export function renderForm(form, rules, reference) {
     }
     input.setAttribute('aria-describedby', `${id}-error`);
     holder.append(labelNode, input, error);
+    const phrases = name === 'grounds' ? (reference.lists.grounds_phrases || []) : [];
+    if (phrases.length) holder.append(phraseButtons(input, phrases));
   }
   updateVisibility(form);
+}
+
+/**
+ * Quick-pick phrases under a text box (the grounds): a tap inserts the phrase as editable text at
+ * the cursor (or at the end when the box was never touched), never replacing what is typed there;
+ * the focus goes back into the box just after it, for the officer to go on with the specifics.
+ */
+function phraseButtons(box, phrases) {
+  let caret = null;  // where the cursor was when the box lost the focus to a phrase button
+  box.addEventListener('blur', () => { caret = box.selectionStart; });
+  box.form?.addEventListener('reset', () => { caret = null; });
+  const group = el('div', { class: 'phrases', role: 'group', 'aria-label': 'Add a phrase to the grounds' },
+    el('p', { class: 'hint', text: 'Add a phrase, then say what you saw, heard or knew:' }));
+  for (const phrase of phrases) {
+    const button = el('button', { type: 'button', class: 'phrase', text: phrase.label });
+    button.addEventListener('click', () => {
+      const text = box.value;
+      const at = caret === null || caret > text.length ? text.length : caret;
+      const before = at > 0 && !/\s$/.test(text.slice(0, at)) ? ' ' : '';
+      const insert = `${before}${phrase.value} `;
+      const limit = Number(box.getAttribute('maxlength')) || Infinity;
+      if (text.length + insert.length > limit) return;  // would cut the officer's text: nothing inserted
+      box.value = text.slice(0, at) + insert + text.slice(at);
+      caret = at + insert.length;
+      box.focus();
+      box.setSelectionRange(caret, caret);
+      box.dispatchEvent(new Event('input', { bubbles: true }));  // saved in the draft as typing is
+    });
+    group.append(button);
+  }
+  return group;
 }
 
 /** Show the fields that apply: by kind (data-kinds) and by another field's value (data-when).
@@ -176,6 +209,7 @@ export function showErrors(form, errors) {
     const holder = form.querySelector(`[data-field="${name}"]`);
     if (!holder) { unplaced.push(message); items.push(el('li', { text: message })); continue; }
     holder.querySelector('.error').textContent = message;
+    for (let fold = holder.closest('details'); fold; fold = fold.parentElement.closest('details')) fold.open = true;
     holder.querySelectorAll('input, select, textarea').forEach((input) => input.setAttribute('aria-invalid', 'true'));
     const target = holder.querySelector('input, select, textarea');
     const link = el('a', { href: `#${target ? target.id : ''}`, text: message });
@@ -234,11 +268,18 @@ export function askToConfirm(box, question, yes, no, onYes, back = null) {
 }
 
 /** Fill latitude/longitude/accuracy from the Geolocation API, if the phone has a fix. */
+const locating = new WeakMap();  // each form's last request: an answer to an older one (or for a form since cleared) is dropped
+
 export function locate(form, status) {
   if (!('geolocation' in navigator)) { status.textContent = 'No location on this phone: type the location.'; return Promise.resolve(null); }
-  status.textContent = 'Finding your location…';
+  const finding = 'Finding your location…';
+  status.textContent = finding;
+  const mine = (locating.get(form) || 0) + 1;
+  locating.set(form, mine);
+  const stale = () => mine !== locating.get(form) || status.textContent !== finding;
   return new Promise((resolve) => {
     navigator.geolocation.getCurrentPosition((position) => {
+      if (stale()) { resolve(null); return; }
       const set = (name, value) => { const input = form.querySelector(`[name="${name}"]`); if (input) input.value = value; };
       set('latitude', position.coords.latitude.toFixed(6));
       set('longitude', position.coords.longitude.toFixed(6));
@@ -247,7 +288,9 @@ export function locate(form, status) {
       form.dispatchEvent(new Event('input', { bubbles: true }));
       resolve(position.coords);
     }, () => {
-      status.textContent = 'No location fix: type the location instead.';
+      if (stale()) { resolve(null); return; }
+      status.textContent = form.querySelector('details.by-hand') ? 'No location fix: describe the place, or enter it by hand.'
+        : 'No location fix: type the location instead.';
       resolve(null);
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   });

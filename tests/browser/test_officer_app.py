@@ -296,6 +296,7 @@ def test_stop_and_search_end_to_end_every_field(page, app_server, server_app):
     expect(form.locator('[name="latitude"]')).to_have_value("51.729010")
     form.locator('[data-field="search_type"]').get_by_text("Person and vehicle search").click()
     form.locator('[name="vehicle_registration"]').fill("AB12 CDE")
+    form.get_by_text("More details (optional)").click()  # the optional fields are folded
     form.locator('[data-field="officer_defined_ethnicity"]').get_by_text("White").click()
     form.locator('[data-field="gender"]').get_by_text("Male", exact=True).click()
     form.locator('[data-field="age_range"]').get_by_text("18 to 24").click()
