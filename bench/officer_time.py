@@ -16,7 +16,9 @@ and then, from the home screen each time, records as an officer would:
   other answer the law needs (legislation, object of search, self-defined
   ethnicity, outcome, outcome linked...), then Save until 'Saved on this
   phone'; twice, since a second search in the same shift may find answers
-  remembered;
+  remembered; and a third, **with phrases**: the grounds built as an officer
+  would with the form's quick-pick phrases (two phrase taps, each counted as a
+  tap, and about 60 characters typed after them) rather than 150 typed;
 * a **postbox visit** (the postbox and the number of items, once per box) and
   a **resident's card by its summary** (a topic and a 200-character summary);
 * a **resident's card by its photo**, the round's next card: a topic and a
@@ -125,6 +127,24 @@ IN_VIEW = """(el) => {
   const label = hit.closest('label');
   return !!label && (label.control === el || (el.labels && [...el.labels].includes(label)));
 }"""
+
+
+class Phrased:
+    """Grounds built from the form's quick-pick phrases (each a tap) and the officer's own words (typed)."""
+
+    def __init__(self, *parts: tuple[str, str]) -> None:
+        self.parts = parts  # ("tap", phrase) or ("type", text), in order
+        text = ""
+        for how, part in parts:
+            if how == "tap" and text and not text.endswith(" "):
+                text += " "
+            text += f"{part} " if how == "tap" else part
+        self.text = text
+
+
+# A test-realistic account: two phrase taps and about 60 characters of the officer's own.
+PHRASED_GROUNDS = Phrased(("tap", "Smell of cannabis from"), ("type", "his jacket as I walked past. "),
+                          ("tap", "Seen to pass a small package to"), ("type", "a man on a bike at the bus stop."))
 
 
 class Broken(RuntimeError):
@@ -271,6 +291,8 @@ class Officer:
         if kind == "checkbox":
             return loc.is_checked() == (wanted == "true")
         value = loc.input_value()
+        if isinstance(wanted, Phrased):
+            return value == wanted.text
         return bool(value) if wanted is ANY else value == wanted
 
     def position(self, form, entry_type: str, name: str) -> float:
@@ -319,6 +341,13 @@ class Officer:
             self.choose(loc, wanted, what)
         elif kind == "checkbox":
             self.tap(loc, what)
+        elif isinstance(wanted, Phrased):  # a phrase tap puts the cursor in the box, after the phrase
+            for how, part in wanted.parts:
+                if how == "tap":
+                    self.tap(form.get_by_role("button", name=part, exact=True).locator("visible=true").first, what)
+                else:
+                    self.page.keyboard.type(part)
+                    self.tally.charge(what, "char", len(part))
         else:
             self.type_into(loc, wanted, what)
 
@@ -394,13 +423,13 @@ class Officer:
 
 
 # --- the tasks ---------------------------------------------------------------------------------
-def stop_and_search(officer: Officer, title: str) -> Tally:
+def stop_and_search(officer: Officer, title: str, grounds=GROUNDS) -> Tally:
     officer.home()
     officer.tally = tally = Tally(title)
     officer.tap(officer.home_control("Stop and search"), "open the form")
     form = officer.visible_form()
     officer.wait_usable(form)
-    officer.fill(form, "encounter", STOP_SEARCH)
+    officer.fill(form, "encounter", {**STOP_SEARCH, "grounds": grounds})
     officer.save(form)
     return tally
 
@@ -521,11 +550,14 @@ def verify(page, before: set[str], photo_cards: int) -> list[str]:
     for search in searches:
         if search["data"].get("latitude") is None:
             problems.append("a stop and search was saved without the GPS position")
+    phrased = [e for e in entries if e["type"] == "encounter" and e["data"].get("grounds") == PHRASED_GROUNDS.text.strip()]
+    if len(phrased) != 1:
+        problems.append(f"{len(phrased)} stop and searches with the phrased grounds in the outbox, not 1")
     if not any(e["type"] == "postbox_visit" for e in entries):
         problems.append("no postbox visit in the outbox")
     if not any(e["type"] == "postbox_item" and e["data"].get("summary") == SUMMARY for e in entries):
         problems.append("no card with the summary typed in the outbox")
-    wanted = 4 + photo_cards
+    wanted = 5 + photo_cards
     if len(new) < wanted:
         problems.append(f"only {len(new)} new entries in the outbox, not {wanted}")
     return problems
@@ -646,6 +678,7 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
     officer = Officer(page, server.url)
     tallies = [stop_and_search(officer, "stop and search")]
     tallies.append(stop_and_search(officer, "stop and search, 2nd of shift"))
+    tallies.append(stop_and_search(officer, "stop and search, with phrases", PHRASED_GROUNDS))
     visit, card = visit_and_card(officer)
     tallies += [visit, card, card_by_photo(officer)]
     problems = verify(page, before, sum(t.photo_saved for t in tallies))
