@@ -92,6 +92,23 @@ def test_without_a_location_fix_no_postbox_is_chosen(phone_without_fix, app_serv
     assert chosen_postbox(page) is None
 
 
+def test_without_postboxes_with_coordinates_none_is_chosen(phone, app_server, server_app):
+    from sqlalchemy import update
+
+    from fieldapp.extensions import db
+    from fieldapp.models.postboxes import Placement
+
+    with server_app.app_context():
+        db.session.execute(update(Placement).values(latitude=None, longitude=None))
+        db.session.commit()
+        db.session.remove()
+    page = phone
+    sign_in_app(page, app_server)
+    open_round(page)
+    expect(page.get_by_test_id("nearest-postbox")).to_have_text(re.compile("No postbox has a location"))
+    assert chosen_postbox(page) is None
+
+
 def stored_visits(server_app) -> dict[str, tuple[int, int]]:
     """The server's visits: id -> (item count, entry version)."""
     from sqlalchemy import select
