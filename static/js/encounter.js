@@ -176,6 +176,7 @@ export async function openEncounter(current) {
     if (!filled) return;
   }
   await showOffers();
+  if (!current()) return;  // a newer route (Home tapped, a hash set) came while the offers were read
   show('encounter');
   locateOnOpen();
 }
