@@ -39,6 +39,8 @@ def sign_in_app(page: Page, server, username: str = "officer1", worker: bool = T
 def open_form(page: Page, link: str) -> None:
     page.goto(page.url.split("#")[0] + "#home")
     page.get_by_role("link", name=link).click()
+    # The new screen is shown, and its heading focused, in one step: after it nothing takes the focus back.
+    expect(page.locator("#screen-home")).to_be_hidden()
 
 
 def fill_stop_search(page: Page, grounds: str = GROUNDS, location: str = "Outside the Co-op, Rose Hill") -> None:

@@ -327,6 +327,8 @@ def test_the_focus_ring_has_3_to_1_contrast(phone, app_server):
     page = phone
     sign_in_app(page, app_server)
     open_form(page, "Stop and search")
+    # The screen moves the focus to its heading once shown: wait for that, or it can take the focus back from us.
+    expect(page.locator("#screen-encounter h1")).to_be_focused()
     form = page.get_by_test_id("encounter-form")
     form.locator('[name="location_text"]').focus()
     page.keyboard.press("Tab")  # a keyboard move: :focus-visible applies
@@ -340,6 +342,7 @@ def test_the_focus_ring_has_3_to_1_contrast(phone, app_server):
     # A chip (the input is hidden; its label shows the ring).
     form.locator('[data-field="search_type"] input').first.focus()
     page.keyboard.press("ArrowRight")
+    expect(form.locator('[data-field="search_type"] input').nth(1)).to_be_focused()
     chip = page.evaluate("""() => {
         const s = getComputedStyle(document.activeElement.nextElementSibling);
         return [s.outlineStyle, s.outlineColor];
