@@ -151,7 +151,8 @@ POSTBOX_VISIT_RULES = tuple(required(name) for name in ("postbox_id", "visited_a
 
 POSTBOX_ITEM_RULES = (
     required("visit_id"),
-    required("summary"),
+    # A card may be recorded by its photo alone: the photo is the resident's own words.
+    required("summary", "Write what the card says, or take a photo of it.", absent=("photos",)),
     required("topics", "Choose at least one of the topics list."),
     *COORDINATE_PAIR,
     required("contact_details", "Give contact details when the resident asks to be contacted.",

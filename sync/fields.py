@@ -1,8 +1,8 @@
 """Field parsers: turn one raw JSON value into (clean JSON value, Python value).
 
 Each parser either returns that pair or raises FieldError with one human
-sentence. Parsers see only non-blank values: null and "" mean "not given"
-and are handled by the caller.
+sentence. Parsers see only non-blank values: null, "" and [] mean "not
+given" and are handled by the caller.
 """
 from __future__ import annotations
 
@@ -172,3 +172,19 @@ def parse_uuid(f: Field, raw: Any, ctx: ValidationContext) -> tuple[str, uuid.UU
         raise FieldError(f"{f.label} must be a UUID (8-4-4-4-12 hexadecimal digits).")
     value = uuid.UUID(raw)
     return str(value), value
+
+
+def parse_ids(f: Field, raw: Any, ctx: ValidationContext) -> tuple[list[str], list[uuid.UUID]]:
+    """A list of at most ``f.high`` distinct UUIDs (8-4-4-4-12, any case); stored lower case.
+
+    An empty list never arrives here: like null, it means "not given".
+    """
+    noun = f.label.lower().rstrip("s")
+    if not isinstance(raw, list) or not all(isinstance(item, str) and _UUID.fullmatch(item) for item in raw):
+        raise FieldError(f"{f.label} must be a list of {noun} ids (UUIDs).")
+    if f.high is not None and len(raw) > f.high:
+        raise FieldError(f"{f.label}: at most {f.high}.")
+    values = [uuid.UUID(item) for item in raw]
+    if len(set(values)) != len(values):
+        raise FieldError(f"{f.label}: the same id twice.")
+    return [str(value) for value in values], values

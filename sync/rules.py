@@ -27,8 +27,10 @@ _MAX_KEPT = 4096
 
 
 def _blank(raw: object) -> bool:
-    # null, "" and whitespace mean "not given" for any field.
-    return raw is None or (isinstance(raw, str) and not raw.strip())
+    # null, "", whitespace and an empty list mean "not given" for any field
+    # (an empty list of topics gets the required rule's message, an empty
+    # list of photos counts as no photos for ``absent``).
+    return raw is None or (isinstance(raw, str) and not raw.strip()) or (isinstance(raw, list) and not raw)
 
 
 class Reader:

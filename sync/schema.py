@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from sync.fields import (
     MAX_INT32, Field, parse_bool, parse_choice, parse_choices, parse_date,
-    parse_datetime, parse_int, parse_number, parse_text, parse_uuid,
+    parse_datetime, parse_ids, parse_int, parse_number, parse_text, parse_uuid,
 )
 
 FREE_TEXT = 4000
+# Photos one entry may list (each uploaded on its own: PUT /api/entries/{id}/photos/{photo_id}).
+MAX_PHOTOS = 10
 
 
 def _label(name: str) -> str:
@@ -49,6 +51,11 @@ def moment(name: str, label: str) -> Field:
     return Field(name, label, parse_datetime)
 
 
+def photos() -> Field:
+    """The ids of the entry's photos (uploaded afterwards, one PUT each)."""
+    return Field("photos", "Photos", parse_ids, high=MAX_PHOTOS)
+
+
 def _index(*fields: Field) -> dict[str, Field]:
     return {f.name: f for f in fields}
 
@@ -69,6 +76,7 @@ ENCOUNTER_COMMON = _index(
     text("bwv_reason_not_used", "Reason body-worn video was not used", max_len=FREE_TEXT),
     text("bwv_footage_ref", "Footage reference", max_len=100),
     text("notes", max_len=FREE_TEXT),
+    photos(),
 )
 
 # Fields that belong to one kind only; any other kind must leave them empty.
@@ -126,6 +134,7 @@ POSTBOX_ITEM_FIELDS = _index(
     flag("safeguarding", "Safeguarding concern"),
     flag("identifies_author", "Identifies the author"),
     choice("action", "item_actions"),
+    photos(),
 )
 # Filled in when not given: anonymous is the default for residents' cards.
 POSTBOX_ITEM_DEFAULTS = {

@@ -156,3 +156,48 @@ def test_photo_files_move_into_the_database(make_app, empty_database_url, tmp_pa
         upgrade()
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT data FROM photo_blobs")).scalars().all() == [kept]
+
+
+def test_postbox_item_summary_becomes_optional_and_back(make_app, empty_database_url):
+    """Migration 0007: postbox_items.summary nullable (a card recorded by its photo alone); the item
+    topics survive the table copy SQLite makes; downgrade fills the missing summaries with ''."""
+    import uuid
+
+    from sqlalchemy import Uuid, bindparam
+
+    from fieldapp.demo import seed_demo
+    from fieldapp.api.ingest import Author, push
+    from fieldapp.models import Postbox, User
+    from tests.factories import item, visit
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    topics = text("SELECT topic FROM postbox_item_topics WHERE item_id = :id ORDER BY topic").bindparams(
+        bindparam("id", type_=Uuid))
+    with app.app_context():
+        upgrade(revision="6a2c9e4d8b13")
+        seed_demo()
+        officer = db.session.scalar(db.select(User).filter_by(username="officer1"))
+        author = Author(officer.id, officer.team_id, None)
+        box = db.session.scalar(db.select(Postbox.id).order_by(Postbox.id))
+        the_visit = visit(box)
+        written = item(the_visit["id"], topics=["drugs", "parking"])
+        assert [r["status"] for r in push([the_visit, written], author)] == ["created", "created"]
+        db.session.remove()
+
+        upgrade()
+        assert schema_differences(app) == []
+        with db.engine.connect() as conn:
+            assert conn.execute(topics, {"id": uuid.UUID(written["id"])}).scalars().all() == ["drugs", "parking"]
+        photographed = item(the_visit["id"], summary=None, photos=[str(uuid.uuid4())])
+        assert push([photographed], author)[0]["status"] == "created"
+        db.session.remove()
+
+        downgrade(revision="6a2c9e4d8b13")
+        with db.engine.connect() as conn:
+            for entry in (written, photographed):
+                assert conn.execute(topics, {"id": uuid.UUID(entry["id"])}).scalars().all()
+            summaries = dict(conn.execute(text("SELECT entry_id, summary FROM postbox_items")).all())
+        assert sorted(summaries.values()) == ["", "Dealing by the bus shelter after 10pm."]
+        assert not next(c for c in inspect(db.engine).get_columns("postbox_items") if c["name"] == "summary")["nullable"]
+        upgrade()
+        assert schema_differences(app) == []

@@ -41,8 +41,8 @@ from fieldapp.photos import MAX_PHOTO_BYTES, SIGNATURES
 from fieldapp.reference import REFERENCE_FILE, load
 from sync import ENTRY_TYPES, ReferenceLists
 from sync.fields import (
-    Field, parse_bool, parse_choice, parse_choices, parse_date, parse_datetime, parse_int, parse_number,
-    parse_text, parse_uuid,
+    Field, parse_bool, parse_choice, parse_choices, parse_date, parse_datetime, parse_ids, parse_int,
+    parse_number, parse_text, parse_uuid,
 )
 from sync.conditions import DEFAULTS, FIELDS, field_notes, required_fields
 
@@ -161,6 +161,10 @@ def _field_schema(field: Field, lists: ReferenceLists) -> Schema:
         schema = {"type": "string", "format": "date"}
     elif parse is parse_uuid:
         schema = {"type": "string", "format": "uuid"}
+    elif parse is parse_ids:
+        schema = {"type": "array", "items": {"type": "string", "format": "uuid"}, "uniqueItems": True}
+        if field.high is not None:
+            schema["maxItems"] = field.high
     else:
         raise ValueError(f"no JSON Schema for field {field.name!r} (parser {parse.__name__})")
     return schema
@@ -189,10 +193,14 @@ def _data_schema(entry_type: str, what: str, meanings: Mapping[str, str], lists:
 
 
 DATA_RULES = (
-    "Unknown fields are rejected by name. null or a blank string means 'not given'. Strings are trimmed "
+    "Unknown fields are rejected by name. null, a blank string or an empty list means 'not given'. Strings are trimmed "
     "before their length is checked. Times need a UTC offset, must not be before 2000 and at most one "
     "hour ahead of the server's clock."
 )
+
+PHOTOS = ("The ids of the entry's photos, UUIDs the phone makes up, no repeats (ids are compared "
+          "lower case). List them in the entry, then upload each with PUT /api/entries/{entry_id}/photos/"
+          "{photo_id}; an id listed but not yet uploaded shows as not yet received.")
 
 # entry type -> its data's schema (named in the shapes), what one is, and what fields mean
 # beyond their labels. When a field is required or left out comes from the rule table.
@@ -202,6 +210,7 @@ DATA = {
         "occurred_at": "When it happened.",
         "location_accuracy_m": "In metres.",
         "self_defined_ethnicity": "The 'Not stated' value is allowed.",
+        "photos": PHOTOS,
     }),
     "postbox_visit": (shapes.PostboxVisitData, "A visit to empty a postbox.", {
         "postbox_id": "The id of a postbox from GET /api/reference.",
@@ -213,6 +222,9 @@ DATA = {
                     "or in the same batch.",
         "topics": "One or more topic slugs, no repeats.",
         "contact_details": "Shown only to supervisors and admins.",
+        "summary": "What the card says. A card may be recorded by its photo alone (the photo is the "
+                   "resident's own words): then summary may be left out.",
+        "photos": PHOTOS,
     }),
 }
 
@@ -409,7 +421,8 @@ def _paths() -> dict[str, Schema]:
             "parameters": [_param("EntryId"), _param("PhotoId")],
             "put": {
                 "operationId": "putPhoto", "tags": ["photos"], "summary": "Attach a photo to one's own entry",
-                "description": "Push the entry first. Idempotent by photo id and digest.",
+                "description": "Push the entry first (its data lists the photo's id in `photos`). "
+                               "Idempotent by photo id and digest.",
                 "parameters": [{"name": "X-Content-SHA256", "in": "header", "required": True,
                                 "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
                                 "description": "SHA-256 of the body, 64 hexadecimal digits."}],

@@ -221,7 +221,8 @@ class PostboxItem(db.Model):
 
     entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
     visit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("postbox_visits.entry_id"), index=True)
-    summary: Mapped[str] = mapped_column(Text)
+    # None when the card was recorded by its photo alone (the entry lists photos).
+    summary: Mapped[str | None] = mapped_column(Text)
     anonymity: Mapped[str] = mapped_column(String(20), default="anonymous")
     contact_details: Mapped[str | None] = mapped_column(Text)
     location_text: Mapped[str | None] = mapped_column(String(500))

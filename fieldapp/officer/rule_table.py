@@ -22,6 +22,7 @@ KINDS = {
     parsers.parse_text: "text", parsers.parse_choice: "choice", parsers.parse_choices: "choices",
     parsers.parse_bool: "bool", parsers.parse_int: "int", parsers.parse_number: "number",
     parsers.parse_datetime: "datetime", parsers.parse_date: "date", parsers.parse_uuid: "uuid",
+    parsers.parse_ids: "ids",
 }
 
 

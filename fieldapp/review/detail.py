@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,7 +29,7 @@ from fieldapp.reference import reference_lists
 from fieldapp.periods import LOCAL_ZONE
 from fieldapp.review.queries import Viewer
 from fieldapp.access import RestrictedField, find_visible_entry, hidden_fields, parse_id, restricted_shown
-from sync.fields import Field, parse_bool, parse_choice, parse_choices, parse_date, parse_datetime
+from sync.fields import Field, parse_bool, parse_choice, parse_choices, parse_date, parse_datetime, parse_ids
 from sync.schema import (
     ENCOUNTER_BY_KIND, ENCOUNTER_COMMON, ENCOUNTER_FIELDS, POSTBOX_ITEM_FIELDS, POSTBOX_VISIT_FIELDS,
 )
@@ -77,6 +78,14 @@ class ConflictView:
     changes: list[Change]
 
 
+@dataclass(frozen=True)
+class PhotoSlot:
+    """One photo of the entry as the page lists it: received (``photo``) or only named in the data."""
+
+    id: str
+    photo: Photo | None
+
+
 @dataclass
 class Detail:
     """Everything the entry page shows."""
@@ -91,7 +100,9 @@ class Detail:
     versions: list[VersionView]
     conflicts: list[ConflictView]
     reviews: list[Any]  # rows of (review, reviewer's name)
-    photos: list[Photo]
+    #: The photos the current version names, in its order, then any other received for the entry;
+    #: a slot with no ``photo`` is named but not yet received from the phone.
+    photos: list[PhotoSlot]
     visit: PostboxVisit | None
     #: The restricted fields this page shows with a value (each showing is logged).
     restricted_shown: list[RestrictedField]
@@ -153,6 +164,8 @@ def display(spec: Field | None, value: Any, postboxes: dict[int, str]) -> str:
         return lists.label(spec.list_name, value)
     if spec.parse is parse_choices and spec.list_name:
         return ", ".join(lists.label(spec.list_name, v) for v in value)
+    if spec.parse is parse_ids and isinstance(value, list):
+        return "1 photo" if len(value) == 1 else f"{len(value)} photos"
     if spec.parse is parse_datetime:
         try:
             return when(datetime.fromisoformat(value))
@@ -195,6 +208,14 @@ def _postbox_labels(datas: list[dict[str, Any]], visit: PostboxVisit | None) -> 
         return {}
     return {box_id: label for box_id, label in db.session.execute(select(Postbox.id, Postbox.label)
                                                                  .where(Postbox.id.in_(ids)))}
+
+
+def photo_slots(named: Any, received: Iterable[Photo]) -> list[PhotoSlot]:
+    """The ids ``named`` in the entry's data (received or not) in their order, then the other ``received``."""
+    by_id = {str(photo.id): photo for photo in received}
+    ids = [str(n).lower() for n in named] if isinstance(named, list) else []
+    slots = [PhotoSlot(photo_id, by_id.pop(photo_id, None)) for photo_id in dict.fromkeys(ids)]
+    return slots + [PhotoSlot(photo_id, photo) for photo_id, photo in by_id.items()]
 
 
 def load_detail(entry: Entry, viewer: Viewer) -> Detail:
@@ -243,8 +264,8 @@ def load_detail(entry: Entry, viewer: Viewer) -> Detail:
     reviews = list(db.session.execute(
         select(Review, User.display_name).join(User, User.id == Review.reviewer_id)
         .where(Review.entry_id == entry.id).order_by(Review.created_at, Review.id)))
-    photos = list(db.session.scalars(select(Photo).where(Photo.entry_id == entry.id)
-                                     .order_by(Photo.uploaded_at, Photo.id)))
+    photos = photo_slots(current.get("photos"), db.session.scalars(
+        select(Photo).where(Photo.entry_id == entry.id).order_by(Photo.uploaded_at, Photo.id)))
     if entry.type == "encounter" and kind is None:
         kind = db.session.scalar(select(Encounter.kind).where(Encounter.entry_id == entry.id))
     return Detail(

@@ -134,6 +134,10 @@ def count_states(filters: Filters, viewer: Viewer) -> dict[str, StateCount]:
             for state, number in zip(STATES, numbers, strict=True)}
 
 
+# A postbox item recorded by its photo alone has no summary to show.
+PHOTO_ONLY = "Photo of the card"
+
+
 def _summary(*texts: str | None, limit: int = 120) -> str:
     """The first non-empty text on one line, cut to ``limit`` characters."""
     text = next((t for t in texts if t and t.strip()), "")
@@ -154,7 +158,8 @@ def queue_page(filters: Filters, viewer: Viewer, after: tuple[datetime, uuid.UUI
         QueueRow(id=row.id, type=row.type, kind=row.kind, officer=row.display_name,
                  officer_username=row.username, occurred_at=row.occurred_at, received_at=row.received_at,
                  state=row.review_state,
-                 summary=_summary(row.grounds, row.summary, row.notes, row.visit_notes, row.location_text),
+                 summary=_summary(row.grounds, row.summary, row.notes, row.visit_notes, row.location_text)
+                 or (PHOTO_ONLY if row.type == "postbox_item" else ""),
                  overdue=row.review_state == ReviewState.UNREVIEWED and row.received_at < overdue_before)
         for row in rows
     ]

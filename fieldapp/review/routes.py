@@ -104,8 +104,9 @@ def _render_entry(entry: Entry, form: DecisionForm | None = None, status: int = 
     audit.record(AuditAction.CONSULT, "entry", entry.id, "review page")
     log_restricted_shown(entry.id, detail.restricted_shown)
     db.session.commit()
+    # Personal data (and, now, the photos inline): no cache on the way keeps a copy of the page.
     return render_template("review/entry.html", d=detail, form=form if reviewer else None,
-                           conflict_form=conflict_form), status
+                           conflict_form=conflict_form), status, {"Cache-Control": "no-store"}
 
 
 @bp.get("/<entry_id>")

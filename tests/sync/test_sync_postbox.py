@@ -127,7 +127,7 @@ def test_visit_id_must_be_uuid(ctx, make_entry, bad):
 
 
 @pytest.mark.parametrize(("field", "message"), [
-    ("visit_id", "Visit is required."), ("summary", "Summary is required."),
+    ("visit_id", "Visit is required."), ("summary", "Write what the card says, or take a photo of it."),
     ("topics", "Choose at least one of the topics list."),
 ])
 def test_item_required(ctx, make_entry, field, message):

@@ -81,7 +81,7 @@ def test_field_notes_gather_the_rules_of_each_field():
     ("encounter", "asb", ("kind", "occurred_at", "bwv_used", "asb_category", "asb_action")),
     ("encounter", "welfare_check", ("kind", "occurred_at", "bwv_used", "support_offered", "referral_made")),
     ("postbox_visit", None, ("postbox_id", "visited_at", "box_condition", "item_count")),
-    ("postbox_item", None, ("visit_id", "summary", "topics")),
+    ("postbox_item", None, ("visit_id", "topics")),  # summary only when it has no photos
 ])
 def test_required_fields(entry_type, kind, fields):
     assert required_fields(entry_type, kind) == fields
