@@ -28,11 +28,13 @@ SHELL_FILES = (
     "js/sync-schedule.js",
     "js/persistence.js",
     "js/updates.js",
-    # Under them: storage, the sync protocol, the forms and their checks, the screens.
+    # Under them: storage, the sync protocol, the forms, photos and their checks, the screens.
     "js/db.js",
     "js/outbox.js",
     "js/sync.js",
     "js/forms.js",
+    "js/photo-field.js",
+    "js/photos.js",
     "js/validate.js",
     "js/screens.js",
     "icons/icon-192.png",

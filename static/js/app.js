@@ -23,6 +23,7 @@ import { $, forms } from './page.js';
 import { askPersistence, showStorage, storageProblem } from './persistence.js';
 import { currentReference, refreshLists, useReference } from './reference.js';
 import { forgetRound, openRound, wireRound } from './round.js';
+import { sweepPhotos } from './photo-field.js';
 import { onScreen, route } from './router.js';
 import { describe, show } from './screens.js';
 import { currentSession, endSession, officer, restoreSession, wireSignIn } from './session.js';
@@ -59,6 +60,7 @@ async function enter() {
   showStorage();
   await updateCount();
   await route();
+  await sweepPhotos();  // photos of forms discarded before a crash or a reload
 }
 
 /** A sign-in went through: ask to keep the storage, go home, send what waits. */
@@ -75,8 +77,8 @@ async function signOut() {
   const owner = officer();
   const unsent = await updateCount();
   if (unsent) {
-    $('#signout-error').textContent = `You cannot sign out yet: ${unsent} ${unsent === 1 ? 'entry is' : 'entries are'} ` +
-      'not on the server. Connect, press Send now, and try again.';
+    $('#signout-error').textContent = `You cannot sign out yet: ${unsent} not on the server (entries and photos). ` +
+      'Connect, press Send now, and try again.';
     return;
   }
   cancelAllDrafts();  // no draft written after the forgetting

@@ -8,6 +8,7 @@ import { buttonKind, rememberSearch, resetEncounter } from './encounter.js';
 import { clearErrors, locate, readForm, showErrors, startAtTop, updateVisibility } from './forms.js';
 import { clearDraft, editEntry, getEntry, newEntry, saveEntry, toIso } from './outbox.js';
 import { updateCount } from './outbox-screen.js';
+import { photosReady } from './photo-field.js';
 import { forms, rules } from './page.js';
 import { storageProblem } from './persistence.js';
 import { currentReference } from './reference.js';
@@ -45,6 +46,7 @@ async function saveForm(name) {
   // A draft save still waiting would otherwise run after the form is reset, and
   // the next entry would open with this one's time.
   cancelDraft(name);
+  await photosReady(form);  // a picture still being kept goes with this entry, not the next
   const type = form.dataset.type;
   const data = readForm(form, rules, toIso);
   const errors = validate(type, data, rules, currentReference());

@@ -1,8 +1,8 @@
-// IndexedDB: the phone's own store of entries, drafts and settings.
+// IndexedDB: the phone's own store of entries, their photos, drafts and settings.
 // Every write uses strict durability: 'saved' is only said once it is on disk.
 
 const NAME = 'fieldapp';
-const VERSION = 1;
+const VERSION = 2;
 const OPEN_TIMEOUT_MS = 8000;  // Safari can hang an open after the app was in the background
 let opening = null;
 
@@ -18,6 +18,13 @@ export function openDb() {
           db.createObjectStore('entries', { keyPath: 'id' }).createIndex('owner', 'owner');
           db.createObjectStore('drafts', { keyPath: 'key' });
           db.createObjectStore('meta', { keyPath: 'key' });
+        }
+        if (event.oldVersion < 2) {
+          // A photo's record (small: listed and counted often) and its bytes (read only to show or send it).
+          const photos = db.createObjectStore('photos', { keyPath: 'id' });
+          photos.createIndex('owner', 'owner');
+          photos.createIndex('entry', 'entryId');
+          db.createObjectStore('photo_bytes', { keyPath: 'id' });
         }
       };
       request.onsuccess = () => {

@@ -11,6 +11,7 @@ import { askToConfirm, locate, startAtTop, updateVisibility } from './forms.js';
 import { clearDraft, isoNow, loadDraft } from './outbox.js';
 import { takeWaitingEdit } from './outbox-screen.js';
 import { $, forms } from './page.js';
+import { sweepPhotos } from './photo-field.js';
 import { currentReference } from './reference.js';
 import { labelOf, show } from './screens.js';
 import { officer } from './session.js';
@@ -238,6 +239,7 @@ export async function showOffers() {
     const drop = button(`Discard the ${name} draft`, () => askToConfirm(confirm, `Discard the ${name} draft? It cannot be brought back.`,
       'Yes, discard it', 'Keep it', async () => {
         await dropParked(row.key);
+        await sweepPhotos();
         await showOffers();
         $('#screen-encounter h1').focus();  // its buttons are gone: the focus goes back to the screen's top
       }, drop));
@@ -278,4 +280,5 @@ async function discardOpen() {
   await clearDraft(officer(), 'encounter');
   resetEncounter(kind);
   startAtTop(form);
+  await sweepPhotos();  // the discarded entry's photos go with it
 }

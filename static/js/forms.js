@@ -1,6 +1,8 @@
 // Building the forms from the field rules and reference lists, and reading them back.
 // Every input is named exactly as the sync contract's data field and has a label.
 
+import { readPhotos, renderPhotoField, setPhotos } from './photo-field.js';
+
 const RADIO_LIMIT = 7;  // longer lists become a select
 
 let uid = 0;
@@ -36,6 +38,10 @@ export function renderForm(form, rules, reference) {
       if (spec.kind === 'bool') control = 'radio';
       else if (spec.kind === 'choice') control = options(spec, reference, name).length <= RADIO_LIMIT ? 'radio' : 'select';
       else control = { int: 'number', number: 'number', datetime: 'datetime', date: 'date' }[spec.kind] || 'text';
+    }
+    if (control === 'photos') {
+      renderPhotoField(holder, id, error);
+      continue;
     }
     if (control === 'radio' || control === 'checkboxes') {
       const fieldset = el('fieldset', { class: 'choices', 'aria-describedby': `${id}-error` }, el('legend', { text: spec.label }));
@@ -156,6 +162,11 @@ export function readForm(form, rules, toIso) {
   const type = form.dataset.type;
   const data = {};
   for (const [name, spec] of Object.entries(rules.fields[type])) {
+    const photos = form.querySelector(`.photos[data-field="${name}"]`);
+    if (photos) {
+      if (isShown(photos) && readPhotos(photos).length) data[name] = readPhotos(photos);
+      continue;
+    }
     const inputs = [...form.querySelectorAll(`[name="${name}"]`)];
     if (!inputs.length || !isShown(inputs[0])) continue;
     let value;
@@ -180,6 +191,7 @@ export function readForm(form, rules, toIso) {
 /** Put entry data (or a draft) back into the form. */
 export function fillForm(form, data) {
   form.reset();
+  for (const holder of form.querySelectorAll('.field.photos')) setPhotos(holder, (data || {})[holder.dataset.field]);
   for (const [name, value] of Object.entries(data || {})) {
     const inputs = [...form.querySelectorAll(`[name="${name}"]`)];
     if (!inputs.length) continue;
@@ -238,7 +250,8 @@ export function clearErrors(form) {
 
 /** The form's first field the officer can fill (the chosen option of a group, or its first). */
 export function firstField(form) {
-  const first = [...form.querySelectorAll('input:not([type=hidden]), select, textarea')].find(isShown);
+  // Not the camera's input: Space there would open the camera, not answer the first question.
+  const first = [...form.querySelectorAll('input:not([type=hidden]):not([type=file]), select, textarea')].find(isShown);
   if (!first || first.type !== 'radio') return first;
   return form.querySelector(`[name="${first.name}"]:checked`) || first;
 }

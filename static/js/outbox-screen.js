@@ -8,6 +8,7 @@ import { loadForm } from './drafts.js';
 import { showErrors } from './forms.js';
 import { UNSENT, entriesOf, getEntry, isReturned, unsentByOwner } from './outbox.js';
 import { $, forms } from './page.js';
+import { UNSENT_PHOTO, photosOf } from './photos.js';
 import { currentReference } from './reference.js';
 import { route } from './router.js';
 import { labelOf, renderOutbox, show } from './screens.js';
@@ -23,19 +24,20 @@ export async function openOutbox() {
 }
 
 /**
- * Count the entries not on the server and say what waits (and redraw the outbox if it is shown);
- * returns the count of the signed-in officer's entries not on the server.
+ * Count the entries and photos not on the server and say what waits (and redraw the outbox if it
+ * is shown); returns the count of the signed-in officer's entries and photos not on the server.
  */
 export async function updateCount() {
   const entries = currentSession() ? await entriesOf(officer()) : [];
-  const unsent = entries.filter((e) => UNSENT.has(e.state)).length;
+  const photos = currentSession() ? (await photosOf(officer())).filter((p) => p.entryId) : [];
+  const unsent = entries.filter((e) => UNSENT.has(e.state)).length + photos.filter((p) => UNSENT_PHOTO.has(p.state)).length;
   $('[data-testid="outbox-count"]').textContent = String(unsent);
   showConnection(unsent);
   const returned = entries.filter(isReturned).length;
   $('#home-returned').hidden = !returned;
   $('#home-returned a').textContent = returned ? `${returned} returned to you — fix and resend` : '';
   await showOthers();
-  if (!$('#screen-outbox').hidden) renderOutbox($('#outbox-list'), entries, currentReference(), editFromOutbox);
+  if (!$('#screen-outbox').hidden) renderOutbox($('#outbox-list'), entries, currentReference(), editFromOutbox, photos);
   return unsent;
 }
 

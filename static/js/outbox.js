@@ -1,10 +1,11 @@
-// The outbox: every entry the officer saved, with its state, until the server confirms it.
+// The outbox: every entry the officer saved (and its photos), with its state, until the server confirms it.
 // States: 'pending' (not yet confirmed), 'sent' (confirmed, with receipt time),
 // 'attention' (the server refused it: errors shown, fix and resend under the same id),
 // 'conflict' (the server kept it as a conflict copy for a supervisor: nothing lost).
 // Entries are never deleted automatically and never expire.
 
 import { into, withStores } from './db.js';
+import { UNSENT_PHOTO, attachPhotos } from './photos.js';
 
 export const UNSENT = new Set(['pending', 'attention']);
 
@@ -17,9 +18,18 @@ export function newEntry(type, data, owner) {
   };
 }
 
-/** Store an entry (strict durability); resolves only once it is on disk. */
+/**
+ * Store an entry with its photos, in one transaction (strict durability); resolves only once
+ * both are on disk. The entry lists only photos the phone holds.
+ */
 export function saveEntry(entry) {
-  return withStores(['entries'], 'readwrite', (entries) => { entries.put(entry); });
+  return withStores(['entries', 'photos', 'photo_bytes'], 'readwrite', (entries, photos, bytes) => {
+    attachPhotos(photos, bytes, entry, (ids) => {
+      const data = { ...entry.data };
+      if (ids.length) data.photos = ids; else delete data.photos;
+      entries.put({ ...entry, data });
+    });
+  });
 }
 
 /** Replace an entry's content after an edit: same id; a new version only if the server had the old one. */
@@ -49,22 +59,25 @@ export function isReturned(entry) {
 }
 
 /**
- * Entries not on the server, counted by officer ({username: n}): every officer's on this phone, or
- * (``except``) everyone's but one officer's, read through the owner index around that name.
+ * Entries and photos not on the server, counted by officer ({username: n}): every officer's on
+ * this phone, or (``except``) everyone's but one officer's, read through the owner indexes
+ * around that name.
  */
 export function unsentByOwner(except = null) {
-  return withStores(['entries'], 'readonly', (entries, out) => {
+  return withStores(['entries', 'photos'], 'readonly', (entries, photos, out) => {
     const counts = {};
     out.value = counts;
     const ranges = except === null ? [null] : [IDBKeyRange.upperBound(except, true), IDBKeyRange.lowerBound(except, true)];
-    for (const range of ranges) {
-      const request = entries.index('owner').openCursor(range);
-      request.onsuccess = () => {
-        const cursor = request.result;
-        if (!cursor) return;
-        if (UNSENT.has(cursor.value.state)) counts[cursor.value.owner] = (counts[cursor.value.owner] || 0) + 1;
-        cursor.continue();
-      };
+    for (const [store, unsent] of [[entries, UNSENT], [photos, UNSENT_PHOTO]]) {
+      for (const range of ranges) {
+        const request = store.index('owner').openCursor(range);
+        request.onsuccess = () => {
+          const cursor = request.result;
+          if (!cursor) return;
+          if (unsent.has(cursor.value.state)) counts[cursor.value.owner] = (counts[cursor.value.owner] || 0) + 1;
+          cursor.continue();
+        };
+      }
     }
   });
 }
@@ -133,17 +146,20 @@ export function keepWithheld(local, fetched) {
   return data;
 }
 
-/** Forget one officer's entries and drafts (only after all of them are on the server). */
+/** Forget one officer's entries, photos and drafts (only after all of them are on the server). */
 export function forgetOwner(owner) {
-  return withStores(['entries', 'drafts'], 'readwrite', (entries, drafts) => {
-    const request = entries.index('owner').openCursor(IDBKeyRange.only(owner));
-    request.onsuccess = () => {
-      const cursor = request.result;
-      if (!cursor) return;
-      if (UNSENT.has(cursor.value.state)) throw new Error('unsent entries');  // aborts: nothing removed
-      cursor.delete();
-      cursor.continue();
-    };
+  return withStores(['entries', 'photos', 'photo_bytes', 'drafts'], 'readwrite', (entries, photos, bytes, drafts) => {
+    for (const [store, unsent] of [[entries, UNSENT], [photos, UNSENT_PHOTO]]) {
+      const request = store.index('owner').openCursor(IDBKeyRange.only(owner));
+      request.onsuccess = () => {
+        const cursor = request.result;
+        if (!cursor) return;
+        if (unsent.has(cursor.value.state)) throw new Error('unsent entries');  // aborts: nothing removed
+        if (store === photos) bytes.delete(cursor.value.id);
+        cursor.delete();
+        cursor.continue();
+      };
+    }
     drafts.delete(IDBKeyRange.bound(`${owner}:`, `${owner}:\uffff`));
   });
 }

@@ -6,6 +6,7 @@
 
 import { deleteMeta, getMeta, setMeta } from './db.js';
 import { cancelDraft, loadForm } from './drafts.js';
+import { sweepPhotos } from './photo-field.js';
 import { askToConfirm, fillForm, readForm, renderForm, startAtTop } from './forms.js';
 import { clearDraft, editEntry, entriesOf, getEntry, isoNow, loadDraft, saveEntry, toIso } from './outbox.js';
 import { takeWaitingEdit, updateCount, waitingType } from './outbox-screen.js';
@@ -110,6 +111,7 @@ async function discard(name) {
   const round = await getMeta(roundKey(owner));
   if (round) showItemForm(round); else loadForm(forms.item, { ...rules.item_defaults });
   startAtTop(forms.item);
+  await sweepPhotos();  // the discarded card's photos go with it
 }
 
 function newVisit() {

@@ -70,8 +70,21 @@ export function describe(entry, reference, visits = new Map()) {
   return parts.filter(Boolean).join(' · ');
 }
 
-/** Render the outbox: state, receipt time, server errors, decisions, and a way to fix. */
-export function renderOutbox(list, entries, reference, onEdit) {
+/** An entry's photos in words: how many, and which are not on the server yet (and why, if refused). */
+export function photoLine(photos) {
+  if (!photos.length) return '';
+  const one = photos.length === 1;
+  const waiting = photos.filter((p) => p.state === 'pending').length;
+  const refused = photos.filter((p) => p.state === 'attention');
+  const sent = photos.length - waiting - refused.length;
+  const part = (n, words) => (n ? (one ? words : `${n} ${words}`) : '');
+  const parts = [part(sent, 'on the server'), part(waiting, 'waiting to send'),
+    refused.length ? `${part(refused.length, 'refused')} (${refused[0].error})` : ''];
+  return `${one ? 'Photo' : `${photos.length} photos`}: ${parts.filter(Boolean).join(', ')}`;
+}
+
+/** Render the outbox: state, receipt time, photos, server errors, decisions, and a way to fix. */
+export function renderOutbox(list, entries, reference, onEdit, photos = []) {
   list.replaceChildren();
   if (!entries.length) {
     list.append(Object.assign(document.createElement('li'), { textContent: 'Nothing recorded on this phone yet.' }));
@@ -92,6 +105,11 @@ export function renderOutbox(list, entries, reference, onEdit) {
     state.textContent = STATE_TEXT[entry.state] +
       (entry.state === 'sent' && entry.receivedAt ? ` (received ${new Date(entry.receivedAt).toLocaleString('en-GB')})` : '');
     item.append(title, when, state);
+    const own = photos.filter((p) => p.entryId === entry.id);
+    if (own.length) {
+      item.append(Object.assign(document.createElement('p'), { className: 'entry-photos', textContent: photoLine(own) }));
+      item.lastChild.dataset.testid = 'entry-photos';
+    }
     if (entry.errors && entry.state === 'attention') {
       const errors = document.createElement('ul');
       errors.className = 'errors';

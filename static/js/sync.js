@@ -1,4 +1,4 @@
-// Sending the outbox and pulling feedback: one sync at a time (Web Locks, across tabs).
+// Sending the outbox (entries, then their photos) and pulling feedback: one sync at a time (Web Locks, across tabs).
 // An entry is marked sent only when its own id comes back in a valid JSON receipt.
 // Anything else (no network, 5xx, 408, 429, a captive portal's 200 page) leaves
 // it pending for the next try: after a delay drawn with full jitter from an
@@ -6,6 +6,7 @@
 
 import { applyChanges, applyResults, entriesOf, takesVersion } from './outbox.js';
 import { getMeta, setMeta } from './db.js';
+import { markPhoto, photoBytes, photosOf } from './photos.js';
 
 const BATCH = 100;
 const BACKOFF_BASE_MS = 2000;
@@ -28,15 +29,19 @@ export class RetryLater extends Error {
   }
 }
 
-/** Call the API with the device token; returns parsed JSON or throws AuthNeeded / RetryLater. */
+/**
+ * Call the API with the device token; returns parsed JSON or throws AuthNeeded / RetryLater.
+ * ``body`` is sent as JSON, or as it is when it is bytes (an ArrayBuffer; say its Content-Type).
+ */
 export async function api(session, method, path, body, extraHeaders = {}) {
   let response;
+  const raw = body instanceof ArrayBuffer;
   try {
     response = await fetch(path, {
       method,
       headers: { Authorization: `Bearer ${session.token}`, Accept: 'application/json',
-        ...(body ? { 'Content-Type': 'application/json' } : {}), ...extraHeaders },
-      body: body ? JSON.stringify(body) : undefined,
+        ...(body && !raw ? { 'Content-Type': 'application/json' } : {}), ...extraHeaders },
+      body: raw ? body : body ? JSON.stringify(body) : undefined,
       credentials: 'omit',
       cache: 'no-store',
     });
@@ -85,9 +90,39 @@ export function syncOutbox(session) {
       sent += json.results.filter((r) => r.status !== 'rejected').length;
       start += batch.length;
     }
+    const photos = await sendPhotos(session);
     await pullFeedback(session);
-    return { sent, tried: pending.length };
+    return { sent: sent + photos.sent, tried: pending.length + photos.tried };
   });
+}
+
+/**
+ * Send each photo waiting whose entry the server has, with its SHA-256 (the server checks the
+ * bytes against it; sending again is harmless). Confirmed: its bytes leave the phone. Refused
+ * as it is (too large, not an image): 'attention', never resent. Anything else: tried again.
+ */
+async function sendPhotos(session) {
+  const owner = session.user.username;
+  const onServer = new Set((await entriesOf(owner)).filter((e) => e.serverVersion !== null).map((e) => e.id));
+  const waiting = (await photosOf(owner)).filter((p) => p.state === 'pending' && onServer.has(p.entryId));
+  let sent = 0;
+  let again = null;
+  for (const photo of waiting) {
+    const bytes = await photoBytes(photo.id);
+    if (!bytes) { await markPhoto(photo.id, { state: 'attention', error: 'The photo is no longer on this phone.' }); continue; }
+    const { status, json } = await api(session, 'PUT', `/api/entries/${photo.entryId}/photos/${photo.id}`, bytes,
+      { 'Content-Type': photo.type, 'X-Content-SHA256': photo.sha256 });
+    if (status === 200 || status === 201) {
+      await markPhoto(photo.id, { state: 'sent', error: null, receivedAt: new Date().toISOString() }, true);
+      sent += 1;
+    } else if (status === 404 || status === 422) {
+      again = `The server did not take a photo (${status}): it is sent again.`;  // entry not there yet; damaged on the way
+    } else {
+      await markPhoto(photo.id, { state: 'attention', error: (json && json.message) || `The server refused the photo (${status}).` });
+    }
+  }
+  if (again) throw new RetryLater(again);
+  return { sent, tried: waiting.length };
 }
 
 /** Supervisors' decisions and newer versions of this officer's entries, by cursor. */

@@ -8,8 +8,9 @@ import { labelOf as listLabel } from './screens.js';
 const EARLIEST = Date.UTC(2000, 0, 1);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** null, undefined, '' and whitespace mean "not given", as on the server. */
-const blank = (value) => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+/** null, undefined, '', whitespace and an empty list mean "not given", as on the server. */
+const blank = (value) => value === undefined || value === null || (typeof value === 'string' && value.trim() === '') ||
+  (Array.isArray(value) && !value.length);
 
 /** Check one value against its field's type and limits; returns a message or null. */
 function checkValue(spec, value, reference, now, skewMs) {
@@ -51,6 +52,12 @@ function checkValue(spec, value, reference, now, skewMs) {
       const day = new Date(`${value}T00:00:00Z`);
       if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== value) return `${spec.label} is not a valid date.`;
       return day.getTime() < EARLIEST ? `${spec.label} must not be before 2000.` : null;
+    }
+    case 'ids': {
+      const noun = spec.label.toLowerCase().replace(/s+$/, '');
+      if (!Array.isArray(value) || !value.every((id) => typeof id === 'string' && UUID.test(id))) return `${spec.label} must be a list of ${noun} ids (UUIDs).`;
+      if (spec.high !== undefined && value.length > spec.high) return `${spec.label}: at most ${spec.high}.`;
+      return new Set(value.map((id) => id.toLowerCase())).size === value.length ? null : `${spec.label}: the same id twice.`;
     }
     case 'uuid':
       return typeof value === 'string' && UUID.test(value) ? null : `${spec.label} must be a UUID.`;

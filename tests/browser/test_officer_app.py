@@ -412,7 +412,7 @@ def test_sign_out_is_refused_with_unsent_entries(page, app_server):
     save(page)
     page.goto(page.url.split("#")[0] + "#home")
     page.get_by_role("button", name="Sign out").click()
-    expect(page.locator("#signout-error")).to_contain_text("1 entry is not on the server")
+    expect(page.locator("#signout-error")).to_contain_text("You cannot sign out yet: 1 not on the server")
     expect(page.locator("#screen-home")).to_be_visible()
     page.context.set_offline(False)
     page.get_by_test_id("sync-now").click()

@@ -61,6 +61,7 @@ GOOD: dict[str, Any] = {
     "visit_id": VISIT_ID, "topics": ["drugs", "praise"], "summary": "People dealing by the bus shelter.",
     "anonymity": "anonymous", "contact_details": "07700 900123, evenings", "urgency": "routine",
     "safeguarding": False, "identifies_author": False, "action": "none",
+    "photos": ["5b1e2c3d-4f50-4a6b-8c7d-9e0f1a2b3c4d", "6c2f3d4e-5061-4b7c-9d8e-0f1a2b3c4d5e"],
 }
 
 
@@ -111,6 +112,7 @@ def samples() -> list[tuple[str, dict[str, Any]]]:
     for anonymity in (*values("anonymity"), None):
         add("postbox_item", visit_id=VISIT_ID, topics=["drugs"], summary="Dealing.", anonymity=anonymity)
         add("postbox_item", **{**{name: GOOD[name] for name in FIELDS["postbox_item"]}, "anonymity": anonymity})
+    add("postbox_item", visit_id=VISIT_ID, topics=["drugs"], photos=GOOD["photos"])  # a card by its photo alone
     unique = {json.dumps(sample, sort_keys=True): sample for sample in found}
     return list(unique.values())
 
@@ -145,6 +147,9 @@ def mutations(field: Any) -> list[Any]:
         out += [20261211, "2026-02-30", "1999-12-31", "11/12/2026", "2000-01-01"]
     elif kind == "uuid":
         out += [7, "not-a-uuid", VISIT_ID.upper(), VISIT_ID[:-1]]
+    elif kind == "ids":
+        out += [[], VISIT_ID, [7], ["not-a-uuid"], [VISIT_ID], [VISIT_ID, VISIT_ID], [VISIT_ID, VISIT_ID.upper()],
+                [f"{VISIT_ID[:-2]}{n:02d}" for n in range(field.high + 1)], [f"{VISIT_ID[:-2]}{n:02d}" for n in range(field.high)]]
     return out
 
 

@@ -1,0 +1,125 @@
+// A form's photo field. 'Take a photo' opens the camera (a file input: capture=environment asks
+// for the back camera; a computer offers a file). Each picture is made smaller and kept on the
+// phone at once, as a draft photo, and shown with 'Remove'; the form's data lists the photos' ids
+// and saving the entry takes them with it (outbox.js saveEntry). A save waits for a picture
+// still being made smaller (photosReady), so none is lost between the two.
+
+import { askToConfirm } from './forms.js';
+import { dropDraftPhoto, getPhoto, keepPhoto, photoBytes, sweepDraftPhotos } from './photos.js';
+import { officer } from './session.js';
+
+const MAX_PHOTOS = 10;  // as the server's field (sync/schema.py)
+const busy = new WeakMap();  // field -> the pictures being kept
+const urls = new WeakMap();  // thumbnail -> its object URL
+
+const el = (tag, attrs = {}, text = '') => {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  if (text) node.textContent = text;
+  return node;
+};
+
+/** Build the field's controls in its placeholder. */
+export function renderPhotoField(holder, id, error) {
+  const take = holder.closest('form').dataset.type === 'postbox_item' ? 'Take a photo of the card' : 'Take a photo';
+  const input = el('input', { type: 'file', accept: 'image/*', capture: 'environment', id, class: 'photo-input',
+    'aria-describedby': `${id}-status ${id}-error` });
+  const status = el('p', { class: 'status photo-status', id: `${id}-status`, role: 'status' });
+  const list = el('ul', { class: 'photo-list', 'data-testid': 'photo-list' });
+  holder.classList.add('photos');
+  holder.append(input, el('label', { for: id, class: 'button photo-take' }, take), status, list,
+    el('div', { class: 'confirm', hidden: '' }), error);
+  input.addEventListener('change', () => {
+    const files = [...input.files];
+    input.value = '';  // the same picture can be chosen again
+    const work = (busy.get(holder) || Promise.resolve()).then(() => addPictures(holder, files));
+    busy.set(holder, work.catch(() => {}));
+  });
+}
+
+async function addPictures(holder, files) {
+  const status = holder.querySelector('.photo-status');
+  const form = holder.closest('form');
+  for (const file of files) {
+    if (readPhotos(holder).length >= MAX_PHOTOS) { status.textContent = `At most ${MAX_PHOTOS} photos for one entry.`; return; }
+    status.textContent = 'Keeping the photo on this phone…';
+    const generation = holder.dataset.generation;
+    let photo;
+    try {
+      photo = await keepPhoto(officer(), file);
+    } catch (error) {
+      status.textContent = error.name === 'QuotaExceededError' ? 'The phone is out of space: the photo was not kept.'
+        : 'That picture could not be read. Take it again.';
+      continue;
+    }
+    if (holder.dataset.generation !== generation) { await dropDraftPhoto(photo.id); return; }  // the form moved on
+    addItem(holder, photo.id);
+    status.textContent = `Photo ${readPhotos(holder).length} kept on this phone. It is saved with the entry.`;
+    form.dispatchEvent(new Event('input', { bubbles: true }));  // into the draft
+  }
+}
+
+/** Resolves once the pictures being kept in this form's photo fields are in the list. */
+export async function photosReady(form) {
+  for (const holder of form.querySelectorAll('.field.photos')) await busy.get(holder);
+}
+
+/** The ids of the photos listed in the field. */
+export function readPhotos(holder) {
+  return [...holder.querySelectorAll('li[data-photo-id]')].map((item) => item.dataset.photoId);
+}
+
+/** List these photos in the field (a draft or a saved entry put back into the form), and nothing else. */
+export function setPhotos(holder, ids) {
+  holder.dataset.generation = String(Number(holder.dataset.generation || 0) + 1);  // a picture still being kept is for the old one
+  for (const image of holder.querySelectorAll('img')) URL.revokeObjectURL(urls.get(image));
+  holder.querySelector('.photo-list').replaceChildren();
+  holder.querySelector('.photo-status').textContent = '';
+  for (const id of Array.isArray(ids) ? ids : []) addItem(holder, id);
+}
+
+function addItem(holder, id) {
+  const list = holder.querySelector('.photo-list');
+  const number = list.children.length + 1;
+  const item = el('li', { 'data-photo-id': id });
+  const remove = el('button', { type: 'button', class: 'photo-remove', 'aria-label': `Remove photo ${number}` }, 'Remove');
+  item.append(el('span', { class: 'photo-name' }, `Photo ${number}`), remove);
+  list.append(item);
+  remove.addEventListener('click', () => askToConfirm(holder.querySelector('.confirm'),
+    `Remove photo ${number}? It cannot be brought back.`, 'Yes, remove it', 'Keep it', () => removeItem(holder, item), remove));
+  showThumbnail(item, id);
+}
+
+async function showThumbnail(item, id) {
+  const [photo, bytes] = await Promise.all([getPhoto(id), photoBytes(id)]).catch(() => [null, null]);
+  if (!item.isConnected) return;
+  if (!bytes) {
+    item.querySelector('.photo-name').textContent += photo && photo.state === 'sent' ? ' (on the server)' : ' (not on this phone)';
+    return;
+  }
+  const image = el('img', { alt: '', width: 96, height: 96 });  // named by the text beside it
+  urls.set(image, URL.createObjectURL(new Blob([bytes], { type: photo ? photo.type : 'image/jpeg' })));
+  image.src = urls.get(image);
+  item.prepend(image);
+}
+
+async function removeItem(holder, item) {
+  const id = item.dataset.photoId;
+  const image = item.querySelector('img');
+  if (image) URL.revokeObjectURL(urls.get(image));
+  item.remove();
+  holder.querySelectorAll('li[data-photo-id]').forEach((other, index) => {
+    other.querySelector('.photo-name').textContent = `Photo ${index + 1}`;
+    other.querySelector('.photo-remove').setAttribute('aria-label', `Remove photo ${index + 1}`);
+  });
+  await dropDraftPhoto(id);  // a saved entry's photo goes only when the entry is saved without it
+  holder.querySelector('.photo-status').textContent = 'Photo removed.';
+  holder.querySelector('.photo-input').focus();
+  holder.closest('form').dispatchEvent(new Event('input', { bubbles: true }));
+}
+
+/** Delete the draft photos that no form shows and no draft names (a form discarded, or left by a crash). */
+export function sweepPhotos() {
+  const shown = [...document.querySelectorAll('.field.photos')].flatMap(readPhotos);
+  return sweepDraftPhotos(officer(), shown).catch(() => {});
+}

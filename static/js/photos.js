@@ -1,0 +1,129 @@
+// Photos on the phone: taken from a form, made smaller here (a JPEG at most 1,600 px on its long
+// side; drawing it again also drops the camera's metadata, its GPS position included), kept in
+// IndexedDB, and sent after their entry with their SHA-256 until the server confirms each.
+// A photo's record is small and read often (lists, counts); its bytes are a store of their own,
+// read only to show or send the photo, and dropped once the server has them.
+// States: 'draft' (in a form, not saved yet), then as an entry's: 'pending' (saved, not yet on
+// the server), 'sent' (confirmed), 'attention' (the server refused it as it is).
+
+import { into, withStores } from './db.js';
+
+const LONG_SIDE = 1600;
+const QUALITY = 0.8;
+export const UNSENT_PHOTO = new Set(['pending', 'attention']);
+
+/** A picture as a JPEG at most LONG_SIDE px on its long side, upright; throws if it cannot be read. */
+export async function shrink(file) {
+  const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+  const scale = Math.min(1, LONG_SIDE / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+  canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+  canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  bitmap.close();
+  const blob = await new Promise((resolve, reject) => canvas.toBlob(
+    (made) => (made ? resolve(made) : reject(new Error('The picture could not be made smaller.'))), 'image/jpeg', QUALITY));
+  return { blob, width: canvas.width, height: canvas.height };
+}
+
+/** The SHA-256 of some bytes, as 64 hexadecimal digits (what the server checks the upload against). */
+export async function sha256Hex(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** Keep a picture on the phone as a draft photo of ``owner`` (on disk before this resolves); its record. */
+export async function keepPhoto(owner, file) {
+  const { blob, width, height } = await shrink(file);
+  const bytes = await blob.arrayBuffer();
+  const photo = { id: crypto.randomUUID(), owner, entryId: null, state: 'draft', type: 'image/jpeg',
+    size: bytes.byteLength, width, height, sha256: await sha256Hex(bytes), created: Date.now(), error: null, receivedAt: null };
+  await withStores(['photos', 'photo_bytes'], 'readwrite', (photos, store) => {
+    photos.put(photo);
+    store.put({ id: photo.id, bytes });
+  });
+  return photo;
+}
+
+export function getPhoto(id) {
+  return withStores(['photos'], 'readonly', (photos, out) => into(out, photos.get(id)));
+}
+
+/** A photo's bytes (an ArrayBuffer), or undefined once sent. */
+export function photoBytes(id) {
+  return withStores(['photo_bytes'], 'readonly', (store, out) => into(out, store.get(id), (row) => row && row.bytes));
+}
+
+/** Every photo record of one officer (without bytes). */
+export function photosOf(owner) {
+  return withStores(['photos'], 'readonly', (photos, out) => into(out, photos.index('owner').getAll(owner)));
+}
+
+/** Change a photo's record; ``dropBytes`` once the server has them. */
+export function markPhoto(id, changes, dropBytes = false) {
+  return withStores(['photos', 'photo_bytes'], 'readwrite', (photos, store) => {
+    const request = photos.get(id);
+    request.onsuccess = () => { if (request.result) photos.put({ ...request.result, ...changes }); };
+    if (dropBytes) store.delete(id);
+  });
+}
+
+/** Delete a photo taken in a form and not saved with an entry (a saved entry's photos stay). */
+export function dropDraftPhoto(id) {
+  return withStores(['photos', 'photo_bytes'], 'readwrite', (photos, store) => {
+    const request = photos.get(id);
+    request.onsuccess = () => {
+      if (request.result && request.result.state === 'draft') { photos.delete(id); store.delete(id); }
+    };
+  });
+}
+
+/**
+ * Delete the draft photos of ``owner`` that no draft names and no form shows (``shown``): the
+ * photos of discarded forms. Drafts put aside keep theirs.
+ */
+export function sweepDraftPhotos(owner, shown) {
+  return withStores(['drafts', 'photos', 'photo_bytes'], 'readwrite', (drafts, photos, store) => {
+    const named = new Set(shown);
+    const read = drafts.getAll(IDBKeyRange.bound(`${owner}:`, `${owner}:\uffff`));
+    read.onsuccess = () => {
+      for (const row of read.result) for (const id of (row.values && row.values.data && row.values.data.photos) || []) named.add(id);
+      const mine = photos.index('owner').getAll(owner);
+      mine.onsuccess = () => {
+        for (const photo of mine.result) {
+          if (photo.state === 'draft' && !named.has(photo.id)) { photos.delete(photo.id); store.delete(photo.id); }
+        }
+      };
+    };
+  });
+}
+
+/**
+ * In a transaction that also stores ``entry`` (outbox.js saveEntry): its photos go from the form
+ * to the outbox with it; photos the entry had and no longer lists go, unless already sent.
+ * Calls ``done(ids)`` with the listed photos the phone really holds, for the entry to keep.
+ */
+export function attachPhotos(photos, store, entry, done) {
+  const listed = (entry.data && entry.data.photos) || [];
+  const kept = [];
+  const before = photos.index('entry').getAll(entry.id);
+  before.onsuccess = () => {
+    for (const old of before.result) {
+      if (!listed.includes(old.id) && old.state !== 'sent') { photos.delete(old.id); store.delete(old.id); }
+    }
+    let waiting = listed.length;
+    if (!waiting) { done(kept); return; }
+    for (const id of listed) {
+      const request = photos.get(id);
+      request.onsuccess = () => {
+        const photo = request.result;
+        if (photo && photo.owner === entry.owner && (photo.state === 'draft' || photo.entryId === entry.id)) {
+          kept.push(id);
+          if (photo.state === 'draft') photos.put({ ...photo, entryId: entry.id, state: 'pending' });
+        }
+        waiting -= 1;
+        if (!waiting) done(listed.filter((listedId) => kept.includes(listedId)));
+      };
+    }
+  };
+}
