@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, abort, current_app, render_template, send_from_directory
+from jinja2.utils import htmlsafe_json_dumps
 
 from fieldapp.officer.rule_table import field_rules
 from fieldapp.officer.shell import SHELL_FILES, service_worker_source, shell_version, static_dir
@@ -50,8 +51,15 @@ def _release() -> str:
 
 @bp.get("/app")
 def app_shell():
-    """The officer app's one page."""
-    return render_template("officer/app.html", version=shell_version(_release()), rules=field_rules())
+    """The officer app's one page, with the field rules as compact JSON for its scripts.
+
+    Which fields each form shows is written into the page's attributes (``rules["show"]``),
+    so the scripts' copy leaves it out: the page is part of the shell every phone keeps.
+    """
+    rules = field_rules()
+    for_scripts = {key: value for key, value in rules.items() if key != "show"}
+    return render_template("officer/app.html", version=shell_version(_release()), rules=rules,
+                           rules_json=htmlsafe_json_dumps(for_scripts, separators=(",", ":"), sort_keys=True))
 
 
 @bp.get("/app/static/<path:name>")
