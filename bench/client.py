@@ -230,7 +230,6 @@ def verify_server(database_url: str, instance: Path, ids: list[str]) -> list[str
 
     from fieldapp import create_app
     from fieldapp.extensions import db
-    from fieldapp.models import Entry
     from fieldapp.models.entries import EntryVersion
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": str(instance)})

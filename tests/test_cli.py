@@ -6,7 +6,7 @@ from http.cookiejar import CookieJar
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, text
 
 from fieldapp.cli import main
 from fieldapp.demo import TEAM
