@@ -1,9 +1,8 @@
-// fieldapp service worker: keeps the app shell available with no connection.
-// It caches the shell only. It never touches IndexedDB (the outbox lives
-// there, owned by the page) and never caches the API.
+// fieldapp service worker: keeps the app shell available offline. It never touches IndexedDB (the
+// page owns the outbox there) and never caches the API.
 'use strict';
 
-const VERSION = '__SHELL_VERSION__';           // digest of the shell, filled in by the server
+const VERSION = '__SHELL_VERSION__';  // digest of the shell, filled in by the server
 const CACHE_PREFIX = 'fieldapp-shell-';
 const CACHE = CACHE_PREFIX + VERSION;
 const SHELL_PAGE = '/app';
@@ -22,10 +21,10 @@ self.addEventListener('install', (event) => {
 async function precache() {
   const cache = await caches.open(CACHE);
   const requests = SHELL.map((url) => new Request(url, { cache: 'reload', credentials: 'omit' }));
-  await cache.addAll(requests);  // rejects on any status outside 200-299
+  await cache.addAll(requests);
 }
 
-// Activate: delete this app's older shells (only ours), enable navigation preload.
+// Activate: delete this app's older shells (only ours).
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     const names = await caches.keys();
@@ -73,8 +72,7 @@ async function cacheFirst(request) {
   return cached || fetch(request);
 }
 
-// Background Sync (Chromium): wake an open page to send the outbox. The page
-// owns the outbox and the token, so the worker only passes the message on.
+// Background Sync (Chromium): the page owns the outbox and token, so the worker only wakes it.
 self.addEventListener('sync', (event) => {
   if (event.tag !== 'outbox') return;
   event.waitUntil(self.clients.matchAll({ type: 'window' }).then((clients) => {

@@ -1,5 +1,4 @@
-// The officer app's entry module: it wires the parts together and starts them.
-// Each part owns its own state and says what it does in its header:
+// The officer app's entry module: it wires the parts together and starts them. Each owns its state:
 //   session.js         who is signed in: the device token, the sign-in form
 //   reference.js       the forms' lists, and the forms built from them
 //   router.js          which screen the hash names
@@ -53,7 +52,7 @@ async function start() {
   trySync();
 }
 
-/** Signed in: fetch the forms' lists if this phone has none yet, show where the hash points. */
+/** Signed in: fetch the lists if this phone has none, show where the hash points. */
 async function enter() {
   $('#home-title').textContent = `${currentSession().user.display_name}`;
   if (!currentReference()) await refreshLists();  // offline: retried on sync
@@ -63,7 +62,6 @@ async function enter() {
   await sweepPhotos();  // photos of forms discarded before a crash or a reload
 }
 
-/** A sign-in went through: ask to keep the storage, go home, send what waits. */
 async function signedIn() {
   clearSignInPause();
   askPersistence();

@@ -1,7 +1,5 @@
-// Capture: the three entry forms as the officer types (drafts, which fields show, location)
-// and saves. 'Saved on this phone' is said only once the entry is committed to IndexedDB
-// and counted; a save that fails says so and keeps the form as it was. After a save the
-// page goes back up to the confirmation, and the next entry starts at its first field.
+// Capture: the entry forms as the officer types and saves. 'Saved on this phone' is said only once
+// the entry is committed to IndexedDB and counted; a failed save says so and keeps the form.
 
 import { cancelDraft, draftSoon, flushDraft } from './drafts.js';
 import { buttonKind, rememberSearch, resetEncounter } from './encounter.js';
@@ -43,8 +41,7 @@ export function wireForms() {
 /** Check the form and save it as an entry (a new one, or the one being edited); then the next. */
 async function saveForm(name) {
   const form = forms[name];
-  // A draft save still waiting would otherwise run after the form is reset, and
-  // the next entry would open with this one's time.
+  // A draft save still waiting would run after the reset: the next entry would open with this one's time.
   cancelDraft(name);
   await photosReady(form);  // a picture still being kept goes with this entry, not the next
   const type = form.dataset.type;
@@ -73,7 +70,7 @@ async function saveForm(name) {
   } else if (name === 'item') {
     await nextItem();
   } else {
-    await rememberSearch(owner, data);  // the next stop and search starts with this power and object
+    await rememberSearch(owner, data);
     resetEncounter(buttonKind(data.kind));
     saved.textContent = 'Saved on this phone';
     startAtTop(form);

@@ -20,7 +20,6 @@ export function openDb() {
           db.createObjectStore('meta', { keyPath: 'key' });
         }
         if (event.oldVersion < 2) {
-          // A photo's record (small: listed and counted often) and its bytes (read only to show or send it).
           const photos = db.createObjectStore('photos', { keyPath: 'id' });
           photos.createIndex('owner', 'owner');
           photos.createIndex('entry', 'entryId');
@@ -41,12 +40,9 @@ export function openDb() {
   return opening;
 }
 
-/**
- * Run fn(store..., out) in one transaction; resolves with out.value once the
- * transaction has COMPLETED (committed), rejects if it aborts (e.g. quota).
- * fn must only make IndexedDB requests: awaiting anything else inside a
- * transaction lets it commit early.
- */
+/** Run fn(store..., out) in one transaction; resolves with out.value once it has COMPLETED (committed),
+ * rejects if it aborts (e.g. quota). fn must only make IndexedDB requests: awaiting anything else
+ * inside a transaction lets it commit early. */
 export async function withStores(names, mode, fn) {
   const db = await openDb();
   return new Promise((resolve, reject) => {
@@ -70,7 +66,6 @@ export async function withStores(names, mode, fn) {
   });
 }
 
-/** Put the request's result into out.value when it succeeds. */
 export function into(out, request, map = (x) => x) {
   request.onsuccess = () => { out.value = map(request.result); };
 }

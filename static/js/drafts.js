@@ -1,7 +1,6 @@
-// Drafts: a form's typing kept across reloads and restarts, written a moment after the
-// officer stops typing; and the form's editing mark (which saved entry a save replaces),
-// which is kept with the draft. An encounter draft of another kind than the home button
-// asked for is put aside ('parked', under a key of its own) and offered, never dropped.
+// Drafts: a form's typing kept across reloads and restarts, written once typing pauses, with the
+// form's editing mark (which saved entry a save replaces). An encounter draft of another kind than
+// the home button asked for is put aside ('parked', under its own key) and offered, never dropped.
 
 import { into, withStores } from './db.js';
 import { clearErrors, fillForm, readForm } from './forms.js';
@@ -13,7 +12,6 @@ import { currentSession, officer } from './session.js';
 const TYPING_PAUSE_MS = 300;
 const timers = {};  // form name -> the timer of typing not yet written as a draft
 
-/** The officer typed: write the form's draft once the typing pauses. */
 export function draftSoon(name) {
   clearTimeout(timers[name]);
   timers[name] = setTimeout(() => flushDraft(name), TYPING_PAUSE_MS);
@@ -25,24 +23,23 @@ async function saveFormDraft(name) {
   await saveDraft(officer(), name, { data: readForm(form, rules, toIso), editing: form.dataset.editing || null });
 }
 
-/** Forget a form's typing not yet written as a draft (the form is about to be reset or saved). */
+/** Forget typing not yet written (the form is about to be reset or saved). */
 export function cancelDraft(name) {
   clearTimeout(timers[name]);
   delete timers[name];
 }
 
-/** Forget every form's typing not yet written (signing out: no draft written after the forgetting). */
+/** Signing out: no draft is written after the forgetting. */
 export function cancelAllDrafts() {
   for (const name of Object.keys(forms)) cancelDraft(name);
 }
 
-/** Write a form's typing as its draft now. */
 export function flushDraft(name) {
   cancelDraft(name);
   return saveFormDraft(name);
 }
 
-/** Write a form's typing now if some is still waiting for the typing pause. */
+/** Write a form's typing now if some waits for the pause. */
 export async function flushPending(name) {
   if (timers[name]) await flushDraft(name);
 }
@@ -53,10 +50,8 @@ export async function saveAllDrafts() {
   await Promise.all(Object.keys(timers).map((name) => flushDraft(name)));
 }
 
-/**
- * Put an entry into a form: a new one, or (``editing``) the saved entry with that id, which a
- * save then replaces. Every fill for another entry goes through here, so the mark cannot outlive it.
- */
+/** Put an entry into a form: a new one, or (``editing``) the saved entry a save replaces. Every fill goes
+ * through here, so the mark cannot outlive its entry. */
 export function loadForm(form, data, editing = null) {
   fillForm(form, data);
   clearErrors(form);  // an earlier attempt's messages and location fix were about another entry
@@ -67,7 +62,7 @@ export function loadForm(form, data, editing = null) {
 
 const PARKED = 'encounter~';  // drafts put aside: `${owner}:encounter~<id>`
 
-/** Put the encounter draft aside (it is offered on the encounter screen until continued or discarded). */
+/** Put the encounter draft aside (offered until continued or discarded). */
 export function parkDraft(owner, values) {
   return withStores(['drafts'], 'readwrite', (drafts) => {
     drafts.put({ key: `${owner}:${PARKED}${crypto.randomUUID()}`, values, at: Date.now() });
@@ -96,7 +91,6 @@ export function unparkDraft(owner, key) {
   });
 }
 
-/** Drop a draft put aside (the officer confirmed). */
 export function dropParked(key) {
   return withStores(['drafts'], 'readwrite', (drafts) => { drafts.delete(key); });
 }

@@ -1,9 +1,6 @@
-// The encounter screen: a new entry with the usual answers filled in, the draft the
-// officer left, or an entry opened from the outbox to fix. Each home screen link opens
-// its own kind ('Stop and search' a stop and search, 'Other encounter' any other kind):
-// a draft of the other kind is put aside and offered above the form ('Continue the
-// antisocial behaviour draft'), never imposed and never dropped; any draft can be
-// discarded, after a confirmation.
+// The encounter screen: a new entry, the officer's draft, or an outbox entry to fix. Each home
+// link opens its own kind; a draft of the other kind is put aside and offered above the form,
+// never imposed and never dropped. Any draft can be discarded, after a confirmation.
 
 import { cancelDraft, dropParked, flushDraft, flushPending, loadForm, parkDraft, parkedDrafts, unparkDraft } from './drafts.js';
 import { getMeta, setMeta } from './db.js';
@@ -20,11 +17,10 @@ const DEFAULTS = { kind: 'stop_search', search_type: 'Person search', bwv_used: 
   removal_of_more_than_outer_clothing: false };
 // A draft with only these is no work to keep (the position is the phone's, found as the form opened).
 const UNTYPED = new Set(['kind', 'occurred_at', 'latitude', 'longitude', 'location_accuracy_m']);
-let nextKind;  // the kind a home screen link chose for the next new entry ('' for 'Other encounter')
+let nextKind;  // the kind a home link chose for the next new entry ('' for 'Other encounter')
 let lastSearch = null;  // {owner, legislation, object_of_search} of this officer's last stop and search
 
-// The object of search a power is usually used for: suggested when the officer chooses the power and
-// has not chosen an object (the first of the power's objects the lists hold).
+// The object of search each power is usually for (the first the lists hold is suggested).
 const USUAL_OBJECT = {
   'Misuse of Drugs Act 1971 (section 23)': ['Controlled drugs'],
   'Police and Criminal Evidence Act 1984 (section 1)': ['Stolen goods', 'Offensive weapons', 'Article for use in theft',
@@ -46,11 +42,12 @@ const USUAL_OBJECT = {
 const NO_FURTHER_ACTION = 'A no further action disposal';
 const LAST_SEARCH = (owner) => `last-search:${owner}`;
 
-/** Remember the power and object of a saved stop and search: the officer's next one starts with them. */
+/** A saved stop and search's power and object start the officer's next one. */
 export async function rememberSearch(owner, data) {
   if (data.kind !== 'stop_search' || !data.legislation) return;
-  lastSearch = { owner, legislation: data.legislation, object_of_search: data.object_of_search || '' };
-  await setMeta(LAST_SEARCH(owner), { legislation: lastSearch.legislation, object_of_search: lastSearch.object_of_search })
+  const search = { legislation: data.legislation, object_of_search: data.object_of_search || '' };
+  lastSearch = { owner, ...search };
+  await setMeta(LAST_SEARCH(owner), search)
     .catch(() => {});  // only a convenience: a save is never refused for it
 }
 
@@ -60,7 +57,6 @@ async function loadLastSearch(owner) {
   lastSearch = stored ? { owner, ...stored } : { owner };
 }
 
-/** The last power and object of this officer's stop and searches, for a new one. */
 function remembered() {
   if (!lastSearch || lastSearch.owner !== officer()) return {};
   const out = {};
@@ -69,7 +65,7 @@ function remembered() {
   return out;
 }
 
-/** Links on the home screen choose the encounter kind; the form's 'Discard this entry' asks first. */
+/** Home links choose the kind; 'Discard this entry' asks first. */
 export function wireKindLinks() {
   for (const link of document.querySelectorAll('a[data-kind]')) {
     link.addEventListener('click', () => { nextKind = link.dataset.kind; });
@@ -90,8 +86,7 @@ export function wireKindLinks() {
     'Discard what is typed in this form? It cannot be brought back.', 'Yes, discard it', 'Keep it', discardOpen, button));
 }
 
-/** A new entry in the form. The home screen's 'Other encounter' passes '' so that the officer picks the kind.
- * A stop and search starts with the power and object of the officer's last one (each still editable). */
+/** A new entry ('' for 'Other encounter': the officer picks the kind), with the last search's power and object. */
 export function resetEncounter(kind = DEFAULTS.kind) {
   const form = forms.encounter;
   loadForm(form, { ...DEFAULTS, ...(remembered()), kind: kind || undefined, occurred_at: isoNow() });
@@ -99,7 +94,7 @@ export function resetEncounter(kind = DEFAULTS.kind) {
   markRemembered(form);
 }
 
-/** An object of search still as remembered from the last search was not chosen for this one: a new power may suggest another. */
+/** An object still as remembered was not chosen for this search: a new power may replace it. */
 function markRemembered(form) {
   const object = form.querySelector('[name="object_of_search"]');
   const last = remembered();
@@ -107,12 +102,12 @@ function markRemembered(form) {
       form.querySelector('[name="legislation"]')?.value === last.legislation) object.dataset.suggested = 'remembered';
 }
 
-/** Forget which answers the app suggested (a form filled afresh: they are the entry's answers now). */
+/** A form filled afresh: its answers are the entry's own now. */
 function clearSuggested(form) {
   for (const node of form.querySelectorAll('[data-suggested]')) delete node.dataset.suggested;
 }
 
-/** Suggest the object of search the power is usually used for, unless the officer chose one. */
+/** Suggest the power's usual object, unless the officer chose one. */
 function suggestObject(form, legislation) {
   const object = form.querySelector('select[name="object_of_search"]');
   if (!object || (object.value && !object.dataset.suggested)) return;
@@ -146,7 +141,7 @@ function linkForNoFurtherAction(form, outcome) {
   form.dispatchEvent(new Event('input', { bubbles: true }));
 }
 
-/** Ask the phone where it is as a new entry opens (accuracy shown); the boxes stay for typing by hand. */
+/** Locate a new entry as it opens; the boxes stay for typing by hand. */
 function locateOnOpen() {
   const form = forms.encounter;
   const latitude = form.querySelector('[name="latitude"]');
@@ -154,19 +149,19 @@ function locateOnOpen() {
   locate(form, form.querySelector('.locate-status'));
 }
 
-/** The home button an encounter of this kind belongs to: 'stop_search', or '' (Other encounter). */
+/** The home button a kind belongs to: 'stop_search', or '' (Other encounter). */
 export const buttonKind = (kind) => (kind === 'stop_search' ? 'stop_search' : '');
 
-/** Whether a draft holds anything the officer typed or chose (beyond a new entry's answers). */
+/** Whether a draft holds anything beyond a new entry's answers. */
 function typed(draft) {
   if (!draft) return false;
   if (draft.editing) return true;
-  const given = { ...DEFAULTS, ...remembered() };  // a new entry's answers, the last search's power and object too
+  const given = { ...DEFAULTS, ...remembered() };
   return Object.entries(draft.data || {}).some(([name, value]) =>
     !UNTYPED.has(name) && JSON.stringify(value) !== JSON.stringify(given[name]));
 }
 
-/** Fill the form (an outbox entry to fix, the draft, an edit left open, or a new entry), then show it. */
+/** Fill the form (an entry to fix, the draft, an edit left open, or a new one), then show it. */
 export async function openEncounter(current) {
   if (currentReference() && !takeWaitingEdit('encounter')) {
     const wanted = nextKind;
@@ -182,11 +177,8 @@ export async function openEncounter(current) {
   locateOnOpen();
 }
 
-/**
- * Fill the form for a home button (``wanted``: 'stop_search' or ''; undefined: no button, as
- * after a reload): the draft if it is of that button's kind; else a draft of that kind put
- * aside earlier; else a new entry. A draft of the other kind is put aside first.
- */
+/** Fill the form for a home button (``wanted``: 'stop_search' or ''; undefined after a reload): the
+ * draft if of that kind, else one of that kind put aside, else a new entry. Another kind's draft is put aside. */
 async function fillEncounter(wanted, current) {
   const owner = officer();
   await flushPending('encounter');
@@ -217,24 +209,20 @@ async function fillEncounter(wanted, current) {
   return true;
 }
 
-/** Offer the drafts put aside: continue one (the open one is put aside in its place), or discard it. */
+/** Offer the drafts put aside, to continue or discard. */
 export async function showOffers() {
   const box = $('#draft-offers');
   const rows = await parkedDrafts(officer()).catch(() => []);
   box.replaceChildren();
   box.hidden = !rows.length;
   if (!rows.length) return;
-  const heading = document.createElement('p');
-  heading.textContent = rows.length === 1 ? 'A draft is waiting:' : `${rows.length} drafts are waiting:`;
-  box.append(heading);
+  box.append(make('p', { textContent: rows.length === 1 ? 'A draft is waiting:' : `${rows.length} drafts are waiting:` }));
   for (const row of rows) {
     const kind = row.values.data.kind;
     const name = kind ? labelOf(currentReference(), 'encounter_kinds', kind).toLowerCase() : 'encounter';
-    const item = document.createElement('div');
-    item.className = 'offer';
-    const when = document.createElement('span');
-    when.textContent = `Put aside ${new Date(row.at).toLocaleString('en-GB', { dateStyle: 'short', timeStyle: 'short' })}` +
-      (row.values.data.location_text ? `, ${row.values.data.location_text}` : '');
+    const item = make('div', { className: 'offer' });
+    const when = make('span', { textContent: `Put aside ${new Date(row.at).toLocaleString('en-GB', { dateStyle: 'short', timeStyle: 'short' })}` +
+      (row.values.data.location_text ? `, ${row.values.data.location_text}` : '') });
     const go = button(`Continue the ${name} draft`, () => continueParked(row.key));
     const drop = button(`Discard the ${name} draft`, () => askToConfirm(confirm, `Discard the ${name} draft? It cannot be brought back.`,
       'Yes, discard it', 'Keep it', async () => {
@@ -243,18 +231,16 @@ export async function showOffers() {
         await showOffers();
         $('#screen-encounter h1').focus();  // its buttons are gone: the focus goes back to the screen's top
       }, drop));
-    const confirm = document.createElement('div');
-    confirm.className = 'confirm';
-    confirm.hidden = true;
+    const confirm = make('div', { className: 'confirm', hidden: true });
     item.append(when, go, drop, confirm);
     box.append(item);
   }
 }
 
+const make = (tag, props) => Object.assign(document.createElement(tag), props);
+
 function button(text, onClick) {
-  const node = document.createElement('button');
-  node.type = 'button';
-  node.textContent = text;
+  const node = make('button', { type: 'button', textContent: text });
   node.addEventListener('click', onClick);
   return node;
 }
@@ -272,7 +258,7 @@ async function continueParked(key) {
   startAtTop(form);
 }
 
-/** Discard the open form's typing (confirmed): its draft goes, and a new entry of its button's kind opens. */
+/** Discard the open draft (confirmed): a new entry of its button's kind opens. */
 async function discardOpen() {
   const form = forms.encounter;
   const kind = buttonKind(form.querySelector('[name="kind"]:checked')?.value);

@@ -6,7 +6,7 @@ import { readPhotos, renderPhotoField, setPhotos } from './photo-field.js';
 const RADIO_LIMIT = 7;  // longer lists become a select
 
 let uid = 0;
-const el = (tag, attrs = {}, ...children) => {
+export const el = (tag, attrs = {}, ...children) => {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (value === false || value === undefined || value === null) continue;
@@ -82,11 +82,8 @@ export function renderForm(form, rules, reference) {
   updateVisibility(form);
 }
 
-/**
- * Quick-pick phrases under a text box (the grounds): a tap inserts the phrase as editable text at
- * the cursor (or at the end when the box was never touched), never replacing what is typed there;
- * the focus goes back into the box just after it, for the officer to go on with the specifics.
- */
+/** Quick-pick phrases under the grounds: a tap inserts one as editable text at the cursor (at the end if
+ * the box was never touched), never replacing typing, and puts the focus just after it. */
 function phraseButtons(box, phrases) {
   let caret = null;  // where the cursor was when the box lost the focus to a phrase button
   box.addEventListener('blur', () => { caret = box.selectionStart; });
@@ -113,9 +110,8 @@ function phraseButtons(box, phrases) {
   return group;
 }
 
-/** Show the fields that apply: by kind (data-kinds) and by another field's value (data-when).
- * Both attributes come from the server's rule table (sync/conditions.py); a field with both
- * is shown when both hold. */
+/** Show the fields that apply by kind (data-kinds) and another field's value (data-when), both from
+ * the server's rule table (sync/conditions.py); a field with both needs both. */
 export function updateVisibility(form) {
   const kind = valueOf(form, 'kind');
   for (const holder of form.querySelectorAll('[data-kinds], [data-when]')) {
@@ -209,9 +205,8 @@ export function fillForm(form, data) {
   updateVisibility(form);
 }
 
-/** Show each field's message next to it (and mark it invalid); clear the others. With errors,
- * a summary at the top of the form (a live region) counts them and links to each field; focus
- * moves to it, as GOV.UK's error summary does. */
+/** Show each field's message next to it (marked invalid), clearing the others, and a summary at the top
+ * (a live region) linking to each field; the focus moves to it, as with GOV.UK's error summary. */
 export function showErrors(form, errors) {
   for (const node of form.querySelectorAll('.field > .error')) node.textContent = '';
   for (const node of form.querySelectorAll('[aria-invalid]')) node.removeAttribute('aria-invalid');
@@ -243,7 +238,6 @@ export function showErrors(form, errors) {
   summary.focus({ preventScroll: true });
 }
 
-/** Take away the messages of an earlier attempt (the form is cleared, opened for another entry, or another kind chosen). */
 export function clearErrors(form) {
   showErrors(form, {});
 }
@@ -263,10 +257,7 @@ export function startAtTop(form) {
   if (first) first.focus({ preventScroll: true });
 }
 
-/**
- * Ask before something that cannot be undone, in the page (no native dialog): the question and
- * two buttons in ``box``; ``onYes`` runs on the first. The 'no' button takes the focus back.
- */
+/** Ask in ``box`` (no native dialog) before something that cannot be undone; ``onYes`` on the first button. */
 export function askToConfirm(box, question, yes, no, onYes, back = null) {
   uid += 1;
   const questionId = `confirm-${uid}`;  // read out with the button that takes the focus
@@ -280,9 +271,9 @@ export function askToConfirm(box, question, yes, no, onYes, back = null) {
   noButton.focus();
 }
 
-/** Fill latitude/longitude/accuracy from the Geolocation API, if the phone has a fix. */
-const locating = new WeakMap();  // each form's last request: an answer to an older one (or for a form since cleared) is dropped
+const locating = new WeakMap();  // each form's last request: an older one's answer (or a cleared form's) is dropped
 
+/** Fill latitude/longitude/accuracy from the Geolocation API, if the phone has a fix. */
 export function locate(form, status) {
   if (!('geolocation' in navigator)) { status.textContent = 'No location on this phone: type the location.'; return Promise.resolve(null); }
   const finding = 'Finding your location…';

@@ -1,8 +1,6 @@
-// The outbox screen and the count of entries not yet on the server; what the phone says about
-// them: no connection (and what waits), entries returned by a supervisor, and another officer's
-// entries left unsent on a shared phone. 'Fix and resend' opens an entry in its form: the entry
-// waits here until that form's screen takes it; a form editing a returned entry shows the
-// supervisor's comment above its fields.
+// The outbox screen, the unsent count, and what the phone says: no connection (and what waits),
+// entries returned by a supervisor, another officer's unsent entries on a shared phone. 'Fix and
+// resend' opens an entry in its form: it waits here until that form's screen takes it.
 
 import { loadForm } from './drafts.js';
 import { showErrors } from './forms.js';
@@ -17,16 +15,12 @@ import { currentSession, nameOf, officer } from './session.js';
 let waiting = null;  // an outbox entry opened to fix, until its form is shown
 let networkDown = false;  // the last try to reach the server failed on the network
 
-/** Show the outbox. */
 export async function openOutbox() {
   show('outbox');
   await updateCount();  // it draws the list while the outbox is on screen
 }
 
-/**
- * Count the entries and photos not on the server and say what waits (and redraw the outbox if it
- * is shown); returns the count of the signed-in officer's entries and photos not on the server.
- */
+/** Count the officer's entries and photos not on the server, say what waits, redraw the outbox if shown. */
 export async function updateCount() {
   const entries = currentSession() ? await entriesOf(officer()) : [];
   const photos = currentSession() ? (await photosOf(officer())).filter((p) => p.entryId) : [];
@@ -41,12 +35,11 @@ export async function updateCount() {
   return unsent;
 }
 
-/** Whether the last try to reach the server failed on the network (sync-schedule.js says). */
 export function setNetworkDown(down) {
   networkDown = down;
 }
 
-/** No connection (the browser says so, or the last try failed on the network): say so, and what waits. */
+/** No connection (navigator.onLine, or the last try failed on the network): say so, and what waits. */
 function showConnection(unsent) {
   const banner = $('#banner-offline');
   const offline = Boolean(currentSession()) && (!navigator.onLine || networkDown);
@@ -70,10 +63,7 @@ async function showOthers() {
   note.textContent = lines.join(' ');
 }
 
-/**
- * Show a supervisor's comment at the top of a form editing a returned entry, and take it away
- * when the form holds anything else (the form's ``data-editing`` mark names the entry edited).
- */
+/** A form editing a returned entry (its ``data-editing`` mark) shows the supervisor's comment at its top. */
 export function watchEditing() {
   for (const form of Object.values(forms)) {
     new MutationObserver(() => showReviewNote(form)).observe(form, { attributes: true, attributeFilter: ['data-editing'] });
@@ -98,19 +88,18 @@ async function showReviewNote(form) {
     (review.comment ? `: “${review.comment}”` : '.') + ' Fix the entry and save it to send it again.';
 }
 
-/** Open an entry from the outbox in its form, with the server's errors next to the fields. */
+/** Open an outbox entry in its form (takeWaitingEdit fills it). */
 function editFromOutbox(entry) {
   waiting = entry;
   const target = entry.type === 'encounter' ? '#encounter' : '#round';
   if (window.location.hash === target) route(); else window.location.hash = target;
 }
 
-/** The type of the outbox entry waiting to be edited, if any. */
 export function waitingType() {
   return waiting && waiting.type;
 }
 
-/** If an outbox entry is waiting to be edited in this form, fill the form with it. */
+/** Fill this form with the outbox entry waiting for it, if any. */
 export function takeWaitingEdit(name) {
   const entry = waiting;
   const formName = entry && (entry.type === 'encounter' ? 'encounter' : entry.type === 'postbox_visit' ? 'visit' : 'item');

@@ -1,8 +1,7 @@
-// The outbox: every entry the officer saved (and its photos), with its state, until the server confirms it.
-// States: 'pending' (not yet confirmed), 'sent' (confirmed, with receipt time),
-// 'attention' (the server refused it: errors shown, fix and resend under the same id),
-// 'conflict' (the server kept it as a conflict copy for a supervisor: nothing lost).
-// Entries are never deleted automatically and never expire.
+// The outbox: every entry the officer saved (and its photos), with its state. Entries are never
+// deleted automatically and never expire. States: 'pending', 'sent' (confirmed, with receipt time),
+// 'attention' (refused: fix and resend under the same id), 'conflict' (kept by the server as a
+// conflict copy for a supervisor: nothing lost).
 
 import { into, withStores } from './db.js';
 import { UNSENT_PHOTO, attachPhotos } from './photos.js';
@@ -18,10 +17,8 @@ export function newEntry(type, data, owner) {
   };
 }
 
-/**
- * Store an entry with its photos, in one transaction (strict durability); resolves only once
- * both are on disk. The entry lists only photos the phone holds.
- */
+/** Store an entry with its photos in one transaction (strict durability): resolves once both are on
+ * disk. The entry lists only photos the phone holds. */
 export function saveEntry(entry) {
   return withStores(['entries', 'photos', 'photo_bytes'], 'readwrite', (entries, photos, bytes) => {
     attachPhotos(photos, bytes, entry, (ids) => {
@@ -52,17 +49,13 @@ export function entriesOf(owner) {
     into(out, entries.index('owner').getAll(owner), (rows) => rows.sort((a, b) => b.created - a.created)));
 }
 
-/** Whether a supervisor returned the version the server has of this entry, and it is not yet edited. */
+/** Whether a supervisor returned the server's version of this entry, not yet edited. */
 export function isReturned(entry) {
   return Boolean(entry.review) && entry.review.decision === 'returned' && entry.state === 'sent' &&
     entry.review.version === entry.serverVersion;
 }
 
-/**
- * Entries and photos not on the server, counted by officer ({username: n}): every officer's on
- * this phone, or (``except``) everyone's but one officer's, read through the owner indexes
- * around that name.
- */
+/** Unsent entries and photos by officer ({username: n}): everyone's, or everyone's but ``except``'s. */
 export function unsentByOwner(except = null) {
   return withStores(['entries', 'photos'], 'readonly', (entries, photos, out) => {
     const counts = {};
@@ -70,22 +63,26 @@ export function unsentByOwner(except = null) {
     const ranges = except === null ? [null] : [IDBKeyRange.upperBound(except, true), IDBKeyRange.lowerBound(except, true)];
     for (const [store, unsent] of [[entries, UNSENT], [photos, UNSENT_PHOTO]]) {
       for (const range of ranges) {
-        const request = store.index('owner').openCursor(range);
-        request.onsuccess = () => {
-          const cursor = request.result;
-          if (!cursor) return;
+        eachOwned(store, range, (cursor) => {
           if (unsent.has(cursor.value.state)) counts[cursor.value.owner] = (counts[cursor.value.owner] || 0) + 1;
-          cursor.continue();
-        };
+        });
       }
     }
   });
 }
 
-/**
- * Apply the server's receipt to entries, inside one transaction. An entry
- * edited since it was sent (rev changed) keeps its new state.
- */
+/** visit(cursor) for each row of the store's owner index in range. */
+function eachOwned(store, range, visit) {
+  const request = store.index('owner').openCursor(range);
+  request.onsuccess = () => {
+    const cursor = request.result;
+    if (!cursor) return;
+    visit(cursor);
+    cursor.continue();
+  };
+}
+
+/** Apply the server's receipt in one transaction. An entry edited since it was sent (rev changed) keeps its state. */
 export function applyResults(sent, results, serverTime) {
   return withStores(['entries'], 'readwrite', (entries) => {
     sent.forEach((entry, index) => {
@@ -94,7 +91,7 @@ export function applyResults(sent, results, serverTime) {
       request.onsuccess = () => {
         const current = request.result;
         if (!current || current.rev !== entry.rev) return;
-        if (result.status === 'created' || result.status === 'duplicate' || result.status === 'updated') {
+        if (['created', 'duplicate', 'updated'].includes(result.status)) {
           Object.assign(current, { state: 'sent', serverVersion: result.version, errors: null, receivedAt: serverTime });
         } else if (result.status === 'conflict') {
           Object.assign(current, { state: 'conflict', serverVersion: result.current_version, errors: result.errors || null, receivedAt: serverTime });
@@ -107,7 +104,7 @@ export function applyResults(sent, results, serverTime) {
   });
 }
 
-/** Whether a version the server has is one to take: the entry is on the phone, sent, and older there. */
+/** Whether to take a server version: the entry is here, sent, and older. */
 export function takesVersion(entry, version) {
   return Boolean(entry) && entry.state === 'sent' && version > (entry.serverVersion || 0);
 }
@@ -132,11 +129,8 @@ export function applyChanges(changes, fetched) {
   });
 }
 
-/**
- * A fetched version's data, with this phone's own value of each field the server withheld from
- * the officer (``withheld``: residents' contact details): the server's answer leaves them out,
- * and taking it as it is would make the next 'Edit and resend' drop what the officer entered.
- */
+/** A fetched version's data, with this phone's value of each field the server withheld (``withheld``:
+ * residents' contact details): taken as it is, the next 'Edit and resend' would drop what was entered. */
 export function keepWithheld(local, fetched) {
   const data = { ...fetched.data };
   for (const name of Array.isArray(fetched.withheld) ? fetched.withheld : []) {
@@ -150,15 +144,11 @@ export function keepWithheld(local, fetched) {
 export function forgetOwner(owner) {
   return withStores(['entries', 'photos', 'photo_bytes', 'drafts'], 'readwrite', (entries, photos, bytes, drafts) => {
     for (const [store, unsent] of [[entries, UNSENT], [photos, UNSENT_PHOTO]]) {
-      const request = store.index('owner').openCursor(IDBKeyRange.only(owner));
-      request.onsuccess = () => {
-        const cursor = request.result;
-        if (!cursor) return;
+      eachOwned(store, IDBKeyRange.only(owner), (cursor) => {
         if (unsent.has(cursor.value.state)) throw new Error('unsent entries');  // aborts: nothing removed
         if (store === photos) bytes.delete(cursor.value.id);
         cursor.delete();
-        cursor.continue();
-      };
+      });
     }
     drafts.delete(IDBKeyRange.bound(`${owner}:`, `${owner}:\uffff`));
   });

@@ -18,7 +18,7 @@ export async function showStorage() {
     : 'Storage: the browser may clear it if the phone runs short of space. Send entries when you can.';
 }
 
-/** A save failed (a full phone, or storage that would not open): say that this entry is not saved. */
+/** A save failed (a full phone, or storage that would not open): say so. */
 export function storageProblem(error) {
   const banner = $('#banner-storage');
   banner.hidden = false;

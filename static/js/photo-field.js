@@ -1,10 +1,8 @@
-// A form's photo field. 'Take a photo' opens the camera (a file input: capture=environment asks
-// for the back camera; a computer offers a file). Each picture is made smaller and kept on the
-// phone at once, as a draft photo, and shown with 'Remove'; the form's data lists the photos' ids
-// and saving the entry takes them with it (outbox.js saveEntry). A save waits for a picture
-// still being made smaller (photosReady), so none is lost between the two.
+// A form's photo field: a file input (capture=environment asks for the back camera). Each picture is
+// kept at once as a draft photo, listed with 'Remove'; the form's data lists the ids and saving takes
+// them along. A save waits for a picture still being made smaller (photosReady), so none is lost.
 
-import { askToConfirm } from './forms.js';
+import { askToConfirm, el } from './forms.js';
 import { dropDraftPhoto, getPhoto, keepPhoto, photoBytes, sweepDraftPhotos } from './photos.js';
 import { officer } from './session.js';
 
@@ -12,14 +10,6 @@ const MAX_PHOTOS = 10;  // as the server's field (sync/schema.py)
 const busy = new WeakMap();  // field -> the pictures being kept
 const urls = new WeakMap();  // thumbnail -> its object URL
 
-const el = (tag, attrs = {}, text = '') => {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
-  if (text) node.textContent = text;
-  return node;
-};
-
-/** Build the field's controls in its placeholder. */
 export function renderPhotoField(holder, id, error) {
   const take = holder.closest('form').dataset.type === 'postbox_item' ? 'Take a photo of the card' : 'Take a photo';
   const input = el('input', { type: 'file', accept: 'image/*', capture: 'environment', id, class: 'photo-input',
@@ -27,7 +17,7 @@ export function renderPhotoField(holder, id, error) {
   const status = el('p', { class: 'status photo-status', id: `${id}-status`, role: 'status' });
   const list = el('ul', { class: 'photo-list', 'data-testid': 'photo-list' });
   holder.classList.add('photos');
-  holder.append(input, el('label', { for: id, class: 'button photo-take' }, take), status, list,
+  holder.append(input, el('label', { for: id, class: 'button photo-take', text: take }), status, list,
     el('div', { class: 'confirm', hidden: '' }), error);
   input.addEventListener('change', () => {
     const files = [...input.files];
@@ -64,12 +54,11 @@ export async function photosReady(form) {
   for (const holder of form.querySelectorAll('.field.photos')) await busy.get(holder);
 }
 
-/** The ids of the photos listed in the field. */
 export function readPhotos(holder) {
   return [...holder.querySelectorAll('li[data-photo-id]')].map((item) => item.dataset.photoId);
 }
 
-/** List these photos in the field (a draft or a saved entry put back into the form), and nothing else. */
+/** List these photos in the field, and nothing else. */
 export function setPhotos(holder, ids) {
   holder.dataset.generation = String(Number(holder.dataset.generation || 0) + 1);  // a picture still being kept is for the old one
   for (const image of holder.querySelectorAll('img')) URL.revokeObjectURL(urls.get(image));
@@ -82,8 +71,8 @@ function addItem(holder, id) {
   const list = holder.querySelector('.photo-list');
   const number = list.children.length + 1;
   const item = el('li', { 'data-photo-id': id });
-  const remove = el('button', { type: 'button', class: 'photo-remove', 'aria-label': `Remove photo ${number}` }, 'Remove');
-  item.append(el('span', { class: 'photo-name' }, `Photo ${number}`), remove);
+  const remove = el('button', { type: 'button', class: 'photo-remove', 'aria-label': `Remove photo ${number}`, text: 'Remove' });
+  item.append(el('span', { class: 'photo-name', text: `Photo ${number}` }), remove);
   list.append(item);
   remove.addEventListener('click', () => askToConfirm(holder.querySelector('.confirm'),
     `Remove photo ${number}? It cannot be brought back.`, 'Yes, remove it', 'Keep it', () => removeItem(holder, item), remove));
@@ -118,7 +107,7 @@ async function removeItem(holder, item) {
   holder.closest('form').dispatchEvent(new Event('input', { bubbles: true }));
 }
 
-/** Delete the draft photos that no form shows and no draft names (a form discarded, or left by a crash). */
+/** Delete draft photos no form shows and no draft names (discarded, or left by a crash). */
 export function sweepPhotos() {
   const shown = [...document.querySelectorAll('.field.photos')].flatMap(readPhotos);
   return sweepDraftPhotos(officer(), shown).catch(() => {});

@@ -1,10 +1,7 @@
-// Photos on the phone: taken from a form, made smaller here (a JPEG at most 1,600 px on its long
-// side; drawing it again also drops the camera's metadata, its GPS position included), kept in
-// IndexedDB, and sent after their entry with their SHA-256 until the server confirms each.
-// A photo's record is small and read often (lists, counts); its bytes are a store of their own,
-// read only to show or send the photo, and dropped once the server has them.
-// States: 'draft' (in a form, not saved yet), then as an entry's: 'pending' (saved, not yet on
-// the server), 'sent' (confirmed), 'attention' (the server refused it as it is).
+// Photos on the phone: made smaller (a JPEG at most 1,600 px long; redrawing also drops the camera's
+// metadata, GPS included), kept in IndexedDB, sent after their entry with their SHA-256. Records are
+// small and read often; bytes are a store of their own, read only to show or send, dropped once sent.
+// States: 'draft' (in a form), then 'pending', 'sent', 'attention' (refused as it is).
 
 import { into, withStores } from './db.js';
 
@@ -12,7 +9,7 @@ const LONG_SIDE = 1600;
 const QUALITY = 0.8;
 export const UNSENT_PHOTO = new Set(['pending', 'attention']);
 
-/** A picture as a JPEG at most LONG_SIDE px on its long side, upright; throws if it cannot be read. */
+/** A picture as an upright JPEG at most LONG_SIDE px long; throws if it cannot be read. */
 export async function shrink(file) {
   const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
   const scale = Math.min(1, LONG_SIDE / Math.max(bitmap.width, bitmap.height));
@@ -26,13 +23,13 @@ export async function shrink(file) {
   return { blob, width: canvas.width, height: canvas.height };
 }
 
-/** The SHA-256 of some bytes, as 64 hexadecimal digits (what the server checks the upload against). */
+/** The SHA-256 of some bytes in hex (the server checks the upload against it). */
 export async function sha256Hex(bytes) {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
-/** Keep a picture on the phone as a draft photo of ``owner`` (on disk before this resolves); its record. */
+/** Keep a picture as a draft photo of ``owner`` (on disk before this resolves); its record. */
 export async function keepPhoto(owner, file) {
   const { blob, width, height } = await shrink(file);
   const bytes = await blob.arrayBuffer();
@@ -54,7 +51,6 @@ export function photoBytes(id) {
   return withStores(['photo_bytes'], 'readonly', (store, out) => into(out, store.get(id), (row) => row && row.bytes));
 }
 
-/** Every photo record of one officer (without bytes). */
 export function photosOf(owner) {
   return withStores(['photos'], 'readonly', (photos, out) => into(out, photos.index('owner').getAll(owner)));
 }
@@ -78,10 +74,7 @@ export function dropDraftPhoto(id) {
   });
 }
 
-/**
- * Delete the draft photos of ``owner`` that no draft names and no form shows (``shown``): the
- * photos of discarded forms. Drafts put aside keep theirs.
- */
+/** Delete ``owner``'s draft photos that no draft names and no form shows (``shown``): discarded forms'. */
 export function sweepDraftPhotos(owner, shown) {
   return withStores(['drafts', 'photos', 'photo_bytes'], 'readwrite', (drafts, photos, store) => {
     const named = new Set(shown);
@@ -98,11 +91,8 @@ export function sweepDraftPhotos(owner, shown) {
   });
 }
 
-/**
- * In a transaction that also stores ``entry`` (outbox.js saveEntry): its photos go from the form
- * to the outbox with it; photos the entry had and no longer lists go, unless already sent.
- * Calls ``done(ids)`` with the listed photos the phone really holds, for the entry to keep.
- */
+/** In saveEntry's transaction: the entry's photos go to the outbox with it; those it no longer lists go,
+ * unless sent. ``done(ids)`` gets the listed photos the phone really holds. */
 export function attachPhotos(photos, store, entry, done) {
   const listed = (entry.data && entry.data.photos) || [];
   const kept = [];

@@ -1,6 +1,5 @@
-// The forms' lists (postboxes, reasons, outcomes...) from GET /api/reference, as this phone
-// holds them. The forms are built from them; until there are any, nothing can be recorded
-// and a banner says how to get them.
+// The forms' lists (postboxes, reasons, outcomes...) from GET /api/reference, and the forms built
+// from them; until there are any, nothing can be recorded and a banner says how to get them.
 
 import { fillForm, readForm, renderForm } from './forms.js';
 import { toIso } from './outbox.js';
@@ -11,16 +10,11 @@ import { refreshReference } from './sync.js';
 let reference = null;  // the lists the forms were built from, or null
 let etag = null;  // their ETag: the forms are rebuilt only for lists new to this page
 
-/** The lists the forms show, or null before any came. */
 export function currentReference() {
   return reference;
 }
 
-/**
- * Take the reference lists (as cached: {etag, document}) and build the forms
- * from them when they are new to this page, keeping what the forms hold. Until
- * there are any, the forms cannot be filled in and a banner says how to get them.
- */
+/** Take the lists (as cached: {etag, document}); new to this page, rebuild the forms keeping their answers. */
 export function useReference(cached) {
   if (cached && cached.etag !== etag) {
     const built = reference !== null;
@@ -36,7 +30,7 @@ export function useReference(cached) {
   $('#banner-lists').hidden = reference !== null || !currentSession();
 }
 
-/** Ask the server for newer lists (revalidated by ETag) and use them; offline, keep what there is. */
+/** Use newer lists from the server (revalidated by ETag); offline, keep what there is. */
 export async function refreshLists() {
   useReference(await refreshReference(currentSession()).catch(() => null));
 }

@@ -1,8 +1,6 @@
-// The postbox round: a visit, then its cards one after another. The round in progress
-// (its visit, its postbox, the cards saved) is kept per officer in IndexedDB, so that a
-// reload or a restart goes on where the officer was, and 'Home' leaves it open. 'Finish
-// round' ends it (asking first if a card is typed but not saved): 'Postbox round' then
-// begins the next visit. Signing out forgets it too.
+// The postbox round: a visit, then its cards. The round in progress is kept per officer in IndexedDB,
+// so a reload or restart goes on where the officer was and 'Home' leaves it open. 'Finish round'
+// ends it (asking first if a card is typed but not saved); signing out forgets it.
 
 import { deleteMeta, getMeta, setMeta } from './db.js';
 import { cancelDraft, loadForm } from './drafts.js';
@@ -20,7 +18,7 @@ import { trySync } from './sync-schedule.js';
 const roundKey = (owner) => `round:${owner}`;
 const pristine = new WeakMap();  // form -> its answers as a new entry: anything else is typing
 
-/** 'Finish round' and each form's 'Discard' (both ask first when something typed would go). */
+/** 'Finish round' and each form's 'Discard', asking first when typing would go. */
 export function wireRound() {
   const finish = $('#finish-round');
   finish.addEventListener('click', (event) => {
@@ -37,15 +35,10 @@ export function wireRound() {
   }
 }
 
-function untouched(form) {
-  return JSON.stringify(readForm(form, rules, toIso)) === pristine.get(form);
-}
+const answers = (form) => JSON.stringify(readForm(form, rules, toIso));
+const untouched = (form) => answers(form) === pristine.get(form);
 
-function rememberPristine(form) {
-  pristine.set(form, JSON.stringify(readForm(form, rules, toIso)));
-}
-
-/** End the round: the visit takes the count of its cards, and the next 'Postbox round' begins with a new visit. */
+/** End the round: the visit takes the count of its cards; the next round begins with a new visit. */
 async function finishRound() {
   const owner = officer();
   const round = await getMeta(roundKey(owner));
@@ -60,8 +53,7 @@ async function finishRound() {
   cancelDraft('item');
   await clearDraft(owner, 'item');
   await deleteMeta(roundKey(owner));
-  forms.item.hidden = true;
-  forms.visit.hidden = false;
+  showVisitForm();
   newVisit();
   $('#round-summary').textContent = '';
   window.location.hash = '#home';
@@ -69,12 +61,9 @@ async function finishRound() {
 
 const LOCK_WAIT_MS = 5000;  // a send in flight finishes first; a hung one is not waited for
 
-/**
- * The visit's item count is at least the number of its cards on this phone: the officer need not
- * count the cards before transcribing them. A count the officer gave that is higher (items not
- * transcribed) is kept. The visit is updated as an edit through the outbox (same id; a new version
- * if the server has it), under the outbox's lock so that no send of its older content is in flight.
- */
+/** The visit's item count is at least its cards on this phone (the officer need not count them first);
+ * a higher count given (items not transcribed) is kept. The visit is edited through the outbox, under
+ * its lock so that no send of the older content is in flight. */
 async function countCards(owner, visitId) {
   const update = async () => {
     const entries = await entriesOf(owner);
@@ -120,12 +109,8 @@ function newVisit() {
 
 let asking = 0;  // the visit form's latest ask for a location: an older answer is not used
 
-/**
- * A new visit asks for the phone's location as it opens and chooses the nearest active postbox
- * that has coordinates, saying which and how far. The officer can choose another; an answer that
- * comes after the officer chose, or after the form moved on, changes nothing. Without a fix, or
- * without postboxes with coordinates, nothing is chosen.
- */
+/** A new visit locates the phone and chooses the nearest postbox. An answer that comes after the
+ * officer chose, or after the form moved on, changes nothing. */
 function preselectNearest() {
   asking += 1;
   const mine = asking;
@@ -155,7 +140,7 @@ function farness(m) {
   return m < 1000 ? `${Math.round(m)} m` : `${(m / 1000).toFixed(1)} km`;
 }
 
-/** Choose the nearest postbox (active, with coordinates) if none is chosen yet, and say which and how far. */
+/** Choose the nearest postbox (active, with coordinates) if none is chosen, and say which and how far. */
 function chooseNearest(coords) {
   const status = $('#nearest-postbox');
   const inputs = [...forms.visit.querySelectorAll('[name="postbox_id"]')];
@@ -172,7 +157,6 @@ function chooseNearest(coords) {
   forms.visit.dispatchEvent(new Event('change', { bubbles: true }));
   status.textContent = `Nearest: ${nearest.box.name}, ${farness(nearest.distance)}. Chosen below; change it if you are at another.`;
 }
-
 
 /** Fill the round screen, then show it (unless a newer route overtook this one). */
 export async function openRound(current) {
@@ -204,8 +188,7 @@ async function fillRound(current) {
       loadForm(forms.item, draft.editing ? draft.data : { ...draft.data, visit_id: round.visitId }, draft.editing);
     }
   } else {
-    forms.item.hidden = true;
-    forms.visit.hidden = false;
+    showVisitForm();
     if (drafted) loadForm(forms.visit, draft.data, draft.editing); else newVisit();
     if (!forms.visit.dataset.editing) preselectNearest();
   }
@@ -221,11 +204,15 @@ export async function startItems(visitEntry) {
   startAtTop(forms.item);
 }
 
+function showVisitForm(visit = true) {
+  forms.visit.hidden = !visit;
+  forms.item.hidden = visit;
+}
+
 function showItemForm(round) {
-  forms.visit.hidden = true;
-  forms.item.hidden = false;
+  showVisitForm(false);
   loadForm(forms.item, { ...rules.item_defaults, visit_id: round.visitId });
-  rememberPristine(forms.item);
+  pristine.set(forms.item, answers(forms.item));
   const box = (currentReference().postboxes || []).find((b) => b.id === round.postboxId);
   $('#round-summary').textContent = `${box ? box.name : 'Postbox'}: ${round.items} ${round.items === 1 ? 'card' : 'cards'} saved.`;
 }

@@ -1,7 +1,6 @@
-// Which screen the address's hash names. Each screen registers how it opens; a screen
-// is filled before it is shown, so that nothing typed into it can be wiped by a fill
-// that lands later, and a route overtaken by a newer one (a second tap while the first
-// read IndexedDB) stops. Every screen opens at its top; the bar's Home link leads home.
+// Which screen the hash names. A screen is filled before it is shown, so nothing typed into it can
+// be wiped by a fill that lands later; a route overtaken by a newer one (a second tap while the
+// first read IndexedDB) stops.
 
 import { show } from './screens.js';
 import { currentSession } from './session.js';
@@ -9,7 +8,7 @@ import { currentSession } from './session.js';
 const openers = new Map();  // screen name -> open(current): fills and shows it
 let turn = 0;
 
-/** How a screen opens: open(current) fills and shows it, stopping if current() turns false. */
+/** open(current) fills and shows the screen, stopping if current() turns false. */
 export function onScreen(name, open) {
   openers.set(name, open);
 }

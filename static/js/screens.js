@@ -45,12 +45,7 @@ function postboxName(reference, id) {
   return box ? box.name : '';
 }
 
-/**
- * What an entry is, in a few words that tell it from the others: its kind, where, and the first
- * words of the officer's account (an encounter's grounds, or its notes); a visit's postbox; a
- * card's topics, its postbox (``visits``: the visits on this phone, by id) and the first words
- * of its summary.
- */
+/** An entry in a few words that tell it from the others (``visits``: this phone's visits, by id). */
 export function describe(entry, reference, visits = new Map()) {
   const data = entry.data || {};
   const quote = (text) => (text ? `“${firstWords(text)}”` : '');
@@ -70,6 +65,12 @@ export function describe(entry, reference, visits = new Map()) {
   return parts.filter(Boolean).join(' · ');
 }
 
+const make = (tag, props, ...children) => {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+};
+
 /** An entry's photos in words: how many, and which are not on the server yet (and why, if refused). */
 export function photoLine(photos) {
   if (!photos.length) return '';
@@ -87,49 +88,35 @@ export function photoLine(photos) {
 export function renderOutbox(list, entries, reference, onEdit, photos = []) {
   list.replaceChildren();
   if (!entries.length) {
-    list.append(Object.assign(document.createElement('li'), { textContent: 'Nothing recorded on this phone yet.' }));
+    list.append(make('li', { textContent: 'Nothing recorded on this phone yet.' }));
     return;
   }
   const visits = new Map(entries.filter((e) => e.type === 'postbox_visit').map((e) => [e.id, e]));
   for (const entry of entries) {
-    const item = document.createElement('li');
-    item.className = `entry state-${entry.state}`;
+    const item = make('li', { className: `entry state-${entry.state}` });
     item.dataset.id = entry.id;
     item.dataset.state = entry.state;
-    const title = document.createElement('strong');
-    title.textContent = describe(entry, reference, visits);
-    const when = document.createElement('span');
-    when.textContent = ` · ${new Date(entry.captured_at).toLocaleString('en-GB')}`;
-    const state = document.createElement('p');
-    state.className = 'entry-state';
-    state.textContent = STATE_TEXT[entry.state] +
-      (entry.state === 'sent' && entry.receivedAt ? ` (received ${new Date(entry.receivedAt).toLocaleString('en-GB')})` : '');
-    item.append(title, when, state);
+    item.append(make('strong', { textContent: describe(entry, reference, visits) }),
+      make('span', { textContent: ` · ${new Date(entry.captured_at).toLocaleString('en-GB')}` }),
+      make('p', { className: 'entry-state', textContent: STATE_TEXT[entry.state] +
+        (entry.state === 'sent' && entry.receivedAt ? ` (received ${new Date(entry.receivedAt).toLocaleString('en-GB')})` : '') }));
     const own = photos.filter((p) => p.entryId === entry.id);
     if (own.length) {
-      item.append(Object.assign(document.createElement('p'), { className: 'entry-photos', textContent: photoLine(own) }));
+      item.append(make('p', { className: 'entry-photos', textContent: photoLine(own) }));
       item.lastChild.dataset.testid = 'entry-photos';
     }
     if (entry.errors && entry.state === 'attention') {
-      const errors = document.createElement('ul');
-      errors.className = 'errors';
-      for (const [field, message] of Object.entries(entry.errors)) {
-        errors.append(Object.assign(document.createElement('li'), { textContent: `${field}: ${message}` }));
-      }
-      item.append(errors);
+      item.append(make('ul', { className: 'errors' }, ...Object.entries(entry.errors).map(([field, message]) =>
+        make('li', { textContent: `${field}: ${message}` }))));
     }
     if (entry.review) {
-      const review = document.createElement('p');
-      review.className = `review decision-${entry.review.decision}`;
-      review.textContent = `${labelOf(reference, 'review_decisions', entry.review.decision)} by ${entry.review.reviewer}` +
-        (entry.review.comment ? `: “${entry.review.comment}”` : '');
-      item.append(review);
+      item.append(make('p', { className: `review decision-${entry.review.decision}`,
+        textContent: `${labelOf(reference, 'review_decisions', entry.review.decision)} by ${entry.review.reviewer}` +
+          (entry.review.comment ? `: “${entry.review.comment}”` : '') }));
     }
     const returned = isReturned(entry);
     if (entry.state === 'attention' || returned) {
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.textContent = entry.state === 'attention' ? 'Fix and resend' : 'Edit and resend';
+      const button = make('button', { type: 'button', textContent: entry.state === 'attention' ? 'Fix and resend' : 'Edit and resend' });
       button.addEventListener('click', () => onEdit(entry));
       item.append(button);
     }

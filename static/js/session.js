@@ -1,8 +1,6 @@
-// Who is signed in on this phone: the device token, the sign-in form, and ending the session.
-// The session ({token, device_id, expires_at, user}) is kept in IndexedDB, so that the app
-// starts signed in with no connection. The token goes only to the API, never into a cookie.
-// A shared phone: while one officer's entries are not on the server, no other officer can sign
-// in (their entries would be hidden, and never sent); that officer must sign in to send them.
+// Who is signed in: the device token, the sign-in form, signing out. The session is kept in IndexedDB
+// so the app starts signed in offline; the token goes only to the API, never into a cookie. On a
+// shared phone, while one officer's entries are unsent no other can sign in (they would be hidden).
 
 import { deleteMeta, getMeta, setMeta } from './db.js';
 import { unsentByOwner } from './outbox.js';
@@ -12,7 +10,6 @@ import { api } from './sync.js';
 
 let session = null;
 
-/** The signed-in session, or null. */
 export function currentSession() {
   return session;
 }
@@ -22,13 +19,12 @@ export function officer() {
   return session.user.username;
 }
 
-/** Take up the session this phone kept, if any. */
 export async function restoreSession() {
   session = await getMeta('session');
   return session;
 }
 
-/** Let the sign-in form and 'Sign in' on the expired banner work; onSignedIn() runs after a sign-in. */
+/** The sign-in form and the expired banner's 'Sign in'; onSignedIn() runs after a sign-in. */
 export function wireSignIn(onSignedIn) {
   $('#signin-form').addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -38,17 +34,14 @@ export function wireSignIn(onSignedIn) {
   $('#signin-again').addEventListener('click', () => { show('signin'); $('#signin-username').value = officer(); });
 }
 
-/** An officer's name as the phone knows it (their display name, once they signed in here), else the username. */
+/** An officer's display name, if they signed in here, else the username. */
 export async function nameOf(username) {
   if (session && session.user.username === username) return session.user.display_name;
   const names = await getMeta('names').catch(() => null);
   return (names && names[username]) || username;
 }
 
-/**
- * Why this username may not sign in on this phone now, or null: another officer's entries are not
- * on the server (usernames are compared as the server does: trimmed, lower case).
- */
+/** Why this username may not sign in now (another's entries are unsent), or null. Compared as the server does. */
 async function refusal(username) {
   const wanted = username.trim().toLowerCase();
   const counts = await unsentByOwner();
@@ -61,7 +54,7 @@ async function refusal(username) {
   return null;
 }
 
-/** Ask the server for a device token; true once it is kept. Failures are shown on the form. */
+/** Ask for a device token; true once it is kept. Failures are shown on the form. */
 async function signIn(form) {
   const error = $('#signin-error');
   error.textContent = '';
@@ -87,8 +80,9 @@ async function signIn(form) {
     return false;
   }
   form.password.value = '';
-  if (await refusal(body.user.username)) {  // another username for the same account: still refused
-    error.textContent = await refusal(body.user.username);
+  const still = await refusal(body.user.username);
+  if (still) {  // another username for the same account: still refused
+    error.textContent = still;
     api({ token: body.token }, 'DELETE', '/api/auth/token').catch(() => { /* it expires on its own */ });
     return false;
   }
@@ -101,7 +95,7 @@ async function signIn(form) {
   return true;
 }
 
-/** Sign this phone out: revoke the token (offline, it expires on its own) and forget it. */
+/** Sign this phone out: revoke the token and forget it. */
 export async function endSession() {
   api(session, 'DELETE', '/api/auth/token').catch(() => { /* offline: the token expires on its own */ });
   await deleteMeta('session');

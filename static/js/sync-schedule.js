@@ -1,9 +1,6 @@
-// When the outbox is sent: at start, on 'online', when the app is shown again, after a
-// save, on Send now, when Background Sync wakes the worker, and by a timer after a failure
-// (backoff with full jitter, never sooner than the server's Retry-After; until then the
-// automatic triggers wait too, only Send now goes). A sign-in that is no longer valid
-// stops the automatic tries until the officer signs in again. With no connection (the browser
-// says so, or the last try failed on the network) the phone says so, and what waits.
+// When the outbox is sent: at start, on 'online', when shown again, after a save, on Send now, when
+// Background Sync wakes the worker, and by a timer after a failure (never sooner than Retry-After;
+// until then only Send now goes). A sign-in no longer valid stops automatic tries until a new one.
 
 import { setNetworkDown, updateCount } from './outbox-screen.js';
 import { $ } from './page.js';
@@ -17,7 +14,6 @@ let timer = null;  // the next automatic try
 let authNeeded = false;  // the server refused the token: wait for a new sign-in (or Send now)
 let notBefore = 0;  // the end of the server's Retry-After, in performance.now() time
 
-/** Send when the connection returns, when the app is shown again, on Send now, and when the worker asks. */
 export function wireSyncTriggers() {
   window.addEventListener('online', () => { updateCount(); trySync(); });
   window.addEventListener('offline', () => {
@@ -31,22 +27,19 @@ export function wireSyncTriggers() {
   $('#sync-now').addEventListener('click', () => trySync({ manual: true }));
 }
 
-/** The token works again (a new sign-in, or a sync that went through): the banner goes, automatic tries resume. */
+/** The token works again: the banner goes, automatic tries resume. */
 export function clearSignInPause() {
   authNeeded = false;
   $('#banner-signin').hidden = true;
 }
 
-/**
- * Try to send. An automatic try is skipped while the server's Retry-After runs (the timer
- * set for its end tries then); Send now (manual) always tries.
- */
+/** An automatic try is skipped while Retry-After runs (its timer tries then); Send now always tries. */
 export async function trySync({ manual = false } = {}) {
   if (!manual && performance.now() < notBefore) return;
   await attemptSync({ manual });
 }
 
-/** One attempt; on failure the next is scheduled with backoff, never sooner than Retry-After. */
+/** One attempt; a failure schedules the next. */
 async function attemptSync({ manual = false } = {}) {
   if (!currentSession() || (authNeeded && !manual)) return;
   clearTimeout(timer);

@@ -1,8 +1,7 @@
-// Sending the outbox (entries, then their photos) and pulling feedback: one sync at a time (Web Locks, across tabs).
-// An entry is marked sent only when its own id comes back in a valid JSON receipt.
-// Anything else (no network, 5xx, 408, 429, a captive portal's 200 page) leaves
-// it pending for the next try: after a delay drawn with full jitter from an
-// exponential ceiling, and never sooner than the server's Retry-After.
+// Sending the outbox (entries, then photos) and pulling feedback, one sync at a time (Web Locks, across
+// tabs). An entry is sent only when its own id comes back in a valid JSON receipt; anything else (no
+// network, 5xx, 408, 429, a captive portal's 200 page) leaves it pending for a try after a full-jitter
+// exponential backoff, never sooner than the server's Retry-After.
 
 import { applyChanges, applyResults, entriesOf, takesVersion } from './outbox.js';
 import { getMeta, setMeta } from './db.js';
@@ -17,10 +16,7 @@ const RETRY_AFTER_CAP_MS = 60 * 60 * 1000;
 
 export class AuthNeeded extends Error {}
 
-/**
- * Not now: try again later. ``retryAfter`` is the wait in ms the server asked for, or null;
- * ``network`` is true when the server could not be reached at all (no connection).
- */
+/** Try again later: ``retryAfter`` is the server's wait in ms, or null; ``network``: no connection at all. */
 export class RetryLater extends Error {
   constructor(message, retryAfter = null, { network = false } = {}) {
     super(message);
@@ -29,10 +25,8 @@ export class RetryLater extends Error {
   }
 }
 
-/**
- * Call the API with the device token; returns parsed JSON or throws AuthNeeded / RetryLater.
- * ``body`` is sent as JSON, or as it is when it is bytes (an ArrayBuffer; say its Content-Type).
- */
+/** Call the API with the device token: parsed JSON, or AuthNeeded / RetryLater thrown. An ArrayBuffer
+ * ``body`` is sent as it is (give its Content-Type), anything else as JSON. */
 export async function api(session, method, path, body, extraHeaders = {}) {
   let response;
   const raw = body instanceof ArrayBuffer;
@@ -48,16 +42,17 @@ export async function api(session, method, path, body, extraHeaders = {}) {
   } catch (error) {
     throw new RetryLater('No connection to the server.', null, { network: true });
   }
-  if (response.status === 401 || response.status === 403) throw new AuthNeeded();
-  if (response.status === 304) return { notModified: true, response };
-  if (response.status === 408 || response.status === 429 || response.status >= 500) {
-    throw new RetryLater(`The server answered ${response.status}.`, retryAfterMs(response.headers.get('Retry-After')));
+  const { status } = response;
+  if (status === 401 || status === 403) throw new AuthNeeded();
+  if (status === 304) return { notModified: true, response };
+  if (status === 408 || status === 429 || status >= 500) {
+    throw new RetryLater(`The server answered ${status}.`, retryAfterMs(response.headers.get('Retry-After')));
   }
   const type = response.headers.get('Content-Type') || '';
   if (!type.startsWith('application/json')) throw new RetryLater('The answer was not from the server (a sign-in page?).');
   let json;
   try { json = await response.json(); } catch (error) { throw new RetryLater('The server\'s answer was cut short.'); }
-  return { status: response.status, json, response };
+  return { status, json, response };
 }
 
 /** A receipt is valid only if it is the API's JSON, one result per entry, in order, with our ids. */
@@ -66,7 +61,7 @@ function validReceipt(json, batch) {
     json.results.every((result, i) => result && result.id === batch[i].id && typeof result.status === 'string');
 }
 
-/** Send every pending entry of the signed-in officer, then pull decisions. Returns a summary. */
+/** Send the officer's pending entries, then pull decisions. */
 export function syncOutbox(session) {
   return navigator.locks.request('outbox', async () => {
     const pending = (await entriesOf(session.user.username)).filter((e) => e.state === 'pending').reverse();
@@ -96,11 +91,9 @@ export function syncOutbox(session) {
   });
 }
 
-/**
- * Send each photo waiting whose entry the server has, with its SHA-256 (the server checks the
- * bytes against it; sending again is harmless). Confirmed: its bytes leave the phone. Refused
- * as it is (too large, not an image): 'attention', never resent. Anything else: tried again.
- */
+/** Send each waiting photo whose entry the server has, with its SHA-256 (checked there; resending is
+ * harmless). Confirmed: its bytes leave the phone. Refused as it is (too large, not an image):
+ * 'attention', never resent. Anything else: tried again. */
 async function sendPhotos(session) {
   const owner = session.user.username;
   const onServer = new Set((await entriesOf(owner)).filter((e) => e.serverVersion !== null).map((e) => e.id));
@@ -145,12 +138,8 @@ export async function pullFeedback(session) {
   }
 }
 
-/**
- * The entries worth fetching for a page of changes: new versions of entries on
- * this phone, sent and newer than what it holds. Versions this phone sent
- * itself, and entries it no longer keeps, are not fetched (each fetch is a
- * read of personal data that the server writes to its audit log).
- */
+/** The entries to fetch for a page of changes: sent ones on this phone, newer than it holds. Its own
+ * versions and entries it no longer keeps are not fetched: each fetch is an audited read of personal data. */
 async function versionsToFetch(session, changes) {
   const held = new Map((await entriesOf(session.user.username)).map((e) => [e.id, e]));
   const ids = new Set();
@@ -171,26 +160,20 @@ export async function refreshReference(session) {
   return fresh;
 }
 
-/**
- * Delay before the next automatic try after ``failures`` failures in a row: full jitter,
- * uniform in [0, ceiling] where the ceiling doubles from 2 s up to 5 minutes. Phones that
- * lost the server together do not come back together.
- */
+/** The wait after ``failures`` failures in a row: uniform in [0, ceiling], the ceiling doubling from 2 s
+ * to 5 minutes (full jitter: phones that lost the server together do not come back together). */
 export function backoff(failures) {
   const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** failures);
   return Math.round(Math.random() * ceiling);
 }
 
-/** Delay before the next try after an error: the backoff, but never less than the server's Retry-After. */
+/** The backoff, but never less than the server's Retry-After. */
 export function retryDelay(failures, error) {
   return Math.max(backoff(failures), (error && error.retryAfter) || 0);
 }
 
-/**
- * A Retry-After header as a wait in ms (capped at an hour), or null if absent or not understood.
- * Two forms: whole seconds ('120'), or an HTTP-date ('Wed, 21 Oct 2026 07:28:00 GMT',
- * counted from this phone's clock; a date already past means no wait).
- */
+/** A Retry-After (seconds, or an HTTP-date by this phone's clock; a past date is no wait) as ms capped
+ * at an hour; null if absent or not understood. */
 export function retryAfterMs(value, now = Date.now()) {
   const text = (value || '').trim();
   let wait = null;

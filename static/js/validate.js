@@ -1,6 +1,6 @@
-// The server's field rules, checked in the browser before saving (the server checks again).
-// The field tables (sync.schema) and the rule table between fields (sync.conditions), with its
-// messages, come from the server, embedded in the page as #field-rules: nothing here repeats a rule.
+// The server's field rules, checked before saving (the server checks again). The field tables
+// (sync.schema) and rules between fields (sync.conditions), with their messages, are embedded in
+// the page as #field-rules: nothing here repeats a rule.
 
 import { labelOf as listLabel } from './screens.js';
 
@@ -12,7 +12,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const blank = (value) => value === undefined || value === null || (typeof value === 'string' && value.trim() === '') ||
   (Array.isArray(value) && !value.length);
 
-/** Check one value against its field's type and limits; returns a message or null. */
+/** A value checked against its field's type and limits: a message, or null. */
 function checkValue(spec, value, reference, now, skewMs) {
   switch (spec.kind) {
     case 'text': {
