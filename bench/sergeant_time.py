@@ -125,7 +125,7 @@ for _n in range(20):
         PLAN.append(("approved", None))
 assert [d for d, _ in PLAN].count("approved") == 15
 
-UUID_PATH = re.compile(r"^/review/([0-9a-fA-F-]{32,36})/?$")
+UUID_PATH = re.compile(r"^/review/(?:[a-z]+/)?([0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})/?$")
 
 # Is the element fully inside the viewport and the thing a click at its centre would hit?
 IN_VIEW = """(el) => {
@@ -139,6 +139,13 @@ IN_VIEW = """(el) => {
   if (hit === el || el.contains(hit)) return true;
   const label = hit.closest('label');
   return !!label && (label.control === el || (el.labels && [...el.labels].includes(label)));
+}"""
+
+
+EDITING = """() => {
+  const el = document.activeElement;
+  return !!el && (el.isContentEditable || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT'
+    || (el.tagName === 'INPUT' && !['radio', 'checkbox', 'button', 'submit'].includes(el.type)));
 }"""
 
 
@@ -212,7 +219,7 @@ def entries_to_review(postbox_id: int) -> list[dict]:
     out.append(search(14, GROUNDS[1], **theft, age_range="over 34"))
     out.append(other(15, "stop_account", "Cyclist with no lights asked about the bike; frame number checked, not stolen."))
     out.append(search(16, GROUNDS[2], **weapons))
-    out.append(other(17, "other", "Lost child returned to her mother at the play park."))
+    out.append(other(17, "other", "Lost child taken back to her mother at the play park."))
     out.append(search(18, GROUNDS[3], outcome="Khat or Cannabis warning", outcome_linked_to_object_of_search=True))
     out.append(other(19, "asb", "Music played loudly from a flat at midnight; spoke to the tenant."))
     assert len(out) == 20
@@ -371,9 +378,10 @@ class Sergeant:
     def unreviewed_first(self) -> None:
         step = "queue: unreviewed first"
         state = self.state_filter()
-        needs_state = state is not None and state.input_value() != "unreviewed"
         if state is None:
             raise Broken("no 'Review state' filter on the queue")
+        current = self.page.locator('a[href*="state=unreviewed"][aria-current]:not([aria-current="false"])')
+        needs_state = state.input_value() != "unreviewed" and not current.count()
         order, order_value = self.order_control()
         if not needs_state and order is None:
             self.tally.way("queue: opens on the unreviewed work" + (
@@ -428,10 +436,24 @@ class Sergeant:
             match = UUID_PATH.match(urlparse(link.get_attribute("href") or "").path)
             if not match or match.group(1) in self.decided:
                 continue
-            row_text = link.locator("xpath=ancestor::tr[1]").inner_text()
-            if re.search(r"approved|returned|flagged", row_text, re.I) and not re.search(r"unreviewed", row_text, re.I):
+            if self.row_state(link) not in (None, "unreviewed"):
                 continue
             return link
+        return None
+
+    @staticmethod
+    def row_state(link) -> str | None:
+        """The review state a queue row shows (its data-state, or its state badge), None if it shows none."""
+        row = link.locator("xpath=ancestor::tr[1]")
+        for holder in (row, *row.locator("[data-state]").all()):
+            state = holder.get_attribute("data-state")
+            if state:
+                return state.lower()
+        badge = row.locator("[class*='state-']")
+        if badge.count():
+            match = re.search(r"\bstate-(unreviewed|approved|returned|flagged)\b", badge.first.get_attribute("class") or "")
+            if match:
+                return match.group(1)
         return None
 
     def open_next(self) -> None:
@@ -459,6 +481,9 @@ class Sergeant:
         self.tally.cost_by_step["thinking"] = self.tally.cost_by_step.get("thinking", 0) + COST["think"]
         step = f"decide: {decision}"
         shortcut = radio.get_attribute("aria-keyshortcuts")
+        if not shortcut and radio.get_attribute("id"):  # on its label instead
+            label = form.locator(f'label[for="{radio.get_attribute("id")}"][aria-keyshortcuts]')
+            shortcut = label.first.get_attribute("aria-keyshortcuts") if label.count() else None
         box = form.locator('textarea[name="comment"]')
         if shortcut:
             key = shortcut.split()[0]
@@ -468,6 +493,10 @@ class Sergeant:
                 submit_key = button.get_attribute("aria-keyshortcuts") or submit_key
             submit_key = (submit_key or "Control+Enter").split()[0]
             self.tally.way(f"decide: by the keys the page shows ({', '.join(sorted(self.shortcuts(form)))})")
+            if self.page.evaluate(EDITING):  # a shortcut typed into a box would be text: leave the box first
+                self.tally.way("decide: the focus was in a text box: a click outside it before the shortcut")
+                self.page.evaluate("document.activeElement.blur()")
+                self.tally.charge(step, "click")
             if decision == "approved":
                 self.tally.charge(step, "key")
                 status = self.loading(step, lambda: self.page.keyboard.press(key))
@@ -623,10 +652,12 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
           f"native select {COST['select']} s, {COST['scroll']} s a scroll, {COST['think']} s thinking a decision, "
           "page loads at their measured wall time. Reading time aside.\n")
     print(table(t))
-    print("\nHow:")
+    print("\nHow the sergeant worked (detected from the pages):")
     print("\n".join(f"  - {w}" for w in t.ways))
     print("Where the time goes (seconds, most first): " + ", ".join(
         f"{k} {v:.1f}" for k, v in sorted(t.cost_by_step.items(), key=lambda kv: -kv[1])))
+    print("Not counted: typing the credentials at sign-in; reading the entry; the optional grounds assessment "
+          "and body-worn video box of a stop and search (left alone).")
     print(f"Page loads: {t.loads} in {t.load_seconds:.1f} s (mean {t.load_seconds / max(t.loads, 1) * 1000:.0f} ms; "
           "a local server on a shared machine: real networks add their own).")
     if args.json:
