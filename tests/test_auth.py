@@ -30,8 +30,8 @@ def test_login_page_has_labelled_username_and_password(client):
 def test_sign_in_and_out(client, auth, create_user):
     create_user("ps1", role="supervisor", display_name="PS One")
     response = auth.login("ps1")
-    assert response.status_code == 302 and response.headers["Location"] == "/"
-    assert "PS One" in client.get("/").get_data(as_text=True)
+    assert response.status_code == 302 and response.headers["Location"] == "/review"  # on their work
+    assert "PS One" in client.get("/review").get_data(as_text=True)
     response = auth.logout()
     assert response.status_code == 302
     assert client.get("/").headers["Location"].startswith("/login")  # back to the sign-in page
@@ -153,7 +153,7 @@ def test_next_never_leaves_the_site(client, create_user, target):
     token = csrf_token(client)
     response = client.post(f"/login?next={target}",
                            data={"username": "pc1", "password": TEST_PASSWORD, "csrf_token": token})
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/app"  # where an officer lands
 
 
 def test_next_within_the_site_is_followed(client, create_user):

@@ -10,6 +10,7 @@ from flask_login import current_user, login_user, logout_user
 
 from fieldapp.accounts.forms import LoginForm, LogoutForm
 from fieldapp.accounts.credentials import authenticate
+from fieldapp.main.routes import landing
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -42,7 +43,7 @@ def login():
             session.clear()
             login_user(outcome.user)
             session["sid"] = secrets.token_urlsafe(16)
-            return redirect(next_page or url_for("main.index"))
+            return redirect(next_page or landing(outcome.user.role))  # on their work, one page load sooner
         if outcome.throttled:
             form.form_errors.append(THROTTLED)
             status = 429

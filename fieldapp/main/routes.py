@@ -1,26 +1,34 @@
-"""Home page and health check."""
+"""Where each person lands after sign-in, and the health check."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import Blueprint, jsonify, redirect, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from fieldapp.access import is_reviewer
 from fieldapp.extensions import db
 from fieldapp.models import Role
 from fieldapp.transactions import reads_only
 
-bp = Blueprint("main", __name__, template_folder="templates")
+bp = Blueprint("main", __name__)
+
+
+def landing(role: str) -> str:
+    """Where a person's work is: officers their app, reviewers the review queue, other admins /admin."""
+    if role == Role.OFFICER:
+        return url_for("officer.app_shell")
+    if is_reviewer(role):
+        return url_for("review.queue")
+    return url_for("admin.index")
 
 
 @bp.route("/")
 @login_required
 def index():
-    """Where a signed-in person starts: officers go to their app, others see what their role can do."""
-    if current_user.role == Role.OFFICER:
-        return redirect(url_for("officer.app_shell"))
-    return render_template("main/index.html", user=current_user)
+    """Where a signed-in person starts: straight on their work (their name, role and team are in the header)."""
+    return redirect(landing(current_user.role))
 
 
 @bp.route("/healthz")

@@ -33,6 +33,10 @@ TYPES = _options(ANY, ("encounter", "Street encounter"), ("postbox_visit", "Post
                  ("postbox_item", "Postbox item"))
 STATES = _options(ANY, *((state, state.capitalize()) for state in REVIEW_STATES))
 YES_NO = _options(ANY, ("yes", "Yes"), ("no", "No"))
+NEEDS = _options(ANY, ("overdue", "Overdue (waiting over 72 hours)"), ("conflicts", "A conflict to resolve"))
+ORDERS = _options(("newest", "Newest received first"), ("oldest", "Oldest received first"))
+#: The filters a sergeant rarely sets: on a narrow screen they fold away under 'More filters'.
+LESS_USED = ("kind", "from", "to", "postbox", "topic", "urgency", "safeguarding")
 
 
 def _choices(list_name: str, blank: tuple[str, str] | None = ANY) -> list:
@@ -52,6 +56,8 @@ class QueueFilterForm(FlaskForm):
     officer = StringField("Officer (username)", validators=[Optional(), Length(max=64)],
                           filters=[lambda v: v.strip().lower() if v else v])
     state = SelectField("Review state", choices=STATES, default="")
+    needs = SelectField("Needs", choices=NEEDS, default="")
+    order = SelectField("Order", choices=ORDERS, default="newest")
     from_ = DayField("Happened from", name="from")
     to = DayField("Happened to")
     postbox = IntegerField("Postbox", validators=[Optional(), NumberRange(1, MAX_INT32, "Choose a postbox.")])
@@ -79,6 +85,10 @@ class QueueFilterForm(FlaskForm):
         """The filters in use, as query-string pairs (for links and the audit detail)."""
         return {field.name: str(field.data) for field in self
                 if field.data not in (None, "")}
+
+    def more_in_use(self) -> bool:
+        """Whether a less-used filter is set (its fold then opens on a narrow screen)."""
+        return any(self[name if name != "from" else "from_"].data not in (None, "") for name in LESS_USED)
 
 
 class DecisionForm(FlaskForm):

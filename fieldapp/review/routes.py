@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 from flask_login import current_user, login_required
 
 from fieldapp.audit import operations as audit
@@ -20,7 +21,9 @@ from fieldapp.reference import reference_lists
 from fieldapp.review.detail import Detail, load_detail, local_time, visible_entry, when
 from fieldapp.review.forms import ConflictForm, DecisionForm, QueueFilterForm
 from fieldapp.paging import InvalidCursor
-from fieldapp.review.queries import STATES, Filters, Viewer, decode_after, queue_page
+from fieldapp.review.queries import (
+    DEFAULT_QUEUE, Filters, Queue, Viewer, decode_after, next_waiting, position, queue_page, waited,
+)
 from fieldapp.review.operations import NEWER_VERSION, ReviewError, add_review
 from fieldapp.access import (
     PHOTO_VIEWERS, REVIEWERS, can_see_photos, find_visible_photo, is_reviewer, log_restricted_shown,
@@ -41,7 +44,7 @@ def _viewer() -> Viewer:
 def _helpers() -> dict:
     """Formatting, labels and who may see what, for the review templates only."""
     return {"when": when, "local_time": local_time, "label": reference_lists().label, "Role": Role,
-            "can_see_photos": can_see_photos}
+            "can_see_photos": can_see_photos, "entry_type_labels": ENTRY_TYPE_LABELS}
 
 
 def _filters(form: QueueFilterForm) -> Filters:
@@ -54,6 +57,20 @@ def _filters(form: QueueFilterForm) -> Filters:
     )
 
 
+def _queue(form: QueueFilterForm) -> Queue:
+    """The validated form as a queue: its filters, what it needs, its order."""
+    return Queue(_filters(form), needs=form.needs.data or None, order=form.order.data or "newest")
+
+
+def _queue_form(args: MultiDict | None = None) -> QueueFilterForm:
+    """The queue's filters from ``args`` (the request's query string); with none, what a reviewer's
+    queue opens on (unreviewed, oldest first); an officer's list keeps showing everything."""
+    args = request.args if args is None else args
+    if not any(name != "after" for name in args) and is_reviewer(current_user.role):
+        args = MultiDict(DEFAULT_QUEUE)
+    return QueueFilterForm(formdata=args)
+
+
 def _postboxes() -> list:
     return visible_postboxes(current_user.role, current_user.team_id)
 
@@ -61,27 +78,42 @@ def _postboxes() -> list:
 @bp.get("")
 @login_required
 def queue():
-    """Synced entries newest first, filtered, counted per state, a keyset page at a time."""
-    form = QueueFilterForm(formdata=request.args)
+    """Synced entries, filtered (a reviewer's opens on the unreviewed, oldest first), a keyset page at a time,
+    under one line of the counts that matter."""
+    form = _queue_form()
     cursor_error = None
     after = None
-    if request.args.get("after"):
+    valid = form.validate()
+    if valid and request.args.get("after"):
         try:
-            after = decode_after(request.args["after"])
+            after = decode_after(request.args["after"], form.order.data or "newest")
         except InvalidCursor as error:
             cursor_error = str(error)
-    if not form.validate() or cursor_error:
+    if not valid or cursor_error:
         return render_template("review/queue.html", form=form, page=None, cursor_error=cursor_error,
-                               postboxes=_postboxes(), states=STATES, next_url=None, first_url=None), 400
+                               postboxes=_postboxes(), queue_args={}, next_url=None, first_url=None), 400
     active = form.active()
-    page = queue_page(_filters(form), _viewer(), after)
+    page = queue_page(_queue(form), _viewer(), after)
     next_url = url_for("review.queue") + "?" + urlencode({**active, "after": page.after}) if page.after else None
     first_url = url_for("review.queue") + ("?" + urlencode(active) if active else "") if after else None
     detail = "filters: " + (urlencode(active) or "none") + ("; later page" if after else "")
     audit.record(AuditAction.CONSULT, "review_queue", None, f"{detail}; {len(page.rows)} entries listed")
     db.session.commit()
     return render_template("review/queue.html", form=form, page=page, cursor_error=None,
-                           postboxes=_postboxes(), states=STATES, next_url=next_url, first_url=first_url)
+                           postboxes=_postboxes(), queue_args=active, oldest_waited=waited(page.oldest_waiting),
+                           next_url=next_url, first_url=first_url)
+
+
+def _queue_from_link() -> tuple[Queue | None, dict[str, str]]:
+    """The queue an entry was opened from (its filters travel in the entry's query string), and its
+    arguments for links; (None, {}) when the link carries none or ones that do not read."""
+    args = MultiDict((name, value) for name, value in request.args.items(multi=True) if name != "after")
+    if not args:
+        return None, {}
+    form = QueueFilterForm(formdata=args)
+    if not form.validate():
+        return None, {}
+    return _queue(form), form.active()
 
 
 def _entry_or_404(entry_id: str) -> Entry:
@@ -101,12 +133,15 @@ def _render_entry(entry: Entry, form: DecisionForm | None = None, status: int = 
     if form is not None:
         form.entry_version.data = str(entry.version)  # the version this page shows is the one decided on
     conflict_form = ConflictForm(formdata=None, entry_version=str(entry.version)) if reviewer else None
+    from_queue, queue_args = _queue_from_link()
+    place = position(from_queue, _viewer(), entry) if from_queue is not None and reviewer else None
     audit.record(AuditAction.CONSULT, "entry", entry.id, "review page")
     log_restricted_shown(entry.id, detail.restricted_shown)
     db.session.commit()
     # Personal data (and, now, the photos inline): no cache on the way keeps a copy of the page.
     return render_template("review/entry.html", d=detail, form=form if reviewer else None,
-                           conflict_form=conflict_form), status, {"Cache-Control": "no-store"}
+                           conflict_form=conflict_form, queue_args=queue_args, position=place), \
+        status, {"Cache-Control": "no-store"}
 
 
 @bp.get("/<entry_id>")
@@ -119,7 +154,8 @@ def entry(entry_id: str):
 @bp.post("/<entry_id>")
 @role_required(*REVIEWERS)
 def decide(entry_id: str):
-    """Record a decision (append-only) and send it to the officer's phone."""
+    """Record a decision (append-only), send it to the officer's phone, and open the next entry waiting
+    in the same queue (its filters in the query string; none: the default queue)."""
     found = _entry_or_404(entry_id)
     form = DecisionForm()
     if form.validate_on_submit():
@@ -135,10 +171,31 @@ def decide(entry_id: str):
                 db.session.rollback()
                 form.form_errors.append(str(error))
             else:
-                flash(f"Decision recorded: {reference_lists().label('review_decisions', form.decision.data)}. "
-                      "The officer's phone will receive it at its next sync.")
-                return redirect(url_for("review.entry", entry_id=found.id))
+                return _move_on(found, f"Decision recorded: "
+                                f"{reference_lists().label('review_decisions', form.decision.data)}. "
+                                "The officer's phone will receive it at its next sync.")
     return _render_entry(found, form, 400)
+
+
+def _move_on(decided: Entry, recorded: str):
+    """After a decision: to the next unreviewed entry of the queue it was made from, or back to that queue."""
+    from_queue, queue_args = _queue_from_link()
+    if from_queue is None:
+        default = _queue_form(MultiDict())
+        default.validate()
+        from_queue, queue_args = _queue(default), default.active()
+    following = next_waiting(from_queue, _viewer(), decided)
+    if following is None:
+        flash(f"{recorded} Nothing else waiting in this list.")
+        return redirect(url_for("review.queue", **queue_args))
+    what = (reference_lists().label("encounter_kinds", following.kind) if following.kind
+            else ENTRY_TYPE_LABELS.get(following.type, following.type))
+    flash(f"{recorded} Next: {what} by {following.officer}.")
+    return redirect(url_for("review.entry", entry_id=following.id, **queue_args))
+
+
+#: What each type of entry is called on the pages (encounters go by their kind).
+ENTRY_TYPE_LABELS = {"postbox_visit": "Postbox visit", "postbox_item": "Resident's card"}
 
 
 def _kind(entry: Entry) -> str | None:

@@ -1,4 +1,8 @@
-"""GET /review: scope per role, filters that combine, counts, keyset pages, the 72-hour highlight, audit."""
+"""GET /review: scope per role, filters that combine, the desk's counts, keyset pages, overdue rows, audit.
+
+A reviewer's queue with no arguments opens on the unreviewed, oldest first (tests/review/test_desk.py);
+these tests ask for everything with ``order=newest`` (the 'Show everything' link) where they mean it.
+"""
 
 from __future__ import annotations
 
@@ -20,14 +24,18 @@ from tests.fixtures.web import listed
 NEXT = re.compile(r'href="([^"]+)" rel="next"')
 
 
-def shown_count(html: str, state: str) -> str:
-    """The count shown for a review state, as text ("3", "1,234", "10,000+")."""
-    return re.search(rf'data-state="{state}"[^>]*>([^<]+)<', html).group(1)
+EVERYTHING = {"order": "newest"}
+COUNTS = queries.DESK_COUNTS
 
 
-def count_of(html: str, state: str) -> int:
-    """The count shown for a review state, when it is an exact number."""
-    return int(shown_count(html, state).replace(",", ""))
+def shown_count(html: str, name: str) -> str:
+    """A count of the desk line (waiting, overdue, returned, conflicts), as text ("3", "1,234", "10,000+")."""
+    return re.search(rf'data-count="{name}"[^>]*>([^<]+)<', html).group(1)
+
+
+def count_of(html: str, name: str) -> int:
+    """A count of the desk line, when it is an exact number."""
+    return int(shown_count(html, name).replace(",", ""))
 
 
 @pytest.fixture
@@ -81,7 +89,7 @@ ROSE_HILL = ("search", "asb", "old", "visit", "item", "pc2", "visit2", "item2")
     ("boss", (*ROSE_HILL, "cowley")),
 ])
 def test_each_role_sees_its_scope(corpus, as_user, username, expected):
-    response = as_user(username).get("/review")
+    response = as_user(username).get("/review", query_string=EVERYTHING)
     assert response.status_code == 200
     assert set(listed(response.get_data(as_text=True))) == ids(corpus, *expected)
 
@@ -180,22 +188,22 @@ def test_bad_filters_are_explained_not_500(corpus, as_user):
         assert response.status_code == 400 and message in html and listed(html) == [], query
 
 
-def test_counts_per_state_ignore_the_state_filter(corpus, as_user):
+def test_counts_ignore_the_state_filter(corpus, as_user):
     html = as_user("sarge").get("/review", query_string={"state": "approved", "type": "encounter"}).get_data(
         as_text=True)
-    assert count_of(html, "approved") == 1 and count_of(html, "unreviewed") == 3
-    assert count_of(html, "returned") == 0 and count_of(html, "flagged") == 0
-    everything = as_user("boss").get("/review").get_data(as_text=True)
-    assert count_of(everything, "unreviewed") == 8 and count_of(everything, "approved") == 1
+    assert [count_of(html, name) for name in COUNTS] == [3, 0, 0, 0]
+    everything = as_user("boss").get("/review", query_string=EVERYTHING).get_data(as_text=True)
+    assert count_of(everything, "waiting") == 8
 
 
 def test_counts_follow_the_officer_filter(corpus, as_user):
     browser = as_user("sarge")
     html = browser.get("/review", query_string={"officer": "pc1", "state": "unreviewed"}).get_data(as_text=True)
-    assert count_of(html, "unreviewed") == 4 and count_of(html, "approved") == 1
+    assert count_of(html, "waiting") == 4
     for nobody in ("pc9", "nobody"):
         html = browser.get("/review", query_string={"officer": nobody}).get_data(as_text=True)
-        assert [count_of(html, state) for state in queries.STATES] == [0, 0, 0, 0]
+        assert [count_of(html, name) for name in COUNTS] == [0, 0, 0, 0]
+        assert "nothing waiting" in html
 
 
 def test_counts_past_the_cap_say_so_and_exact_ones_stay_exact(corpus, as_user, monkeypatch):
@@ -203,41 +211,44 @@ def test_counts_past_the_cap_say_so_and_exact_ones_stay_exact(corpus, as_user, m
     browser = as_user("boss")
     monkeypatch.setattr(queries, "PAGE_SIZE", 3)  # more than a page: the counts are counted, not tallied
     monkeypatch.setattr(queries, "COUNT_CAP", 8)  # exactly at the cap: still exact
-    html = browser.get("/review").get_data(as_text=True)
-    assert shown_count(html, "unreviewed") == "8" and shown_count(html, "approved") == "1"
+    html = browser.get("/review", query_string=EVERYTHING).get_data(as_text=True)
+    assert shown_count(html, "waiting") == "8" and shown_count(html, "returned") == "0"
     assert "counting stops there" not in html
     monkeypatch.setattr(queries, "COUNT_CAP", 7)  # one past it: "7+", never a wrong exact number
-    html = browser.get("/review").get_data(as_text=True)
-    assert shown_count(html, "unreviewed") == "7+" and shown_count(html, "approved") == "1"
-    assert shown_count(html, "returned") == "0" and shown_count(html, "flagged") == "0"
+    html = browser.get("/review", query_string=EVERYTHING).get_data(as_text=True)
+    assert shown_count(html, "waiting") == "7+" and shown_count(html, "returned") == "0"
+    assert shown_count(html, "overdue") == "0" and shown_count(html, "conflicts") == "0"
     assert 'title="More than 7: counting stops there"' in html
     # The cap applies under the filters too, and the rows listed are not affected by it.
     monkeypatch.setattr(queries, "COUNT_CAP", 2)
     html = browser.get("/review", query_string={"state": "unreviewed", "type": "encounter"}).get_data(as_text=True)
-    assert shown_count(html, "unreviewed") == "2+" and shown_count(html, "approved") == "1"
+    assert shown_count(html, "waiting") == "2+"
     assert len(listed(html)) == 3 and set(listed(html)) <= ids(corpus, "search", "old", "pc2", "cowley")
     # A text search has its own, lower cap.
     monkeypatch.setattr(queries, "COUNT_CAP", 1000)
     monkeypatch.setattr(queries, "SEARCH_COUNT_CAP", 1)
     html = browser.get("/review", query_string={"q": "e"}).get_data(as_text=True)
-    assert shown_count(html, "unreviewed") == "1+" and shown_count(html, "approved") == "1"
+    assert shown_count(html, "waiting") == "1+" and shown_count(html, "returned") == "0"
     # When every match is on the first page, they are tallied there: exact whatever the cap.
     monkeypatch.setattr(queries, "PAGE_SIZE", 50)
     html = browser.get("/review", query_string={"q": "e"}).get_data(as_text=True)
-    assert shown_count(html, "unreviewed") == "6" and shown_count(html, "approved") == "1"
-    html = browser.get("/review").get_data(as_text=True)
-    assert shown_count(html, "unreviewed") == "8" and "counting stops there" not in html
+    assert shown_count(html, "waiting") == "6"
+    html = browser.get("/review", query_string=EVERYTHING).get_data(as_text=True)
+    assert shown_count(html, "waiting") == "8" and "counting stops there" not in html
 
 
 def test_tallied_counts_are_the_counted_ones(corpus, as_user, monkeypatch):
     """The first page's own tally (all matches on one page) agrees with counting, filter by filter."""
     browser = as_user("boss")
     for query in ({}, {"q": "e"}, {"type": "encounter"}, {"officer": "pc1"}, {"q": "cannabis"}, {"topic": "parking"}):
+        query = {**EVERYTHING, **query}
         monkeypatch.setattr(queries, "PAGE_SIZE", 50)
         tallied = browser.get("/review", query_string=query).get_data(as_text=True)
         monkeypatch.setattr(queries, "PAGE_SIZE", 1)
         counted = browser.get("/review", query_string=query).get_data(as_text=True)
-        assert [shown_count(tallied, s) for s in queries.STATES] == [shown_count(counted, s) for s in queries.STATES], query
+        assert [shown_count(tallied, s) for s in COUNTS] == [shown_count(counted, s) for s in COUNTS], query
+        assert (re.search(r'data-testid="oldest-waiting">([^<]+)<', tallied).group(1)
+                == re.search(r'data-testid="oldest-waiting">([^<]+)<', counted).group(1)), query
 
 
 def test_counts_show_thousands_separators():
@@ -254,7 +265,7 @@ def test_pages_visit_every_entry_once(people, as_user):
     db.session.commit()
     people["pc1"].push(*second)
     browser = as_user("sarge")
-    seen, url, pages = [], "/review", 0
+    seen, url, pages = [], "/review?order=newest", 0
     while url:
         html = browser.get(url).get_data(as_text=True)
         rows = listed(html)
@@ -278,6 +289,7 @@ def test_pages_keep_the_filters(people, as_user):
 
 
 def test_unreviewed_over_72_hours_stand_out(people, as_user, create_user):
+    """One definition of overdue: unreviewed and received more than 72 hours ago; a visible tag, not colour alone."""
     waiting, fresh, done = stop_search(), stop_search(), stop_search()
     people["pc1"].push(waiting, fresh, done)
     long_ago = datetime.now(UTC) - timedelta(hours=73)
@@ -285,12 +297,13 @@ def test_unreviewed_over_72_hours_stand_out(people, as_user, create_user):
                        .values(received_at=long_ago))
     db.session.commit()
     add_review(stored(done), db.session.scalar(db.select(User).filter_by(username="sarge")), "approved")
-    html = as_user("sarge").get("/review").get_data(as_text=True)
-    rows = {m.group(2): m.group(0) for m in re.finditer(r'<tr class="([^"]*)" data-entry="([^"]+)">.*?</tr>',
-                                                        html, re.S)}
-    assert 'class="overdue"' in rows[waiting["id"]] and "Waiting over 72 hours" in rows[waiting["id"]]
+    html = as_user("sarge").get("/review", query_string=EVERYTHING).get_data(as_text=True)
+    rows = {m.group(2): m.group(0) for m in re.finditer(
+        r'<tr data-testid="queue-row" class="([^"]*)" data-entry="([^"]+)">.*?</tr>', html, re.S)}
+    assert 'class="overdue"' in rows[waiting["id"]] and ">Overdue</span>" in rows[waiting["id"]]
     for other in (fresh, done):
-        assert "Waiting over 72 hours" not in rows[other["id"]] and 'class="overdue"' not in rows[other["id"]]
+        assert ">Overdue</span>" not in rows[other["id"]] and 'class="overdue"' not in rows[other["id"]]
+    assert count_of(html, "overdue") == 1
 
 
 def test_each_page_view_is_one_audit_event(corpus, as_user):
