@@ -1,1 +1,2 @@
-"""The s62 audit log: writing it (``operations``), searching it (``queries``) and its pages (``routes``, admins only)."""
+"""The s62 audit log: writing it (``operations``), searching it (``queries``), the records it names (``records``)
+and its pages (``routes``, admins only)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import date
 
 from sqlalchemy import Row, Select, select
 
@@ -31,7 +31,7 @@ class AuditFilters:
     record_type: str | None = None
     record_id: str | None = None
     action: str | None = None
-    date_from: date | None = None  # UTC days, both inclusive
+    date_from: date | None = None  # days on UK time (the pages' clock), both inclusive
     date_to: date | None = None
 
     def describe(self) -> str:
@@ -63,8 +63,8 @@ def filtered(filters: AuditFilters) -> Select:
         query = query.where(AuditEvent.record_id == filters.record_id)
     if filters.action:
         query = query.where(AuditEvent.action == filters.action)
-    # The log's days are UTC days, not the team's.
-    return query.where(*Period(filters.date_from, filters.date_to, UTC).clauses(AuditEvent.at))
+    # Days on the team's clock, as on every page (the export's times stay in UTC, its column says so).
+    return query.where(*Period(filters.date_from, filters.date_to).clauses(AuditEvent.at))
 
 
 def actor_id_for(username: str) -> int | None:

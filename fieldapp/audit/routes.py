@@ -14,6 +14,7 @@ from flask_login import current_user
 from fieldapp.audit import operations as audit
 from fieldapp.audit.forms import AuditSearchForm
 from fieldapp.audit.queries import EVENT_ORDER, AuditFilters, actor_id_for, batches, page
+from fieldapp.audit.records import Viewer, record_links
 from fieldapp.access import role_required
 from fieldapp.exports.csv_files import cell, csv_chunks, download
 from fieldapp.extensions import db
@@ -42,7 +43,7 @@ def _filters(form: AuditSearchForm) -> AuditFilters | None:
     return AuditFilters(
         actor_id=actor_id,
         actor=actor.lower() or None,
-        record_type=(form.record_type.data or "").strip() or None,
+        record_type=form.record_type.data or None,
         record_id=(form.record_id.data or "").strip() or None,
         action=form.action.data or None,
         date_from=form.date_from.data,
@@ -58,27 +59,29 @@ def _search_args() -> dict[str, str]:
 
 def _refused(form: AuditSearchForm):
     """The search page with the form's errors and no results (400)."""
-    return render_template("audit/search.html", form=form, rows=[], next_cursor=None,
+    return render_template("audit/search.html", form=form, rows=[], links={}, next_cursor=None,
                            args=_search_args(), searched=False), 400
 
 
 @bp.get("")
 @role_required(Role.ADMIN)
 def search():
-    """Search the audit log, newest first, a page at a time; the search itself is logged."""
+    """Search the audit log, newest first, a page at a time, each record linked where the viewer may open it;
+    the search itself is logged."""
     form = AuditSearchForm(request.args)
     filters = _filters(form)
     if filters is None:
         return _refused(form)
     rows, next_cursor = page(filters, cursor_arg("before", EVENT_ORDER), PAGE_SIZE)
+    links = record_links(rows, Viewer(current_user.role, current_user.id, current_user.team_id))
     audit.record(AuditAction.CONSULT, "audit_log", None, f"audit log searched; filters: {filters.describe()}")
     db.session.commit()
-    return render_template("audit/search.html", form=form, rows=rows, args=_search_args(), searched=True,
-                           next_cursor=next_cursor)
+    return render_template("audit/search.html", form=form, rows=rows, links=links, args=_search_args(),
+                           searched=True, next_cursor=next_cursor)
 
 
 def _csv_rows(filters: AuditFilters) -> Iterator[list[str]]:
-    """One CSV row per matching event (text that looks like a formula made inert)."""
+    """One CSV row per matching event, its time in UTC (``at_utc``); text that looks like a formula made inert."""
     for rows in batches(filters):
         for row in rows:
             yield [cell(value) for value in (

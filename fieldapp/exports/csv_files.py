@@ -7,8 +7,9 @@ consistent snapshot of the database.
 
 Per-type exports carry every column of the type except its restricted
 fields (residents' contact details: :data:`fieldapp.access.RESTRICTED_FIELDS`),
-which are never exported, whoever asks. Text that a spreadsheet would run as
-a formula (starting with ``= + - @``) is prefixed with an apostrophe.
+which are never exported, whoever asks. Times are in UTC, written with their
+offset, and their columns say so (``occurred_at_utc``). Text that a spreadsheet
+would run as a formula (starting with ``= + - @``) is prefixed with an apostrophe.
 """
 
 from __future__ import annotations
@@ -171,7 +172,12 @@ def entry_statement(entry_type: str, clauses: list[ColumnElement[bool]]) -> tupl
         raise ValueError(f"no export for {entry_type!r}")
     statement = (statement.join(User, User.id == Entry.author_id).where(Entry.type == entry_type, *clauses)
                  .order_by(Entry.occurred_at, Entry.id))
-    return [name for name, _ in columns], statement
+    return [_header(name, column) for name, column in columns], statement
+
+
+def _header(name: str, column: Any) -> str:
+    """A column's name in the file: a time's says it is in UTC (``received_at_utc``)."""
+    return f"{name}_utc" if isinstance(getattr(column, "type", None), UTCDateTime) else name
 
 
 def _entry_rows(header: list[str], formatters: list[Callable[[Any], str]],

@@ -38,13 +38,13 @@ def test_encounter_export_has_every_column(officer, supervisor, client):
     assert response.headers["Content-Disposition"] == 'attachment; filename="encounters.csv"'
     rows = read_csv(response)
     header = rows[0]
-    assert header[:6] == ["id", "version", "author", "occurred_at", "received_at", "review_state"]
+    assert header[:6] == ["id", "version", "author", "occurred_at_utc", "received_at_utc", "review_state"]
     for name in ("kind", "latitude", "grounds", "notes", "bwv_used", "search_type", "asb_action", "referral_org"):
         assert name in header
     first = dict(zip(header, rows[1]))
     assert first["id"] == entry["id"]
     assert first["author"] == "pc1"
-    assert first["occurred_at"] == "2025-06-01T09:15:00+00:00"
+    assert first["occurred_at_utc"] == "2025-06-01T09:15:00+00:00"
     assert first["review_state"] == "unreviewed"
     assert first["grounds"] == GROUNDS
     assert first["latitude"] == "51.729"
@@ -98,7 +98,7 @@ def test_visit_export(cards, supervisor, client, postbox):
     assert row["id"] == cards[0]["id"]
     assert row["postbox"] == "PB-01"
     assert row["site_name"] == "Rose Hill Stores"
-    assert row["visited_at"] == "2025-06-10T18:00:00+00:00"
+    assert row["visited_at_utc"] == "2025-06-10T18:00:00+00:00"
     assert row["item_count"] == "3"
     assert row["notes"] == "Box was full."
 
