@@ -4,8 +4,7 @@ Every page that takes dates reads them here: the exports, the reports, the
 review queue and the audit log (the last two through :class:`DayField` and
 :func:`read_period_fields`), so every period is bounded the same way and
 every mistake is told in the same words. Dates are whole days, ``from`` and
-``to`` both included; on the team's clock (UK time) unless a list says
-otherwise (the audit log's days are UTC days).
+``to`` both included, on the team's clock (UK time), the audit log's too.
 
 A day must lie between :data:`EARLIEST_DAY` (nothing the app holds happened
 earlier) and a year after today: anything outside is a typing slip, and days
