@@ -1,5 +1,12 @@
 """One entry whole, for the review page: every field with its label, versions and their differences,
-conflict copies, photos and decisions. Plain reads; the view decides what to log."""
+conflict copies, photos and decisions. Plain reads; the view decides what to log.
+
+The page puts what a supervisor decides on first, so the fields come in the order they are read by:
+for an encounter its kind, when and where, then what its kind asks (a stop and search's search type,
+legislation, object, grounds and outcome), then the rest. The fields with no value are set apart
+(``not_recorded``) for the page to fold away; the coordinates and their accuracy make one location.
+Times are on the UK clock (fieldapp.times) and measures carry their unit ('12 m', '48 hours').
+"""
 
 from __future__ import annotations
 
@@ -27,6 +34,7 @@ from fieldapp.models import (
 )
 from fieldapp.reference import reference_lists
 from fieldapp.periods import LOCAL_ZONE
+from fieldapp.times import uk_text
 from fieldapp.review.queries import Viewer
 from fieldapp.access import RestrictedField, find_visible_entry, hidden_fields, parse_id, restricted_shown
 from sync.fields import Field, parse_bool, parse_choice, parse_choices, parse_date, parse_datetime, parse_ids
@@ -36,15 +44,33 @@ from sync.schema import (
 
 NOT_RECORDED = "Not recorded"
 HIDDEN = "Shown to supervisors only"
+#: The fields that make up where it happened, shown together as one 'Location'.
+LOCATION_FIELDS = ("location_text", "latitude", "longitude", "location_accuracy_m")
+#: The fields read first and shown large: what a stop and search rests on, what a resident wrote.
+PROMINENT = frozenset({"grounds", "summary"})
+#: Measures and their unit (one, many): shown as '12 m', '1 hour', '48 hours'.
+UNITS = {"location_accuracy_m": ("m", "m"), "exclusion_hours": ("hour", "hours")}
 
 
 @dataclass(frozen=True)
 class FieldRow:
-    """One field as shown: its name, label and displayed value."""
+    """One field as shown: its name, label and displayed value (``prominent``: read first, shown large)."""
 
     name: str
     label: str
     value: str
+    prominent: bool = False
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where it happened: the words the officer wrote and/or the phone's fix, as shown."""
+
+    text: str | None
+    #: '51.7290, -1.2343 (within 12 m)', or None without a fix.
+    coordinates: str | None
+    #: OpenStreetMap centred on the fix, or None.
+    link: str | None
 
 
 @dataclass(frozen=True)
@@ -94,8 +120,11 @@ class Detail:
     kind: str | None
     author: User
     team: str
-    fields: list[FieldRow]
-    location: dict[str, Any] | None
+    #: The fields with a value, in reading order (the location among them as one row named 'location').
+    facts: list[FieldRow]
+    #: The fields with none, in the same order: the page lists them together, folded.
+    not_recorded: list[FieldRow]
+    location: Location | None
     captured_at: datetime
     versions: list[VersionView]
     conflicts: list[ConflictView]
@@ -119,12 +148,12 @@ def device_time(moment: datetime, offset_minutes: int) -> datetime:
 
 
 def local_time(moment: datetime) -> datetime:
-    """An instant shown on the team's clock."""
+    """An instant shown on the team's clock (the queue's; the entry page uses the ``uk_time`` filter)."""
     return moment.astimezone(LOCAL_ZONE)
 
 
 def when(moment: datetime | None) -> str:
-    """A date and time on the clock it carries, with that clock's UTC offset spelled out."""
+    """A date and time on the clock it carries, with that clock's UTC offset spelled out (the queue's)."""
     if moment is None:
         return NOT_RECORDED
     offset = moment.utcoffset() or timedelta(0)
@@ -168,7 +197,7 @@ def display(spec: Field | None, value: Any, postboxes: dict[int, str]) -> str:
         return "1 photo" if len(value) == 1 else f"{len(value)} photos"
     if spec.parse is parse_datetime:
         try:
-            return when(datetime.fromisoformat(value))
+            return uk_text(datetime.fromisoformat(value))
         except (TypeError, ValueError):
             return str(value)
     if spec.parse is parse_date:
@@ -178,6 +207,10 @@ def display(spec: Field | None, value: Any, postboxes: dict[int, str]) -> str:
             return str(value)
     if spec.name == "postbox_id":
         return postboxes.get(value, f"Postbox {value}")
+    if spec.name in UNITS and isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = round(value)
+        one, many = UNITS[spec.name]
+        return f"{number:,} {one if number == 1 else many}"
     return str(value)
 
 
@@ -197,6 +230,42 @@ def diff(entry_type: str, before: dict[str, Any], after: dict[str, Any], postbox
                    _shown(name, specs.get(name), before.get(name), postboxes, hidden),
                    _shown(name, specs.get(name), after.get(name), postboxes, hidden))
             for name in names if before.get(name) != after.get(name)]
+
+
+def reading_order(entry_type: str, kind: str | None) -> list[str]:
+    """The fields of the page's facts in the order a supervisor reads them, the location fields as one
+    ``location`` and the photos left to their own section.
+
+    An encounter: its kind, when and where, then the fields its kind adds, then the other common ones.
+    Other types keep the form's order.
+    """
+    if entry_type == "encounter":
+        common = list(ENCOUNTER_COMMON)
+        lead = common.index("location_text") + 1
+        names = [*common[:lead], *ENCOUNTER_BY_KIND.get(kind or "", {}), *common[lead:]]
+    else:
+        names = list(fields_of(entry_type, kind))
+    ordered: list[str] = []
+    for name in names:
+        name = "location" if name in LOCATION_FIELDS else name
+        if name != "photos" and name not in ordered:
+            ordered.append(name)
+    return ordered
+
+
+def location_of(data: dict[str, Any], shown_text: str | None) -> Location | None:
+    """The location as shown: the text (as this viewer may see it) and the fix with its accuracy in metres."""
+    latitude, longitude = data.get("latitude"), data.get("longitude")
+    coordinates = link = None
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (latitude, longitude)):
+        coordinates = f"{latitude:.4f}, {longitude:.4f}"
+        accuracy = data.get("location_accuracy_m")
+        if isinstance(accuracy, (int, float)) and not isinstance(accuracy, bool):
+            coordinates += f" (within {display(ENCOUNTER_COMMON['location_accuracy_m'], accuracy, {})})"
+        link = osm_link(latitude, longitude)
+    if shown_text is None and coordinates is None:
+        return None
+    return Location(shown_text, coordinates, link)
 
 
 def _postbox_labels(datas: list[dict[str, Any]], visit: PostboxVisit | None) -> dict[int, str]:
@@ -241,13 +310,20 @@ def load_detail(entry: Entry, viewer: Viewer) -> Detail:
     postboxes = _postbox_labels([v.data for v, _ in versions] + [c.data for c, _, _ in copies], visit)
 
     specs = fields_of(entry.type, kind)
-    rows = [FieldRow(name, spec.label, _shown(name, spec, current.get(name), postboxes, hidden))
-            for name, spec in specs.items()]
     location = None
-    if isinstance(current.get("latitude"), (int, float)) and isinstance(current.get("longitude"), (int, float)):
-        location = {"latitude": current["latitude"], "longitude": current["longitude"],
-                    "accuracy": current.get("location_accuracy_m"),
-                    "link": osm_link(current["latitude"], current["longitude"])}
+    if "latitude" in specs:
+        text = current.get("location_text")
+        location = location_of(current, _shown("location_text", specs.get("location_text"), text, postboxes, hidden)
+                               if text not in (None, "") else None)
+    facts: list[FieldRow] = []
+    not_recorded: list[FieldRow] = []
+    for name in reading_order(entry.type, kind):
+        if name == "location":
+            row = FieldRow(name, "Location", NOT_RECORDED if location is None else "")
+        else:
+            row = FieldRow(name, specs[name].label, _shown(name, specs[name], current.get(name), postboxes, hidden),
+                           prominent=name in PROMINENT)
+        (not_recorded if row.value == NOT_RECORDED else facts).append(row)
 
     version_views: list[VersionView] = []
     previous: dict[str, Any] | None = None
@@ -270,7 +346,7 @@ def load_detail(entry: Entry, viewer: Viewer) -> Detail:
         kind = db.session.scalar(select(Encounter.kind).where(Encounter.entry_id == entry.id))
     return Detail(
         entry=entry, kind=kind, author=db.session.get(User, entry.author_id),
-        team=db.session.get(Team, entry.team_id).name, fields=rows, location=location,
+        team=db.session.get(Team, entry.team_id).name, facts=facts, not_recorded=not_recorded, location=location,
         captured_at=device_time(entry.captured_at, entry.captured_offset_minutes),
         versions=version_views, conflicts=conflict_views, reviews=reviews, photos=photos, visit=visit,
         restricted_shown=restricted_shown(viewer.role, entry.type,

@@ -1,21 +1,29 @@
-"""GET/POST /review/<id>: every field, versions and their differences, decisions, scope, contact details,
-photos, conflict resolution, and the audit event each of them writes."""
+"""GET/POST /review/<id>: every field (what is decided on first, the fields not recorded folded, the location
+and measures with their units, times on the UK clock), versions and their differences, decisions and
+refused ones, scope, contact details, photos, conflict resolution, and the audit event each of them writes."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import uuid
+from datetime import datetime
 from html import unescape
 
 import pytest
+from flask import render_template
+from flask_login import login_user
 from sqlalchemy import func, select
 
 from fieldapp.extensions import db
-from fieldapp.models import ConflictCopy, Entry, EntryVersion, Review
+from fieldapp.models import ConflictCopy, Entry, EntryVersion, Review, User
 from fieldapp.reference import reference_lists
+from fieldapp.review.detail import LOCATION_FIELDS, load_detail
+from fieldapp.review.forms import DecisionForm
+from fieldapp.review.queries import Viewer
+from fieldapp.times import uk_text
 from sync.schema import ENCOUNTER_BY_KIND, ENCOUNTER_COMMON
-from tests.factories import edit, item, stop_search, visit
+from tests.factories import edit, encounter, item, stop_search, visit
 from tests.fixtures.rows import audit_events, stored
 from tests.fixtures.web import token
 
@@ -54,27 +62,111 @@ def test_every_field_of_a_full_stop_search(people, as_user):
     assert status == 200
     lists = reference_lists()
     for name, spec in {**ENCOUNTER_COMMON, **ENCOUNTER_BY_KIND["stop_search"]}.items():
+        if name in LOCATION_FIELDS or name == "photos":
+            continue  # one 'Location' row; the photos in their own section
         shown = field_value(html, name)
         raw = entry["data"].get(name)
-        if name in ("bwv_reason_not_used", "photos"):
+        if name == "bwv_reason_not_used":
             assert shown == "Not recorded"
         elif isinstance(raw, bool):
             assert shown == ("Yes" if raw else "No"), name
         elif spec.list_name:
             assert shown == lists.label(spec.list_name, raw), name
         elif name == "occurred_at":
-            assert "(UTC+01:00)" in shown  # on the phone's clock, offset spelled out
+            assert shown == uk_text(datetime.fromisoformat(raw))  # on the UK clock, once
         else:
             assert shown == str(raw), name
         assert f">{spec.label}<" in html, name
     # Labels, not stored values, where they differ.
     assert field_value(html, "self_defined_ethnicity") == "Not stated"
     assert field_value(html, "search_type") == "Person and vehicle search"
+    assert field_value(html, "location").startswith("Outside 12 Rose Hill<br>51.7290, -1.2343 (within 8 m)")
     lat, lon = "51.729000", "-1.234300"
     assert f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}" in html
     assert "<iframe" not in html and "tile" not in html.lower()
-    assert "PC1 (pc1), Rose Hill" in html and "(UTC+01:00)" in html
+    assert "PC1 (pc1), Rose Hill" in html and "(UTC" not in html
     assert "Your decision" in html and 'name="grounds_assessment"' in html and 'name="bwv_viewed"' in html
+
+
+def test_what_is_decided_on_comes_before_the_history(people, as_user):
+    entry = stop_search()
+    people["pc1"].push(entry)
+    people["pc1"].push(edit(entry, notes="Added after the shift."))
+    status, html = page(as_user("sarge"), entry)
+    order = [html.index(text) for text in (
+        ">Officer<", ">Search type<", ">Legislation<", ">Object of search<", ">Grounds<", ">Outcome<",
+        ">Self-defined ethnicity<", "Not recorded (", ">Photos<", "Your decision", "Record decision",
+        ">Review history<", ">Versions<")]
+    assert order == sorted(order)
+
+
+def test_fields_not_recorded_are_gathered_folded_and_counted(people, as_user):
+    entry = stop_search()
+    people["pc1"].push(entry)
+    status, html = page(as_user("sarge"), entry)
+    folded = re.search(r"<details[^>]*>\s*<summary>Not recorded \((\d+)\)</summary>(.*?)</details>", html, re.S)
+    assert folded, "no folded list of the fields not recorded"
+    names = re.findall(r'<dd data-field="(\w+)">Not recorded</dd>', folded.group(2))
+    # In reading order: the kind's fields first, then the common ones.
+    assert names == ["vehicle_registration", "operation_name", "bwv_reason_not_used", "bwv_footage_ref", "notes"]
+    assert int(folded.group(1)) == len(names) == 5
+    # Nowhere else: the facts read straight through.
+    assert html.count(">Not recorded<") == 5
+    assert html.index(">Grounds<") < folded.start()
+
+
+def test_location_shows_the_coordinates_with_their_accuracy_in_metres(people, as_user):
+    with_fix = stop_search(location_accuracy_m=12.0)
+    words_only = encounter(location_text="By the bus shelter, Rose Hill")
+    people["pc1"].push(with_fix, words_only)
+    sarge = as_user("sarge")
+    status, html = page(sarge, with_fix)
+    assert field_value(html, "location").startswith("51.7290, -1.2343 (within 12 m) · <a href=")
+    assert "12.0" not in html and ">Location<" in html
+    assert 'data-field="location">Not recorded' not in html
+    status, html = page(sarge, words_only)
+    assert field_value(html, "location") == "By the bus shelter, Rose Hill"
+
+
+def test_measures_carry_their_unit(people, as_user):
+    entry = encounter("asb", asb_action="s35_direction", authorisation_ref="INSP 4411", exclusion_hours=48,
+                      area_description="Town centre inside the ring road")
+    [result] = people["pc1"].push(entry)
+    assert "errors" not in result, result
+    status, html = page(as_user("sarge"), entry)
+    assert field_value(html, "exclusion_hours") == "48 hours"
+
+
+def test_times_are_on_the_uk_clock_once(people, as_user):
+    summer = stop_search(occurred_at="2026-07-01T11:30:00+00:00")  # BST: 12:30 in the UK
+    people["pc1"].push(summer)
+    status, html = page(as_user("sarge"), summer)
+    assert field_value(html, "occurred_at") == "Wed 01 Jul 2026, 12:30"
+    assert "(UTC" not in html
+    received = stored(summer).received_at
+    assert f">{uk_text(received)}</time>" in html
+
+
+def test_the_decision_form_keeps_the_queue_and_opens_at_itself(app, people):
+    entry = stop_search()
+    people["pc1"].push(entry)
+    sarge = db.session.scalar(select(User).where(User.username == "sarge"))
+    with app.test_request_context(f"/review/{entry['id']}?state=unreviewed&order=oldest"):
+        login_user(sarge)
+        viewer = Viewer(role=sarge.role, user_id=sarge.id, team_id=sarge.team_id)
+        html = unescape(render_template(
+            "review/entry.html", d=load_detail(stored(entry), viewer), form=DecisionForm(formdata=None),
+            conflict_form=None, queue_args={"state": "unreviewed", "order": "oldest"},
+            position="3 of 17 waiting"))
+    action = re.search(r'<form method="post" action="([^"]*)"[^>]*data-review-keys', html).group(1)
+    path, _, fragment = action.partition("#")
+    assert fragment == "decide" and 'id="decide"' in html
+    assert path.startswith(f"/review/{entry['id']}?")
+    assert sorted(path.split("?")[1].split("&")) == ["order=oldest", "state=unreviewed"]
+    assert "3 of 17 waiting" in html
+    back = re.search(r'<a href="([^"]*)">Back to the queue</a>', html).group(1)
+    assert back.startswith("/review?") and sorted(back.split("?")[1].split("&")) == ["order=oldest",
+                                                                                     "state=unreviewed"]
 
 
 def test_versions_show_what_changed(people, as_user):
@@ -97,7 +189,9 @@ def test_a_decision_is_recorded_and_reaches_the_officer(people, as_user):
     response = browser.post(f"/review/{entry['id']}", data={
         "csrf_token": token(browser), "decision": "returned", "comment": "Say when you saw the exchange.",
         "grounds_assessment": "weak", "bwv_viewed": "y", "entry_version": "1"})
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/review/{entry['id']}")
+    assert response.status_code == 302
+    assert "Decision recorded: Returned to the officer." in unescape(
+        browser.get(response.headers["Location"]).get_data(as_text=True))
     [review] = reviews()
     assert (review.decision, review.comment, review.grounds_assessment, review.bwv_viewed) == (
         "returned", "Say when you saw the exchange.", "weak", True)
@@ -107,7 +201,7 @@ def test_a_decision_is_recorded_and_reaches_the_officer(people, as_user):
     assert change["review"]["comment"] == "Say when you saw the exchange."
     assert change["review"]["grounds_assessment"] == "weak"
     html = unescape(browser.get(f"/review/{entry['id']}").get_data(as_text=True))
-    assert "Decision recorded: Returned to the officer." in html and "Grounds: Weak" in html
+    assert "Grounds: Weak" in html and "Say when you saw the exchange." in html
     [event] = [e for e in audit_events("alter", "entry") if e.detail == "review: returned"]
     assert event.record_id == entry["id"]
 
@@ -134,7 +228,12 @@ def test_returning_without_a_comment_is_refused_on_the_form(people, as_user):
                                                             "comment": "   "})
     html = unescape(response.get_data(as_text=True))
     assert response.status_code == 400
+    # The message at the comment box, and a summary at the top of the decision panel linking to it.
     assert re.search(r'id="comment-error">Say what the officer should change', html)
+    summary = re.search(r'<div class="error-summary"[^>]*role="alert".*?</div>', html, re.S).group(0)
+    assert "There is a problem" in summary
+    assert '<a href="#comment">Say what the officer should change when returning an entry.</a>' in summary
+    assert html.index("There is a problem") < html.index('name="decision"')
     assert reviews() == [] and stored(entry).review_state == "unreviewed"
 
 

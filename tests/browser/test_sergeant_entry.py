@@ -1,0 +1,155 @@
+"""The sergeant's entry page (issue 12) in real headless Chromium at 1280x800, against the real server.
+
+What is decided on is on the first screen (a stop and search's grounds and the decision form's
+button); the keyboard decides (A approves at once; R returns, the reason typed, Ctrl+Enter sends);
+a refused decision answers a page that opens at the form, with the message at the comment and a
+summary; axe finds nothing wrong on the page, before or after a refusal.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_axe import violations
+from tests.factories import stop_search
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+WIDTH, HEIGHT = 1280, 800
+GROUNDS = ("Saw him take a small bag from his waistband and hand it over in exchange for cash by the "
+           "bus shelter; strong smell of cannabis when spoken to; he gave two different names.")
+
+
+@pytest.fixture
+def waiting(app_server, server_app):
+    """Factory: stop and searches by officer1, pushed from a signed-in phone through the sync API, unreviewed."""
+    from fieldapp.extensions import db
+
+    def push(count: int = 1, **data) -> list[dict]:
+        entries = [stop_search(grounds=GROUNDS, **data) for _ in range(count)]
+        with server_app.app_context():
+            phone = server_app.test_client()
+            signed_in = phone.post("/api/auth/token", json={
+                "username": "officer1", "password": app_server.demo_password(), "device_name": "Phone"})
+            assert signed_in.status_code == 201, signed_in.get_json()
+            response = phone.post("/api/sync/push", json={"entries": entries},
+                                  headers={"Authorization": f"Bearer {signed_in.get_json()['token']}"})
+            assert response.status_code == 200, response.get_json()
+            assert not [r for r in response.get_json()["results"] if "errors" in r], response.get_json()
+            db.session.remove()
+        return entries
+
+    return push
+
+
+def decisions(server_app, entry: dict) -> list[tuple[str, str | None]]:
+    """The decisions recorded on an entry, oldest first: (decision, comment)."""
+    from sqlalchemy import select
+
+    from fieldapp.extensions import db
+    from fieldapp.models import Review
+
+    with server_app.app_context():
+        rows = db.session.execute(select(Review.decision, Review.comment)
+                                  .where(Review.entry_id == uuid.UUID(entry["id"])).order_by(Review.id)).all()
+        db.session.remove()
+    return [tuple(row) for row in rows]
+
+
+@pytest.fixture
+def desk(browser, app_server) -> Page:
+    """The sergeant signed in at a 1280x800 desk screen."""
+    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+    page = context.new_page()
+    page.goto(f"{app_server.url}/login")
+    page.get_by_label("Username").fill("sergeant")
+    page.get_by_label("Password").fill(app_server.demo_password())
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    yield page
+    context.close()
+
+
+def open_entry(page: Page, server, entry: dict) -> None:
+    response = page.goto(f"{server.url}/review/{entry['id']}")
+    assert response is not None and response.status == 200
+    expect(page.get_by_role("button", name="Record decision")).to_be_visible()
+
+
+def bottom(page: Page, locator) -> float:
+    """How far down the page (in CSS px, from the top of the document) ``locator`` ends."""
+    box = locator.bounding_box()
+    assert box is not None
+    return box["y"] + box["height"] + page.evaluate("window.scrollY")
+
+
+def test_the_grounds_and_the_decision_are_on_the_first_screen(desk, app_server, waiting):
+    [entry] = waiting(location_text="Outside 12 Rose Hill", bwv_footage_ref="BWV-2211-07", notes="Calm throughout.",
+                      vehicle_registration="AB12 CDE", operation_name="Op Lantern")
+    open_entry(desk, app_server, entry)
+    assert desk.evaluate("window.scrollY") == 0
+    grounds = desk.locator('[data-field="grounds"]')
+    expect(grounds).to_have_text(GROUNDS)
+    assert bottom(desk, grounds) <= HEIGHT
+    assert bottom(desk, desk.get_by_role("button", name="Record decision")) <= HEIGHT
+    expect(desk.get_by_text("Keys: A approve")).to_be_visible()
+    # The fields not recorded are folded, counted, and open on demand.
+    folded = desk.locator("details", has_text="Not recorded (1)")
+    expect(folded.locator('[data-field="bwv_reason_not_used"]')).to_be_hidden()
+    folded.locator("summary").click()
+    expect(folded.locator('[data-field="bwv_reason_not_used"]')).to_have_text("Not recorded")
+    assert violations(desk) == []
+
+
+def test_a_approves_at_once_and_r_returns_with_the_reason_typed(desk, app_server, server_app, waiting):
+    first, second = waiting(2)
+    open_entry(desk, app_server, first)
+    # Not with a modifier: Ctrl+A stays the browser's (select all).
+    desk.keyboard.press("Control+a")
+    desk.keyboard.press("Alt+a")
+    expect(desk.get_by_label("Approved")).not_to_be_checked()
+    with desk.expect_navigation():
+        desk.keyboard.press("a")
+    expect(desk.get_by_text("Decision recorded: Approved.")).to_be_visible()
+    assert [decision for decision, _ in decisions(server_app, first)] == ["approved"]
+
+    open_entry(desk, app_server, second)
+    desk.keyboard.press("r")
+    comment = desk.get_by_label("Comment")
+    expect(comment).to_be_focused()
+    expect(desk.get_by_label("Returned to the officer")).to_be_checked()
+    reason = "Say when you saw the exchange, and add the footage reference."  # 'a' and 'f' typed, not shortcuts
+    desk.keyboard.type(reason)
+    expect(comment).to_have_value(reason)
+    assert decisions(server_app, second) == []
+    with desk.expect_navigation():
+        desk.keyboard.press("Control+Enter")
+    expect(desk.get_by_text("Decision recorded: Returned to the officer.")).to_be_visible()
+    assert decisions(server_app, second) == [("returned", reason)]
+
+
+def test_a_return_without_a_reason_is_refused_at_the_form(desk, app_server, server_app, waiting):
+    [entry] = waiting()
+    open_entry(desk, app_server, entry)
+    desk.keyboard.press("r")
+    expect(desk.get_by_label("Comment")).to_be_focused()
+    with desk.expect_navigation() as refused:
+        desk.keyboard.press("Control+Enter")
+    assert refused.value is not None and refused.value.status == 400
+    assert desk.url.endswith("#decide")
+    expect(desk.get_by_role("alert")).to_be_focused()
+    summary = desk.get_by_role("alert")
+    expect(summary).to_contain_text("There is a problem")
+    expect(summary).to_be_in_viewport()
+    message = desk.locator("#comment-error")
+    expect(message).to_have_text("Say what the officer should change when returning an entry.")
+    expect(message).to_be_in_viewport()
+    expect(desk.get_by_label("Comment")).to_be_in_viewport()
+    expect(desk.get_by_role("button", name="Record decision")).to_be_in_viewport(ratio=1)
+    # The summary's link takes the reader to the comment box.
+    summary.get_by_role("link").click()
+    expect(desk.get_by_label("Comment")).to_be_focused()
+    assert decisions(server_app, entry) == []
+    assert violations(desk) == []
