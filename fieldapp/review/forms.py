@@ -34,7 +34,7 @@ TYPES = _options(ANY, ("encounter", "Street encounter"), ("postbox_visit", "Post
 STATES = _options(ANY, *((state, state.capitalize()) for state in REVIEW_STATES))
 YES_NO = _options(ANY, ("yes", "Yes"), ("no", "No"))
 NEEDS = _options(ANY, ("overdue", "Overdue (waiting over 72 hours)"), ("conflicts", "A conflict to resolve"))
-ORDERS = _options(("newest", "Newest received first"), ("oldest", "Oldest received first"))
+ORDERS = _options(("newest", "Newest first"), ("oldest", "Oldest first"))
 #: The filters a sergeant rarely sets: on a narrow screen they fold away under 'More filters'.
 LESS_USED = ("kind", "from", "to", "postbox", "topic", "urgency", "safeguarding")
 
@@ -63,7 +63,7 @@ class QueueFilterForm(FlaskForm):
     postbox = IntegerField("Postbox", validators=[Optional(), NumberRange(1, MAX_INT32, "Choose a postbox.")])
     topic = SelectField("Topic", default="")
     urgency = SelectField("Urgency", default="")
-    safeguarding = SelectField("Safeguarding concern", choices=YES_NO, default="")
+    safeguarding = SelectField("Safeguarding", choices=YES_NO, default="")
     q = StringField("Search text", validators=[Optional(), Length(max=200, message="Use at most 200 characters.")],
                     filters=[lambda v: v.strip() if v else v])
 

@@ -16,7 +16,7 @@ from fieldapp.review import queries
 from fieldapp.review.operations import RETURN_NEEDS_COMMENT, add_review
 from tests.factories import GROUNDS, edit, encounter, item, stop_search, visit
 from tests.fixtures.rows import stored
-from tests.fixtures.web import listed, token
+from tests.fixtures.web import AuthActions, listed, token
 
 WAITING = "state=unreviewed&order=oldest"
 
@@ -47,8 +47,6 @@ def decide(browser, entry: dict, query: str = WAITING, **data):
 
 @pytest.mark.parametrize(("username", "landing"), [("pc1", "/app"), ("sarge", "/review"), ("boss", "/review")])
 def test_each_role_lands_on_its_work(people, app, username, landing):
-    from tests.fixtures.web import AuthActions
-
     browser = app.test_client()
     response = AuthActions(browser).login(username)
     assert response.status_code == 302 and response.headers["Location"] == landing
