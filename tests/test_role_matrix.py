@@ -7,7 +7,7 @@ from tests.fixtures.web import AuthActions
 
 PAGES = [
     # path,                                   signed out, officer, supervisor, admin
-    ("/",                                      302, 302, 200, 200),
+    ("/",                                      302, 302, 302, 302),  # each role lands on its work
     ("/app",                                   200, 200, 200, 200),
     ("/review",                                302, 200, 200, 200),
     ("/review/{entry}",                        302, 200, 200, 200),

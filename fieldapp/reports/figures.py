@@ -30,8 +30,8 @@ from fieldapp.models import (
     ReviewState,
 )
 from fieldapp.reference import reference_lists
+from fieldapp.review.queries import OVERDUE_AFTER  # one definition of overdue, the queue's
 
-BACKLOG_AGE = timedelta(hours=72)
 MAX_SERIES = 7  # more colours than this cannot be told apart: the rest become "Other topics"
 
 
@@ -163,7 +163,7 @@ def dashboard(period: Period, team_id: int | None, now: datetime) -> dict[str, o
         "ethnicity": _in_list_order(searches(Encounter.self_defined_ethnicity), "self_defined_ethnicities"),
         "backlog": Counts([("Unreviewed", db.session.scalar(backlog) or 0),
                            ("Unreviewed for more than 72 hours",
-                            db.session.scalar(backlog.where(Entry.received_at < now - BACKLOG_AGE)) or 0)]),
+                            db.session.scalar(backlog.where(Entry.received_at < now - OVERDUE_AFTER)) or 0)]),
     }
 
 

@@ -15,8 +15,11 @@ def sign_in(page, base_url, username, password):
 
 def test_demo_supervisor_signs_in_and_out(page, demo_server):
     sign_in(page, demo_server.url, "sergeant", demo_server.demo_password())
-    expect(page.get_by_role("heading", name="Hello, PS Jo Hughes")).to_be_visible()
-    expect(page.locator("dd", has_text="Supervisor").first).to_be_visible()
+    # A supervisor lands on the work: the review queue, their name and role in the header.
+    expect(page).to_have_url(f"{demo_server.url}/review")
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+    expect(page.locator("header .who")).to_contain_text("PS Jo Hughes")
+    expect(page.locator("header .who")).to_contain_text("Supervisor")
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.goto(f"{demo_server.url}/")
@@ -49,7 +52,7 @@ def test_sign_in_works_with_the_keyboard_at_360px(page, demo_server):
     page.keyboard.press("Tab")
     page.keyboard.type(demo_server.demo_password())
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Hello, PS Jo Hughes")).to_be_visible()
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
     box = page.get_by_role("button", name="Sign out").bounding_box()
