@@ -254,8 +254,8 @@ async function continueParked(key) {
   if (typed(open)) await parkDraft(owner, open); else await clearDraft(owner, 'encounter');
   const draft = await unparkDraft(owner, key);
   if (draft) loadForm(form, draft.data, draft.editing); else resetEncounter();
+  startAtTop(form);  // at once: the form is filled, and the button that had the focus goes with the offers
   await showOffers();
-  startAtTop(form);
 }
 
 /** Discard the open draft (confirmed): a new entry of its button's kind opens. */

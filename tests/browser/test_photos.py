@@ -159,7 +159,8 @@ def test_a_card_by_its_photo_alone_offline_then_sent_and_seen_by_the_supervisor(
     desk.goto(f"{app_server.url}/review/{item['id']}")
     image = desk.locator("img[alt='Photo 1 of this entry']")
     expect(image).to_be_visible()
-    assert desk.evaluate("img => img.complete && img.naturalWidth", image.element_handle()) == 1600
+    loaded = desk.wait_for_function("img => img.complete && img.naturalWidth", arg=image.element_handle(), timeout=10000)
+    assert loaded.json_value() == 1600
     desk.close()
 
 
