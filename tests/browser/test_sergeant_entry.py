@@ -153,3 +153,31 @@ def test_a_return_without_a_reason_is_refused_at_the_form(desk, app_server, serv
     expect(desk.get_by_label("Comment")).to_be_focused()
     assert decisions(server_app, entry) == []
     assert violations(desk) == []
+
+
+def test_from_the_queue_each_decision_opens_the_next_waiting_entry_until_none_is_left(desk, app_server, server_app, waiting):
+    """A sergeant's session: the queue, then decide and move on by keyboard, until the list is empty."""
+    entries = waiting(3)
+    desk.goto(f"{app_server.url}/review")
+    expect(desk.get_by_test_id("queue-row")).to_have_count(3)
+    desk.get_by_test_id("queue-row").first.get_by_role("link").first.click()
+    seen = []
+    for n, key in enumerate(["a", "f", "a"]):
+        expect(desk.get_by_role("button", name="Record decision")).to_be_visible()
+        seen.append(desk.url.split("/review/")[1].split("?")[0].split("#")[0])
+        expect(desk.get_by_text(f"1 of {3 - n} waiting")).to_be_visible()  # the one decided leaves the list
+        with desk.expect_navigation():
+            if key == "f":
+                desk.keyboard.press("f")
+                expect(desk.get_by_label("Comment")).to_be_focused()
+                desk.keyboard.press("Control+Enter")  # a flag needs no reason
+            else:
+                desk.keyboard.press("a")
+        if n < 2:
+            expect(desk.locator(".flash")).to_contain_text("Next:")
+    # None left: back on the list, which says so.
+    expect(desk.get_by_role("heading", name="Review queue")).to_be_visible()
+    expect(desk.locator(".flash")).to_contain_text("Nothing else waiting in this list.")
+    expect(desk.get_by_test_id("queue-row")).to_have_count(0)
+    assert sorted(seen) == sorted(e["id"] for e in entries)  # each entry opened once, none twice
+    assert [decisions(server_app, {"id": i}) for i in seen] == [[("approved", None)], [("flagged", None)], [("approved", None)]]
