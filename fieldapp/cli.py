@@ -99,14 +99,22 @@ def _read_password() -> str:
 def create_user_command(username: str, role: str, team_name: str, display_name: str | None,
                         shoulder_number: str | None) -> None:
     """Add a user. The password is read from a prompt, or from standard input when piped."""
-    from fieldapp.accounts.operations import AccountError, create_user
+    from fieldapp.accounts.operations import AccountError, create_user, record_created
+    from fieldapp.extensions import db
+    from fieldapp.models import Team
+    from fieldapp.transactions import begin_write
 
     password = _read_password()
+    begin_write()
+    new_team = db.session.scalar(select(Team.id).where(Team.name == team_name.strip())) is None
     try:
         user = create_user(username, password, role=role, team_name=team_name,
-                           display_name=display_name, shoulder_number=shoulder_number)
+                           display_name=display_name, shoulder_number=shoulder_number, commit=False)
     except AccountError as exc:
+        db.session.rollback()
         raise click.ClickException(str(exc)) from None
+    record_created(user, new_team, "from the command line")  # in the audit log, with the user, in one commit
+    db.session.commit()
     click.echo(f"Created {user.role} {user.username!r} in team {user.team.name!r}.")
 
 

@@ -35,7 +35,7 @@ class ConfigError(Exception):
     """A configuration value is missing or wrong; the message names the variable."""
 
 
-def _int(environ: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+def _int(environ: Mapping[str, str], name: str, default: int, minimum: int = 1, maximum: int | None = None) -> int:
     raw = environ.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -45,6 +45,8 @@ def _int(environ: Mapping[str, str], name: str, default: int, minimum: int = 1) 
         raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}.")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}, got {value}.")
     return value
 
 
@@ -171,6 +173,7 @@ def load(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         record_type: _int(environ, f"FIELDAPP_RETENTION_{record_type.upper()}_DAYS", days)
         for record_type, days in RETENTION_DEFAULTS.items()
     }
+    session_max_age = timedelta(hours=_int(environ, "FIELDAPP_SESSION_MAX_HOURS", 12, maximum=24 * 7))
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(environ, instance_path),
         "SECRET_KEY": secret_key(environ, instance_path),
@@ -178,6 +181,13 @@ def load(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "RETENTION_DAYS": retention,
         "LOGIN_THROTTLE_LIMIT": _int(environ, "FIELDAPP_LOGIN_THROTTLE_LIMIT", 5),
         "LOGIN_THROTTLE_WINDOW": timedelta(minutes=_int(environ, "FIELDAPP_LOGIN_THROTTLE_MINUTES", 15)),
+        # Failed sign-ins from one address, whatever the usernames (a shared station address has many people).
+        "LOGIN_THROTTLE_ADDRESS_LIMIT": _int(environ, "FIELDAPP_LOGIN_THROTTLE_ADDRESS_LIMIT", 30),
+        # A web session ends after this long without a request, and this long after sign-in whatever happens.
+        "SESSION_IDLE": timedelta(minutes=_int(environ, "FIELDAPP_SESSION_IDLE_MINUTES", 30, maximum=24 * 60)),
+        "SESSION_MAX_AGE": session_max_age,
+        # The signed cookie itself is refused after the same time (Flask checks its signature's age).
+        "PERMANENT_SESSION_LIFETIME": session_max_age,
         "SESSION_COOKIE_SECURE": _bool(environ, "FIELDAPP_SECURE_COOKIES", False),
         "TRUST_PROXY": _bool(environ, "FIELDAPP_TRUST_PROXY", False),
         "REQUEST_TIME_LIMIT_SECONDS": _seconds(environ, "FIELDAPP_REQUEST_TIME_LIMIT_SECONDS",

@@ -14,9 +14,10 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from fieldapp.accounts.operations import create_user, get_or_create_team
+from fieldapp.accounts.operations import create_user, get_or_create_team, record_created
+from fieldapp.audit import operations as audit
 from fieldapp.extensions import db
-from fieldapp.models import Placement, Postbox, Role, User
+from fieldapp.models import AuditAction, Placement, Postbox, Role, Team, User
 
 TEAM = "Rose Hill, Iffley and Littlemore"
 USERS = [
@@ -55,15 +56,19 @@ def _demo_password() -> str:
 def seed_demo() -> DemoAccounts:
     """Add the demo team, users and postboxes where missing; return how to sign in."""
     password = _demo_password()
+    new_team = db.session.scalar(select(Team.id).where(Team.name == TEAM)) is None
     team = get_or_create_team(TEAM)
     for username, role, display_name, shoulder_number in USERS:
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:
-            create_user(username, password, role=role, team_name=TEAM, display_name=display_name,
-                        shoulder_number=shoulder_number, commit=False)
+            user = create_user(username, password, role=role, team_name=TEAM, display_name=display_name,
+                               shoulder_number=shoulder_number, commit=False)
+            record_created(user, new_team, "for the demo")  # each in the audit log, as from the admin pages
+            new_team = False
         elif not user.check_password(password):
             # The password file was lost (new instance folder): make the printed one true.
             user.set_password(password)
+            audit.record(AuditAction.ALTER, "user", user.id, "password set for the demo")
     for label, site_name, site_type, address, latitude, longitude in POSTBOXES:
         if db.session.scalar(select(Postbox.id).where(Postbox.label == label)) is None:
             box = Postbox(label=label, team_id=team.id)

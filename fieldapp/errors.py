@@ -13,14 +13,17 @@ response is made, costs nothing but a line in the log.
 
 from __future__ import annotations
 
-from flask import Flask, abort, g, has_request_context, jsonify, render_template, request
+from flask import Flask, abort, current_app, g, has_request_context, jsonify, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from fieldapp.audit import operations as audit
 from fieldapp.extensions import db
+from fieldapp.models import AuditAction
 
 #: Keys in the WSGI environ: a commit was attempted; the request was run again; its body as read.
 COMMITTED = "fieldapp.committed"
@@ -80,6 +83,21 @@ def discard_session() -> None:
         db.session.registry.clear()
 
 
+def log_denied() -> None:
+    """Audit a refusal (403): who asked, from where, for which method and path (never the query string,
+    which may hold search text). Committed on its own; a failure to log is logged, not shown."""
+    try:
+        db.session.rollback()  # nothing of the refused request is kept
+        principal = g.get("principal")
+        user_id = principal.user_id if principal is not None else (
+            current_user.id if current_user and current_user.is_authenticated else None)
+        audit.record(AuditAction.CONSULT, "user", user_id, f"access denied: {request.method} {request.path}")
+        db.session.commit()
+    except SQLAlchemyError:
+        discard_session()
+        current_app.logger.warning("A refused request (403) could not be written to the audit log.")
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
 
@@ -101,6 +119,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.code == 403:
+            log_denied()
         if wants_json():
             code = (error.name or "error").lower().replace(" ", "_")
             response, status = json_error(error.code or 500, code, error.description or error.name)

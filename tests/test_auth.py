@@ -183,14 +183,14 @@ def test_five_failures_for_a_username_throttle_it(auth, create_user):
     assert b"Too many failed sign-ins" in response.data
 
 
-def test_five_failures_from_one_address_throttle_it(auth, create_user):
+def test_failures_from_one_address_over_its_cap_throttle_every_username(app, auth, create_user):
     create_user("pc1")
-    for n in range(5):
+    for n in range(app.config["LOGIN_THROTTLE_ADDRESS_LIMIT"]):
         auth.login(f"nobody{n}", "wrong password!")
     assert auth.login("pc1").status_code == 429
 
 
-def test_success_clears_the_username_count(auth, create_user):
+def test_success_clears_the_count_of_its_username_and_address(auth, create_user):
     create_user("pc1")
     fail(auth, "pc1", 4)
     assert auth.login("pc1").status_code == 302
@@ -198,18 +198,28 @@ def test_success_clears_the_username_count(auth, create_user):
 
 
 def test_throttle_holds_across_two_app_instances(make_app, app, create_user):
-    """Two app processes share one database: failures seen by one throttle the other."""
+    """Two app processes share one database: failures seen by one throttle the other (same address)."""
     create_user("pc1")
     other = make_app()
-    first, second = app.test_client(), other.test_client()
-    first.environ_base["REMOTE_ADDR"] = "10.0.0.1"
-    second.environ_base["REMOTE_ADDR"] = "10.0.0.2"
-    first, second = AuthActions(first), AuthActions(second)
+    first, second = AuthActions(app.test_client()), AuthActions(other.test_client())
     assert fail(first, "pc1", 3) == [200] * 3
     with other.app_context():
         assert fail(second, "pc1", 2) == [200] * 2
         assert second.login("pc1").status_code == 429
     assert first.login("pc1").status_code == 429
+
+
+def test_a_throttled_address_does_not_lock_the_user_out_elsewhere(app, create_user):
+    """An attacker guessing from one address cannot lock the real user out: they sign in from theirs."""
+    create_user("pc1")
+    attacker, owner = app.test_client(), app.test_client()
+    attacker.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    owner.environ_base["REMOTE_ADDR"] = "10.0.0.2"
+    attacker, owner = AuthActions(attacker), AuthActions(owner)
+    assert fail(attacker, "pc1", 5) == [200] * 5
+    assert attacker.login("pc1").status_code == 429  # even the right password, from there
+    assert owner.login("pc1").status_code == 302
+    assert attacker.login("pc1").status_code == 429  # the owner's success clears only their own address
 
 
 def test_throttle_window_passes(auth, create_user, app):

@@ -23,9 +23,10 @@ PAGE_SIZE = 100
 USER_ORDER = Keyset("u1", (User.username,), (str,))
 
 
-def _password_page(user: User, password: str, reason: str):
+def _password_page(user: User, password: str, reason: str, revoked: int = 0):
     """The one page that shows a password: never cached, never kept anywhere else."""
-    response = make_response(render_template("accounts/password.html", user=user, password=password, reason=reason))
+    response = make_response(render_template("accounts/password.html", user=user, password=password, reason=reason,
+                                              revoked=revoked))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
     return response
@@ -149,10 +150,10 @@ def reactivate_user(user_id: int):
 @bp.post("/users/<int:user_id>/reset-password")
 @role_required(Role.ADMIN)
 def reset_password(user_id: int):
-    """A new random password, shown once on this response only."""
+    """A new random password, shown once on this response only; the user's phones are signed out."""
     person = db.get_or_404(User, user_id)
-    password = accounts.reset_password(person)
-    return _password_page(person, password, "reset")
+    password, revoked = accounts.reset_password(person)
+    return _password_page(person, password, "reset", revoked)
 
 
 @bp.post("/devices/<int:device_id>/revoke")

@@ -1,10 +1,10 @@
-"""The accounts forms: signing in and out, and the admin pages' user forms (Flask-WTF: every POST carries a CSRF token)."""
+"""The accounts forms: signing in and out, changing one's password, and the admin pages' user forms (Flask-WTF: every POST carries a CSRF token)."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from fieldapp.models import ROLE_LABELS, ROLES
 
@@ -14,6 +14,18 @@ class LoginForm(FlaskForm):
 
     username = StringField("Username", validators=[DataRequired("Enter your username."), Length(max=64)])
     password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=1024)])
+
+
+class ChangePasswordForm(FlaskForm):
+    """The current password, and the new one twice (the same rules as every password: see operations)."""
+
+    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password."),
+                                                                     Length(max=1024)])
+    new_password = PasswordField("New password", validators=[DataRequired("Enter a new password."),
+                                                             Length(max=1024)])
+    new_password_again = PasswordField("New password again", validators=[
+        DataRequired("Enter the new password again."), Length(max=1024),
+        EqualTo("new_password", "The two new passwords are not the same.")])
 
 
 class LogoutForm(FlaskForm):

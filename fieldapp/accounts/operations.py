@@ -7,6 +7,7 @@ import secrets
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from werkzeug.security import generate_password_hash
 
 from fieldapp.audit import operations as audit
 from fieldapp.extensions import db
@@ -185,18 +186,52 @@ def reactivate_user(user: User) -> None:
     db.session.commit()
 
 
-def reset_password(user: User) -> str:
-    """Give ``user`` a new random password and return it (to show once; only its hash is kept).
+def reset_password(user: User) -> tuple[str, int]:
+    """Give ``user`` a new random password; return it (to show once; only its hash is kept) and devices revoked.
 
-    Their web sessions end (a new session token); their devices keep working,
-    since a phone may hold records not yet synced.
+    Their web sessions end (a new session token), and so do their phones: each
+    device token fails with ``token_revoked``, and the officer app keeps its
+    unsent entries and asks to sign in again. The password the admin saw works
+    for one web sign-in only, which leads to 'Change your password' and
+    nowhere else until the user has chosen their own.
     """
     begin_write()
     password = generate_password()
     user.set_password(password)
-    audit.record(AuditAction.ALTER, "user", user.id, "password reset by an admin")
+    user.must_change_password = True
+    revoked = _revoke_devices_of(user, f"device revoked: password of {user.username} reset")
+    audit.record(AuditAction.ALTER, "user", user.id, f"password reset by an admin; {revoked} device(s) revoked")
     db.session.commit()
-    return password
+    return password, revoked
+
+
+def change_own_password(user_id: int, new_password: str) -> User:
+    """A user chose a new password (the caller checked their current one): keep it, log it, commit.
+
+    Call it with no transaction open: the new password is hashed first (see
+    fieldapp.accounts.credentials). Their other web sessions end (a new session
+    token: the caller signs this one in again); their phones carry on, since
+    the person holding them made the change.
+    """
+    check_password_strength(new_password)
+    password_hash = generate_password_hash(new_password, method="scrypt")
+    begin_write()
+    user = db.session.get(User, user_id)
+    user.password_hash = password_hash
+    user.end_sessions()
+    user.must_change_password = False
+    audit.record(AuditAction.ALTER, "user", user.id, "password changed by its user", actor_id=user.id)
+    db.session.commit()
+    return user
+
+
+def record_created(user: User, new_team: bool, how: str) -> None:
+    """Log a user (and their team, when it is new) created outside the admin pages, e.g. ``how="from the CLI"``."""
+    db.session.flush()
+    if new_team:
+        audit.record(AuditAction.COLLECT, "team", user.team_id, f"team created {how}: {user.team.name}"[:500])
+    audit.record(AuditAction.COLLECT, "user", user.id,
+                 f"user created {how}: {user.username}, role {user.role}, team {user.team.name}")
 
 
 def revoke_device(device: Device) -> None:

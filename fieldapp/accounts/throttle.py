@@ -1,6 +1,25 @@
-"""Sign-in throttling, counted in the database so it holds across app processes."""
+"""Sign-in throttling, counted in the database so it holds across app processes.
+
+Two limits, both over the last LOGIN_THROTTLE_WINDOW:
+
+- a (username, address) pair gets LOGIN_THROTTLE_LIMIT attempts: someone
+  guessing from one place is slowed down, while the real user signing in from
+  elsewhere is not locked out by them;
+- an address gets LOGIN_THROTTLE_ADDRESS_LIMIT attempts whatever the
+  usernames, so one place cannot try a password on every account.
+
+Counting is atomic without a lock: each attempt first inserts its own row and
+commits it, and only then counts the rows. The n-th row committed sees at
+least n rows, so however many attempts run at once, at most the limit of them
+see a count within it (the old check-then-insert let all of them through
+while they were all hashing). An attempt that succeeds deletes its pair's
+rows; one that is refused deletes its own row at once, so the table does not
+grow under a flood, and the window counts only the attempts that were heard.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import delete, func, select
@@ -10,29 +29,47 @@ from fieldapp.models import LoginAttempt
 from fieldapp.models.types import utcnow
 
 
-def is_throttled(username: str, remote_addr: str) -> bool:
-    """Whether the username or the address has used up its failed attempts in the window."""
-    since = utcnow() - current_app.config["LOGIN_THROTTLE_WINDOW"]
-    limit = current_app.config["LOGIN_THROTTLE_LIMIT"]
-    by_user = select(func.count()).where(
-        LoginAttempt.username == username.lower(), LoginAttempt.attempted_at >= since
-    )
-    by_addr = select(func.count()).where(
-        LoginAttempt.remote_addr == remote_addr, LoginAttempt.attempted_at >= since
-    )
-    return (db.session.scalar(by_user) or 0) >= limit or (db.session.scalar(by_addr) or 0) >= limit
+@dataclass(frozen=True)
+class Attempt:
+    """One counted sign-in attempt: its row, and whether it may go on to the password check."""
+
+    attempt_id: int
+    username: str
+    remote_addr: str
+    throttled: bool
 
 
-def record_failure(username: str, remote_addr: str) -> None:
-    """Count one failed sign-in (committed at once, whatever the request does next)."""
-    db.session.add(LoginAttempt(username=username.lower()[:64], remote_addr=remote_addr[:64]))
-    # Old attempts are of no use; trim them as we go so the table stays small.
+def _key(username: str, remote_addr: str) -> tuple[str, str]:
+    return username.strip().lower()[:64], remote_addr[:64]
+
+
+def begin(username: str, remote_addr: str) -> Attempt:
+    """Count an attempt (committed at once) and say whether it is over a limit.
+
+    A refused attempt's row is removed again: only attempts that were heard count.
+    """
+    username, remote_addr = _key(username, remote_addr)
     window = current_app.config["LOGIN_THROTTLE_WINDOW"]
+    row = LoginAttempt(username=username, remote_addr=remote_addr, attempted_at=utcnow())
+    db.session.add(row)
+    db.session.commit()
+    attempt_id = row.id
+    since = utcnow() - window
+    by_pair = select(func.count()).where(LoginAttempt.username == username, LoginAttempt.remote_addr == remote_addr,
+                                         LoginAttempt.attempted_at >= since)
+    by_addr = select(func.count()).where(LoginAttempt.remote_addr == remote_addr, LoginAttempt.attempted_at >= since)
+    throttled = ((db.session.scalar(by_pair) or 0) > current_app.config["LOGIN_THROTTLE_LIMIT"]
+                 or (db.session.scalar(by_addr) or 0) > current_app.config["LOGIN_THROTTLE_ADDRESS_LIMIT"])
+    if throttled:
+        db.session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
+    # Old attempts are of no use; trim them as we go so the table stays small.
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < utcnow() - 4 * window))
     db.session.commit()
+    return Attempt(attempt_id, username, remote_addr, throttled)
 
 
-def clear(username: str) -> None:
-    """Forget a username's failures after it signs in successfully."""
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.username == username.lower()))
+def succeeded(attempt: Attempt) -> None:
+    """The password was right: forget this pair's attempts (other addresses' stay counted)."""
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.username == attempt.username,
+                                                  LoginAttempt.remote_addr == attempt.remote_addr))
     db.session.commit()

@@ -9,7 +9,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -73,6 +73,9 @@ class User(UserMixin, db.Model):
     # Flask-Login keeps this in the session instead of the user id: changing it
     # (password reset, deactivation) signs the user out everywhere at once.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=_new_session_token)
+    # Set by an admin's reset: the next web sign-in leads to 'Change your password' and nowhere else
+    # until it is changed, so the password the admin saw stops working.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     team: Mapped[Team] = relationship(back_populates="users")
@@ -123,7 +126,12 @@ class Device(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """A failed sign-in, kept in the database so throttling holds across processes."""
+    """A sign-in attempt, kept in the database so throttling holds across processes.
+
+    The row is written and committed before the password is checked, and
+    deleted again when the attempt succeeds: counting committed rows is then
+    atomic (see fieldapp.accounts.throttle).
+    """
 
     __tablename__ = "login_attempts"
     __table_args__ = (
