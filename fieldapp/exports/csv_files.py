@@ -8,8 +8,13 @@ consistent snapshot of the database.
 Per-type exports carry every column of the type except its restricted
 fields (residents' contact details: :data:`fieldapp.access.RESTRICTED_FIELDS`),
 which are never exported, whoever asks. Times are in UTC, written with their
-offset, and their columns say so (``occurred_at_utc``). Text that a spreadsheet
-would run as a formula (starting with ``= + - @``) is prefixed with an apostrophe.
+offset, and their columns say so (``occurred_at_utc``).
+
+Every text cell goes through :func:`fieldapp.exports.formulas.neutralise`, the
+one rule of every CSV the app writes (these files, the national file, the
+audit log): text a spreadsheet would run as a formula gets a leading
+apostrophe. Which cells are text is decided per column from its type, so the
+numbers, times and booleans the app writes (``-1.2343``) stay as they are.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from sqlalchemy import ColumnElement, Select, Table, func, select
 
 from fieldapp.access import PERSONAL_DATA_HEADERS, never_exported
 from fieldapp.periods import Period
+from fieldapp.exports.formulas import neutralise
 from fieldapp.exports.national import NATIONAL_COLUMNS, national_date, national_rows
 from fieldapp.extensions import db
 from fieldapp.models import Encounter, Entry, Placement, Postbox, PostboxItem, PostboxItemTopic, PostboxVisit, User
@@ -34,7 +40,6 @@ from fieldapp.transactions import reads_only
 
 BATCH_ROWS = 1000
 CHUNK_ROWS = 500
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def stream_rows(statement: Select) -> Iterator[Any]:
@@ -74,7 +79,8 @@ def download(chunks: Iterator[bytes], filename: str) -> Response:
 
 
 def cell(value: Any) -> str:
-    """One value as CSV text: times in ISO 8601 with offset, True/False, empty for unknown."""
+    """One value as CSV text: times in ISO 8601 with offset, True/False, empty for unknown;
+    any other text neutralised (a leading apostrophe where a spreadsheet would see a formula)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -85,12 +91,7 @@ def cell(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, uuid.UUID | int | float):
         return str(value)
-    return _text(str(value))
-
-
-def _text(text: str) -> str:
-    """Free text, made inert for spreadsheets."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return neutralise(str(value))
 
 
 def _formatter(column: Any) -> Callable[[Any], str]:
@@ -108,7 +109,7 @@ def _formatter(column: Any) -> Callable[[Any], str]:
     if python_type in (int, float, uuid.UUID):
         return str
     if python_type is str:
-        return _text
+        return neutralise
     return cell
 
 
@@ -187,7 +188,8 @@ def _entry_rows(header: list[str], formatters: list[Callable[[Any], str]],
     for row in rows:
         values = ["" if value is None else format_(value) for format_, value in zip(formatters, row)]
         if topics_at is not None:  # the database joins them in any order; files should not vary
-            values[topics_at] = ";".join(sorted(filter(None, values[topics_at].split(";"))))
+            # Sorted as stored, then neutralised as one cell (a quote goes before the first topic only).
+            values[topics_at] = neutralise(";".join(sorted(filter(None, (row[topics_at] or "").split(";")))))
         yield values
 
 

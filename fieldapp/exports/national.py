@@ -13,6 +13,14 @@ latitude of the cell's centre (about 0.00145° in Oxford). Every search in the
 same cell gets the same coordinates, which lie at most about 71 m (half the
 cell's diagonal) from the real place. Searches with no coordinates get empty
 cells. No grounds, names, notes or vehicle registrations are exported.
+
+Every text cell (the policing operation, typed by an officer, and the values
+of the reference lists, which an admin may edit) is neutralised by the same
+rule as every other CSV the app writes (:mod:`fieldapp.exports.formulas`):
+``=HYPERLINK(...)`` as an operation's name is written ``'=HYPERLINK(...)``.
+The national values never start like a formula, so they keep their exact
+spelling; the dates, coordinates and booleans the app writes are left as
+they are (``-1.234955`` stays a number).
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ import math
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
+
+from fieldapp.exports.formulas import neutralise
 
 NATIONAL_COLUMNS = (
     "Type", "Date", "Part of a policing operation", "Policing operation", "Latitude", "Longitude", "Gender",
@@ -53,6 +63,11 @@ def national_bool(value: bool | None) -> str:
     return "" if value is None else ("True" if value else "False")
 
 
+def _text(value: str | None) -> str:
+    """A text cell: empty when not known, else neutralised (see the module docstring)."""
+    return neutralise(value) if value else ""
+
+
 def national_row(row: Any) -> list[str]:
     """One search as a row of the national file; ``row`` has the Encounter columns by name."""
     if row.latitude is not None and row.longitude is not None:
@@ -61,19 +76,19 @@ def national_row(row: Any) -> list[str]:
         latitude = longitude = ""
     operation = (row.operation_name or "").strip()
     return [
-        row.search_type or "",
+        _text(row.search_type),
         national_date(row.occurred_at),
         "True" if operation else "False",
-        operation,
+        _text(operation),
         latitude,
         longitude,
-        row.gender or "",
-        row.age_range or "",
-        row.self_defined_ethnicity or "",
-        row.officer_defined_ethnicity or "",
-        row.legislation or "",
-        row.object_of_search or "",
-        row.outcome or "",
+        _text(row.gender),
+        _text(row.age_range),
+        _text(row.self_defined_ethnicity),
+        _text(row.officer_defined_ethnicity),
+        _text(row.legislation),
+        _text(row.object_of_search),
+        _text(row.outcome),
         national_bool(row.outcome_linked_to_object_of_search),
         national_bool(row.removal_of_more_than_outer_clothing),
     ]
