@@ -103,11 +103,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
-    from fieldapp import access, deadline, errors, times
+    from fieldapp import access, deadline, errors, security, times
 
     for module in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module).bp)
     access.init_app(app)
+    security.init_app(app)
     times.init_app(app)
     errors.init_app(app)
     deadline.init_app(app)
