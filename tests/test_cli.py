@@ -65,6 +65,21 @@ def test_create_user_reads_the_password_from_stdin(cli, empty_database_url):
     assert row[3].startswith("scrypt:")
 
 
+def test_create_user_is_in_the_audit_log_with_its_new_team(cli, empty_database_url):
+    cli("init-db")
+    cli("create-user", "boss", "--role", "admin", "--team", "HQ", input="a long enough password\n")
+    cli("create-user", "deputy", "--role", "admin", "--team", "HQ", input="a long enough password\n")
+    engine = create_engine(empty_database_url)
+    with engine.connect() as conn:
+        logged = conn.execute(text("SELECT action, record_type, detail FROM audit_events ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(row) for row in logged] == [
+        ("collect", "team", "team created from the command line: HQ"),
+        ("collect", "user", "user created from the command line: boss, role admin, team HQ"),
+        ("collect", "user", "user created from the command line: deputy, role admin, team HQ"),
+    ]
+
+
 def test_create_user_has_no_password_option(cli):
     cli("init-db")
     result = CliRunner().invoke(main, ["create-user", "x", "--role", "officer", "--team", "T",

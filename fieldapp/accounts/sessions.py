@@ -20,6 +20,7 @@ from flask import Flask, current_app, flash, g, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_url
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from fieldapp.extensions import db, login_manager
 from fieldapp.models import User
@@ -73,7 +74,8 @@ def load_user(session_token: str) -> User | None:
         g.session_expired = True
         flash(EXPIRED)
         return None
-    user = db.session.scalar(select(User).where(User.session_token == session_token, User.active.is_(True)))
+    user = db.session.scalar(select(User).options(undefer(User.must_change_password))
+                             .where(User.session_token == session_token, User.active.is_(True)))
     if user is not None and now() - session[SEEN_AT] >= SEEN_EVERY:
         session[SEEN_AT] = now()
     return user
