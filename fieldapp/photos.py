@@ -25,6 +25,7 @@ import hashlib
 import sqlite3
 import tempfile
 import uuid
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,16 +42,16 @@ from fieldapp.extensions import db
 from fieldapp.models import AuditAction, Photo, PhotoBlob
 from fieldapp.transactions import begin_write, reads_only
 
-# The first bytes of each accepted format: the body must really be what it claims.
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# The first bytes of each accepted format; :func:`looks_like` then checks the whole structure.
 SIGNATURES = {
     "image/jpeg": lambda data: data[:3] == b"\xff\xd8\xff",
-    "image/png": lambda data: data[:8] == b"\x89PNG\r\n\x1a\n",
+    "image/png": lambda data: data[:8] == PNG_SIGNATURE,
     "image/webp": lambda data: data[:4] == b"RIFF" and data[8:12] == b"WEBP",
 }
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 CHUNK_BYTES = 256 * 1024
 SPOOL_BYTES = 1024 * 1024
-HEAD_BYTES = 16  # enough for every signature
 ATTEMPTS = 3
 #: PostgreSQL's SQLSTATE for a full disk (class 53 is 'insufficient resources').
 DISK_FULL = "53100"
@@ -72,10 +73,103 @@ class StorageRefused(Exception):
         self.full = full
 
 
+def _jpeg(data: bytes) -> bool:
+    """SOI, then whole marker segments (a frame header among them) up to the first SOS, and EOI last.
+
+    The compressed scan data after SOS is not decoded; it must end with EOI.
+    """
+    if data[:2] != b"\xff\xd8" or len(data) < 4 or data[-2:] != b"\xff\xd9":
+        return False
+    position, frame = 2, False
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            return False
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            position += 1
+            continue
+        if marker in JPEG_STANDALONE:
+            position += 2
+            continue
+        if marker in {0x00, 0xD8, 0xD9}:  # no SOI again, no EOI before the image
+            return False
+        length = int.from_bytes(data[position + 2:position + 4], "big")
+        if length < 2 or position + 2 + length > len(data) - 2:
+            return False
+        if marker == 0xDA:  # start of scan: the image data follows
+            return frame
+        frame = frame or marker in JPEG_FRAMES
+        position += 2 + length
+    return False
+
+
+def _png(data: bytes) -> bool:
+    """Signature, IHDR first (13 bytes), every chunk whole with a right CRC, an IDAT, IEND last."""
+    if data[:8] != PNG_SIGNATURE:
+        return False
+    position, kinds = 8, []
+    while position < len(data):
+        if position + 12 > len(data):
+            return False
+        length = int.from_bytes(data[position:position + 4], "big")
+        kind = data[position + 4:position + 8]
+        end = position + 12 + length
+        if length > 0x7FFFFFFF or end > len(data) or not kind.isalpha():
+            return False
+        crc = int.from_bytes(data[end - 4:end], "big")
+        if zlib.crc32(data[position + 4:end - 4]) != crc:
+            return False
+        if not kinds and (kind != b"IHDR" or length != 13):
+            return False
+        kinds.append(kind)
+        position = end
+        if kind == b"IEND":
+            break
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    return (position == len(data) and kinds[-1:] == [b"IEND"] and b"IDAT" in kinds
+            and width > 0 and height > 0)
+
+
+def _webp(data: bytes) -> bool:
+    """RIFF whose size is the file's, WEBP, whole chunks to the end, and the image in VP8, VP8L or VP8X."""
+    if data[:4] != b"RIFF" or data[8:12] != b"WEBP" or int.from_bytes(data[4:8], "little") != len(data) - 8:
+        return False
+    position, kinds = 12, []
+    while position < len(data):
+        if position + 8 > len(data):
+            return False
+        kind, size = data[position:position + 4], int.from_bytes(data[position + 4:position + 8], "little")
+        body = data[position + 8:position + 8 + size]
+        if len(body) != size:
+            return False
+        if kind == b"VP8 " and (size < 10 or body[3:6] != b"\x9d\x01\x2a"):  # a key frame's start code
+            return False
+        if kind == b"VP8L" and (size < 5 or body[0] != 0x2F):  # the lossless signature
+            return False
+        kinds.append(kind)
+        position += 8 + size + (size & 1)  # chunks are padded to an even length
+    if position != len(data) or not kinds or kinds[0] not in {b"VP8 ", b"VP8L", b"VP8X"}:
+        return False
+    return kinds[0] != b"VP8X" or any(kind in {b"VP8 ", b"VP8L", b"ANMF"} for kind in kinds)
+
+
+#: JPEG markers without a length: TEM and the restart markers.
+JPEG_STANDALONE = {0x01, *range(0xD0, 0xD8)}
+#: JPEG start-of-frame markers (SOF0 to SOF15 but DHT, JPG and DAC).
+JPEG_FRAMES = set(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+#: The structure check of each accepted type, after its signature matched.
+STRUCTURES = {"image/jpeg": _jpeg, "image/png": _png, "image/webp": _webp}
+
+
 def looks_like(content_type: str, data: bytes) -> bool:
-    """Whether ``data`` starts as a file of ``content_type`` does."""
+    """Whether ``data`` is built as a file of ``content_type`` is, from its first byte to its last.
+
+    A signature alone is not enough: a PNG signature followed by a web page was
+    accepted once. No image library is installed, so this walks the format's
+    structure rather than decoding the pixels.
+    """
     check = SIGNATURES.get(content_type)
-    return bool(check and check(data))
+    return bool(check and check(data)) and STRUCTURES[content_type](data)
 
 
 @dataclass(frozen=True)
@@ -85,7 +179,13 @@ class Upload:
     file: IO[bytes]
     size: int
     sha256: str
-    head: bytes
+
+    def read(self) -> bytes:
+        """All the bytes (at most ``MAX_PHOTO_BYTES``), from the start."""
+        self.file.seek(0)
+        data = self.file.read()
+        self.file.seek(0)
+        return data
 
 
 def _is_full(exc: BaseException) -> bool:
@@ -109,7 +209,7 @@ def received(stream: BinaryIO, limit: int = MAX_PHOTO_BYTES) -> Iterator[Upload]
     except OSError as exc:
         raise StorageRefused(_is_full(exc)) from exc
     with spool:
-        digest, size, head = hashlib.sha256(), 0, b""
+        digest, size = hashlib.sha256(), 0
         try:
             while chunk := stream.read(CHUNK_BYTES):
                 size += len(chunk)
@@ -117,12 +217,10 @@ def received(stream: BinaryIO, limit: int = MAX_PHOTO_BYTES) -> Iterator[Upload]
                     raise TooLarge
                 digest.update(chunk)
                 spool.write(chunk)
-                if len(head) < HEAD_BYTES:
-                    head += chunk[:HEAD_BYTES]
             spool.seek(0)
         except OSError as exc:  # the temporary folder is full or gone
             raise StorageRefused(_is_full(exc)) from exc
-        yield Upload(spool, size, digest.hexdigest(), head[:HEAD_BYTES])
+        yield Upload(spool, size, digest.hexdigest())
 
 
 def _insert_blob(upload: Upload) -> None:
@@ -190,9 +288,13 @@ def _chunks(sha256: str, size: int) -> Iterator[bytes]:
 def photo_response(photo: Photo) -> Response:
     """A streamed response with the photo's bytes: personal data, so never cached.
 
+    Shown in the page, never sniffed as anything but its type (``nosniff``), under a
+    name made only of its id, whatever the phone called the file.
     Call it after the view's audit event is committed: from here the request only reads.
     """
     reads_only()
     body = stream_with_context(_chunks(photo.sha256, photo.size))
-    return Response(body, mimetype=photo.content_type,
-                    headers={"Content-Length": str(photo.size), **PERSONAL_DATA_HEADERS})
+    extension = photo.content_type.split("/")[1].replace("jpeg", "jpg")
+    return Response(body, mimetype=photo.content_type, headers={
+        "Content-Length": str(photo.size), **PERSONAL_DATA_HEADERS, "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": f'inline; filename="photo-{photo.id}.{extension}"'})

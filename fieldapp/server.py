@@ -21,6 +21,13 @@ thread freed after a big export is used again by the others):
   makes its worker stop taking requests and exit after the graceful timeout:
   gunicorn starts a fresh one, and the runaway cannot hold a thread for ever;
 - waitress limits connections, header and body sizes, and idle connections.
+
+And two for the data: every file the server creates is readable by its own
+user only (umask 077, and an instance folder left readable by an older
+version is made private at start, saying so), and the access log carries no
+query values (search text, usernames): ``?q=[redacted]``. Forwarded headers
+(``X-Forwarded-Proto``, ``-For``) are trusted by the app alone, through
+``FIELDAPP_TRUST_PROXY``; gunicorn and waitress never trust them.
 """
 
 from __future__ import annotations
@@ -28,10 +35,12 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import stat
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.base import Worker
@@ -49,6 +58,10 @@ M_ARENA_MAX = -8
 #: Two arenas, not glibc's 8 per core: each thread that streamed a big export otherwise kept
 #: its own arena's freed memory, and a worker grew from 87 MB to 262 MB over three exports.
 MALLOC_ARENAS = 2
+#: Files and folders the server creates: readable and writable by its own user only.
+PRIVATE_UMASK = 0o077
+#: What the access log writes instead of a query string's value.
+REDACTED = "[redacted]"
 
 
 def die_with_parent() -> None:
@@ -66,6 +79,68 @@ def limit_malloc_arenas() -> None:
         ctypes.CDLL(None).mallopt(M_ARENA_MAX, MALLOC_ARENAS)
     except (OSError, AttributeError):
         pass
+
+
+def redacted_query(query: str) -> str:
+    """``query`` with every value replaced: ``q=Smith&page=2`` is ``q=[redacted]&page=[redacted]``."""
+    return "&".join(part.split("=", 1)[0] + "=" + REDACTED if "=" in part else REDACTED
+                    for part in query.split("&"))
+
+
+def make_private(paths: Iterable[Path]) -> list[Path]:
+    """Take group and other permissions off each of ``paths`` (folders: everything under them too).
+
+    Returns the paths that were changed. Symbolic links are neither followed nor changed; a
+    path that cannot be changed (another user's) is left as it is and reported on stderr.
+    """
+    changed = []
+
+    def tighten(path: Path) -> None:
+        try:
+            mode = path.lstat().st_mode
+        except FileNotFoundError:
+            return
+        if stat.S_ISLNK(mode) or not mode & 0o077:
+            return
+        try:
+            path.chmod(stat.S_IMODE(mode) & 0o700)
+            changed.append(path)
+        except OSError as exc:
+            print(f"warning: {path} is readable by others and cannot be changed: {exc.strerror}",
+                  file=sys.stderr)
+
+    for top in paths:
+        tighten(top)
+        if top.is_dir() and not top.is_symlink():
+            for folder, folders, files in os.walk(top):
+                for name in folders + files:
+                    tighten(Path(folder) / name)
+    return changed
+
+
+def private_files() -> None:
+    """From now on create files for this user only; make the instance folder and database private.
+
+    ``fieldapp serve`` has already made the instance folder and the database by the
+    time this runs; with the umask set this early by the command line they were private
+    from the first byte, otherwise they are made so here. SQLite gives a database's
+    -wal and -shm files its own mode, whatever the umask: the database file must be private.
+    """
+    from sqlalchemy.engine import make_url
+
+    from fieldapp import create_app
+
+    os.umask(PRIVATE_UMASK)
+    app = create_app()
+    paths = [Path(app.instance_path)]
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        database = Path(url.database).resolve()
+        paths += [database.with_name(database.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+    changed = make_private(paths)
+    if changed:
+        print(f"Made {len(changed)} files and folders readable by this user only "
+              f"(they were readable by others), among them {changed[0]}.")
 
 
 class RunningRequests:
@@ -111,7 +186,8 @@ class AccessLog:
         try:
             return self.app(environ, recording_start_response)
         finally:
-            path = environ.get("PATH_INFO", "") + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else "")
+            query = environ.get("QUERY_STRING")
+            path = environ.get("PATH_INFO", "") + ("?" + redacted_query(query) if query else "")
             line = '{} - - [{}] "{} {} {}" {} {:.3f}s\n'.format(
                 environ.get("REMOTE_ADDR", "-"), time.strftime("%d/%b/%Y:%H:%M:%S %z"),
                 environ.get("REQUEST_METHOD"), path, environ.get("SERVER_PROTOCOL"),
@@ -197,6 +273,7 @@ class Server(BaseApplication):
 
 def run(host: str, port: int, workers: int, access_log: bool = False) -> None:
     """Serve until stopped (SIGINT or SIGTERM)."""
+    private_files()
     options: dict[str, object] = {"accesslog": "-"} if access_log else {}
     Server({
         **options,
@@ -210,4 +287,8 @@ def run(host: str, port: int, workers: int, access_log: bool = False) -> None:
         "errorlog": "-",
         "loglevel": "warning",
         "proc_name": "fieldapp",
+        "umask": PRIVATE_UMASK,
+        # Gunicorn's default trusts X-Forwarded-Proto from 127.0.0.1 whatever FIELDAPP_TRUST_PROXY says;
+        # the app alone decides (werkzeug's ProxyFix, one hop, when it is true).
+        "forwarded_allow_ips": "",
     }).run()

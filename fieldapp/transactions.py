@@ -15,11 +15,19 @@ are read before one opens. A request that then only reads for a long time
 PostgreSQL needs none of this: its row locks and advisory locks do the waiting.
 Outside requests (the command line, the tests' own set-up) transactions are
 deferred unless a write path asks with :func:`begin_write`.
+
+A failed statement's error keeps personal data out of the logs it reaches
+(:func:`_without_personal_data`): SQLAlchemy's message would list the bound
+parameters (usernames, entry content), and PostgreSQL's adds a ``DETAIL:``
+line quoting the clashing key's value. The statement and the error's kind,
+SQLSTATE and constraint stay, for whoever reads the log.
 """
 
 from __future__ import annotations
 
 from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, ExceptionContext
 
 from fieldapp.extensions import db
 
@@ -56,3 +64,24 @@ def begin_write() -> None:
     if db.session().in_transaction():
         db.session.commit()
     db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+def _drop_detail(error: BaseException | None) -> None:
+    """Remove the lines of ``error``'s message that quote values (PostgreSQL's ``DETAIL:``)."""
+    if error is None or not error.args or not isinstance(error.args[0], str) or "DETAIL:" not in error.args[0]:
+        return
+    kept = [line for line in error.args[0].splitlines() if not line.lstrip().startswith("DETAIL:")]
+    error.args = ("\n".join(kept), *error.args[1:])
+
+
+@event.listens_for(Engine, "handle_error")
+def _without_personal_data(context: ExceptionContext) -> None:
+    """Every engine: a failed statement's error names no parameter value, its driver's error no key value.
+
+    (``hide_parameters=True`` in the engine options does the first for SQLAlchemy's own
+    statement logging too.) The driver's error keeps its SQLSTATE and ``diag`` for the code.
+    """
+    if context.sqlalchemy_exception is not None:
+        context.sqlalchemy_exception.hide_parameters = True
+        _drop_detail(context.sqlalchemy_exception)
+    _drop_detail(context.original_exception)

@@ -13,9 +13,10 @@ import uuid
 import pytest
 
 from tests.factories import stop_search
+from tests.images import jpeg
 from tests.servers import ServerProcess
 
-PHOTO = b"\xff\xd8\xff\xe0" + secrets.token_bytes(300_000)  # a JPEG start, then bytes no other test sends
+PHOTO = jpeg(secrets.token_bytes(300_000))  # a real JPEG carrying bytes no other test sends
 
 
 def call(server: ServerProcess, method: str, path: str, body: bytes | None = None, token: str | None = None,
@@ -61,5 +62,6 @@ def test_a_photo_uploaded_through_one_process_is_served_by_another(empty_databas
             status, headers, body = call(two, "GET", path, token=sign_in(two, reader, password))
             assert status == 200 and body == PHOTO, reader
             assert headers["Content-Type"] == "image/jpeg" and headers["Cache-Control"] == "no-store"
+            assert headers["X-Content-Type-Options"] == "nosniff"
     for instance in ("one", "two"):
         assert not (tmp_path / instance / "uploads").exists()

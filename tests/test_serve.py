@@ -118,3 +118,42 @@ def test_workers_die_with_their_master_and_the_port_is_free_at_once(empty_databa
     again = ServerProcess(empty_database_url, tmp_path / "instance", port=server.port, workers=2)
     with again:
         assert requests.get(f"{again.url}/healthz", timeout=5).status_code == 200
+
+
+def _readable_by_others(folder: Path) -> list[str]:
+    """Everything in ``folder`` (itself included) that group or other may read, write or enter."""
+    return [f"{oct(path.lstat().st_mode & 0o777)} {path}" for path in [folder, *folder.rglob("*")]
+            if path.lstat().st_mode & 0o077]
+
+
+def test_the_instance_folder_is_private_and_the_access_log_carries_no_query_values(tmp_path):
+    # An instance folder an older version left readable by all: made private at start, saying so.
+    instance = tmp_path / "instance"
+    (instance / "old").mkdir(parents=True, mode=0o755)
+    (instance / "old" / "notes.txt").write_text("left by an older version")
+    os.chmod(instance, 0o755)
+    os.chmod(instance / "old" / "notes.txt", 0o644)
+    database = f"sqlite:///{instance / 'fieldapp.sqlite3'}"
+    with ServerProcess(database, instance, "--demo", "--access-log", workers=1) as server:
+        sign_in_demo_officer(server)  # a write: the -wal and -shm files exist now
+        assert {"fieldapp.sqlite3-wal", "fieldapp.sqlite3-shm"} <= {path.name for path in instance.iterdir()}
+        assert _readable_by_others(instance) == []
+        assert "readable by this user only" in server.output
+
+        assert requests.get(f"{server.url}/login?q=Smith&username=jsmith", timeout=10).status_code == 200
+        assert server.wait_for_output('"GET /login?q=[redacted]&username=[redacted] HTTP/1.1" 200')
+        assert "Smith" not in server.output and "jsmith" not in server.output
+    assert _readable_by_others(instance) == []
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_forwarded_proto_is_trusted_only_as_configured(empty_database_url, tmp_path, trusted):
+    # The session cookie is marked Secure when the request came over HTTPS (request.is_secure):
+    # a client on 127.0.0.1 claiming X-Forwarded-Proto: https must not make it so unless the
+    # proxy is trusted.
+    env = {"FIELDAPP_TRUST_PROXY": "true" if trusted else "false", "FIELDAPP_SECURE_COOKIES": "false"}
+    with ServerProcess(empty_database_url, tmp_path / "instance", workers=1, env=env) as server:
+        response = requests.get(f"{server.url}/login", headers={"X-Forwarded-Proto": "https"}, timeout=10)
+        cookie = response.headers["Set-Cookie"]
+        assert cookie.startswith("fieldapp_session=")
+        assert ("; Secure" in cookie) is trusted, cookie

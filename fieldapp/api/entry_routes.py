@@ -192,7 +192,7 @@ def put_photo(entry_id: str, photo_id: str):
             if upload.sha256 != declared.lower():
                 raise ApiError(422, "digest_mismatch", "The bytes received do not match X-Content-SHA256: "
                                "the upload was damaged. Send it again.")
-            if not looks_like(content_type, upload.head):
+            if not looks_like(content_type, upload.read()):
                 raise ApiError(400, "invalid_image",
                                f"The bytes are not a {content_type.split('/')[1].upper()} image.")
             photo, created = attach(photo_uuid, entry_uuid, content_type, upload, g.principal.user_id)

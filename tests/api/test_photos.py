@@ -18,9 +18,7 @@ from fieldapp.models import AuditEvent, Photo, PhotoBlob
 from tests.factories import stop_search
 from tests.fixtures.devices import Device
 from tests.fixtures.rows import count
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x01" * 64
+from tests.images import JPEG, PNG, PNG_SIGNATURE, WEBP, png, png_chunk
 
 
 def put(device, entry_id, photo_id, data, content_type="image/png", digest=None):
@@ -53,10 +51,48 @@ def test_digest_mismatch_is_422(officer, entry):
 
 @pytest.mark.parametrize(("data", "content_type", "status"), [
     (PNG, "image/gif", 415), (PNG, "application/octet-stream", 415), (JPEG, "image/png", 400),
-    (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp", 201),
+    (PNG, "image/png", 201), (JPEG, "image/jpeg", 201), (WEBP, "image/webp", 201),
 ])
 def test_types_and_real_formats(officer, entry, data, content_type, status):
     assert put(officer, entry, uuid.uuid4(), data, content_type).status_code == status
+
+
+HTML = b"<html><body><script>alert(document.cookie)</script></body></html>"
+
+
+@pytest.mark.parametrize(("data", "content_type"), [
+    (PNG_SIGNATURE + HTML, "image/png"),                               # a signature, then a page
+    (PNG[:8] + png_chunk(b"tEXt", HTML) + PNG[8:], "image/png"),          # IHDR not first
+    (PNG[:-12] + png_chunk(b"tEXt", HTML) + PNG[-12:] + HTML, "image/png"),  # bytes after IEND
+    (PNG[:-8] + b"\x00\x00\x00\x00", "image/png"),                   # IEND's CRC wrong
+    (PNG[:-12], "image/png"),                                          # no IEND
+    (png(extra=HTML)[:40] + b"X" + png(extra=HTML)[41:], "image/png"),    # a chunk's CRC wrong
+    (b"\xff\xd8\xff\xe0" + HTML, "image/jpeg"),                       # SOI, then a page
+    (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + HTML + b"\xff\xd9", "image/jpeg"),  # a segment's length wrong
+    (JPEG[:-2], "image/jpeg"),                                         # no EOI
+    (JPEG + HTML, "image/jpeg"),                                       # a page after EOI
+    (b"RIFF\x00\x00\x00\x00WEBPVP8 " + HTML, "image/webp"),            # RIFF size wrong
+    (WEBP[:-1], "image/webp"),                                         # cut short
+    (b"RIFF" + (len(HTML) + 12).to_bytes(4, "little") + b"WEBPHTML" + len(HTML).to_bytes(4, "little") + HTML,
+     "image/webp"),                                                    # no VP8, VP8L or VP8X chunk
+])
+def test_only_what_is_built_as_the_declared_image_is_taken(officer, entry, data, content_type):
+    response = put(officer, entry, uuid.uuid4(), data, content_type)
+    assert response.status_code == 400
+    kind = content_type.split("/")[1].upper()
+    assert response.get_json()["message"] == f"The bytes are not a {kind} image."
+    assert count(Photo) == 0 and count(PhotoBlob) == 0
+
+
+@pytest.mark.parametrize(("data", "content_type", "name"), [
+    (PNG, "image/png", "png"), (JPEG, "image/jpeg", "jpg"), (WEBP, "image/webp", "webp")])
+def test_a_photo_is_served_as_its_type_only(officer, sign_in_device, entry, data, content_type, name):
+    photo_id = str(uuid.uuid4())
+    assert put(officer, entry, photo_id, data, content_type).status_code == 201
+    response = sign_in_device("sergeant", role="supervisor").get(f"/api/entries/{entry}/photos/{photo_id}")
+    assert response.status_code == 200 and response.data == data and response.mimetype == content_type
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Disposition"] == f'inline; filename="photo-{photo_id}.{name}"'
 
 
 def test_missing_digest_header_is_400(officer, entry):
@@ -95,9 +131,9 @@ def test_supervisors_read_photos_and_it_is_audited(sign_in_device, officer, entr
 # --- where the bytes live, and what happens when they cannot be kept ---------------------------------
 
 def photo(size: int) -> bytes:
-    """A PNG-looking body of ``size`` bytes that no other test sends."""
-    body = PNG + uuid.uuid4().bytes
-    return body + bytes(range(256)) * ((size - len(body)) // 256 + 1)
+    """A PNG of ``size`` bytes that no other test sends (the bulk in a private chunk)."""
+    filler = uuid.uuid4().bytes + bytes(range(256)) * (size // 256 + 1)
+    return png(extra=filler[:size - len(PNG) - 12])
 
 
 @pytest.fixture
