@@ -3,6 +3,8 @@
 Pure: the caller looks up ``Stored`` (under a lock on the entry id) and
 applies the decision. Nothing is ever overwritten silently: anything that
 is not a clean next version is a conflict, kept for a person to resolve.
+An entry keeps the type it was created with: its content lives in that
+type's table, and every page and export reads it from there.
 """
 from __future__ import annotations
 
@@ -17,12 +19,24 @@ class Stored:
     """The server's record of an entry id.
 
     ``version_hash`` is the content hash of the stored version numbered
-    ``entry.version``, or None when that version is not stored.
+    ``entry.version``, or None when that version is not stored; ``type`` is
+    the entry type it was created with.
     """
 
     author_id: int
     current_version: int
     version_hash: str | None
+    type: str
+
+
+#: How the refusal of a change of type names each type.
+TYPE_NAMES = {"encounter": "an encounter", "postbox_visit": "a postbox visit", "postbox_item": "a resident's card"}
+
+
+def type_changed(stored_type: str) -> str:
+    """The error on ``type`` of an edit that would change an entry of ``stored_type`` into another type."""
+    return (f"An entry keeps its type: this one is {TYPE_NAMES.get(stored_type, stored_type)} ({stored_type}); "
+            "record a new entry instead.")
 
 
 class Status(StrEnum):
@@ -45,6 +59,9 @@ def decide(entry: Entry, stored: Stored | None, author_id: int) -> tuple[Status,
         return Status.CREATED, {}
     if stored.author_id != author_id:
         return Status.REJECTED, {"id": "This entry belongs to another officer."}
+    if stored.type != entry.type:
+        # Before the conflict branches too: a conflict copy never carries another type.
+        return Status.REJECTED, {"type": type_changed(stored.type)}
     if stored.version_hash == entry.content_hash:
         # A retry after a lost receipt, perhaps of an older version.
         return Status.DUPLICATE, {}

@@ -8,6 +8,11 @@ and lets the database settle races: entries are inserted with ON CONFLICT DO
 NOTHING, edits update only the version they were based on, and a batch that
 lost a race to another process is rolled back and decided again against
 what that process committed.
+
+References stay inside the author's team: a visit names one of the team's
+postboxes, and a card one of the team's visits (or the author's own). A
+reference outside gets the same answer as one to nothing at all, so that
+a push never tells whether another team's id exists.
 """
 
 from __future__ import annotations
@@ -74,6 +79,7 @@ class _Known:
     author_id: int
     current: int
     hashes: dict[int, str]
+    type: str
 
 
 @dataclass
@@ -116,9 +122,9 @@ def _is_duplicate_key(exc: IntegrityError) -> bool:
 
 def _push_once(raw_entries: Sequence[Any], author: Author, now: datetime) -> list[dict[str, Any]]:
     begin_write()
-    # Only a visit names a postbox: skip the query for batches without one.
+    # Only a visit names a postbox (one of the author's team's): skip the query for batches without one.
     has_visit = any(isinstance(raw, dict) and raw.get("type") == "postbox_visit" for raw in raw_entries)
-    postboxes = set(db.session.scalars(select(Postbox.id))) if has_visit else None
+    postboxes = team_postboxes(author.team_id) if has_visit else None
     ctx = ValidationContext(reference_lists(), now, postboxes)
     results: list[dict[str, Any] | None] = [None] * len(raw_entries)
     valid: list[tuple[int, Entry]] = []
@@ -133,7 +139,7 @@ def _push_once(raw_entries: Sequence[Any], author: Author, now: datetime) -> lis
     visit_ids = {entry.values["visit_id"] for _, entry in valid if entry.type == "postbox_item"}
     _lock_ids({entry.id for _, entry in valid} | visit_ids)
     known = _stored_state([entry.id for _, entry in valid])
-    visits = stored_visits(visit_ids)
+    visits = stored_visits(visit_ids, author)
     plan = _Plan()
     for index, entry in valid:
         results[index] = _decide(entry, author, known, visits, plan)
@@ -171,28 +177,42 @@ def _rejected(raw: Any, errors: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def team_postboxes(team_id: int) -> set[int]:
+    """The ids of the postboxes of team ``team_id``: the ones its visits may name."""
+    return set(db.session.scalars(select(Postbox.id).where(Postbox.team_id == team_id)))
+
+
 def _stored_state(ids: list[uuid.UUID]) -> dict[uuid.UUID, _Known]:
-    """One query: author, current version and every version's hash of the ids that exist."""
+    """One query: author, type, current version and every version's hash of the ids that exist."""
     known: dict[uuid.UUID, _Known] = {}
     if not ids:
         return known
     entries, versions = EntryRow.__table__.c, EntryVersion.__table__.c  # Core columns: no ORM on the hot path
     rows = db.session.execute(
-        select(entries.id, entries.author_id, entries.version, versions.version, versions.content_hash)
+        select(entries.id, entries.author_id, entries.type, entries.version, versions.version,
+               versions.content_hash)
         .join_from(EntryRow.__table__, EntryVersion.__table__, versions.entry_id == entries.id)
         .where(bulk.among(entries.id, set(ids)))
     )
-    for entry_id, author_id, current, version, content_hash in rows:
-        known.setdefault(entry_id, _Known(author_id, current, {})).hashes[version] = content_hash
+    for entry_id, author_id, entry_type, current, version, content_hash in rows:
+        known.setdefault(entry_id, _Known(author_id, current, {}, entry_type)).hashes[version] = content_hash
     return known
 
 
-def stored_visits(ids: set[uuid.UUID]) -> dict[uuid.UUID, datetime]:
-    """When each stored visit happened, for the items that point at them."""
+def stored_visits(ids: set[uuid.UUID], author: Author | None = None) -> dict[uuid.UUID, datetime]:
+    """When each stored visit happened, for the items that point at them.
+
+    Given ``author``, only the visits a card of theirs may name: their team's, or their own (made
+    before they changed team). Another team's visit is left out, as if it did not exist.
+    """
     if not ids:
         return {}
-    visits = PostboxVisit.__table__.c
-    rows = db.session.execute(select(visits.entry_id, visits.visited_at).where(bulk.among(visits.entry_id, ids)))
+    visits, entries = PostboxVisit.__table__.c, EntryRow.__table__.c
+    query = select(visits.entry_id, visits.visited_at).where(bulk.among(visits.entry_id, ids))
+    if author is not None:
+        query = (query.join_from(PostboxVisit.__table__, EntryRow.__table__, entries.id == visits.entry_id)
+                 .where((entries.team_id == author.team_id) | (entries.author_id == author.user_id)))
+    rows = db.session.execute(query)
     return {entry_id: visited_at for entry_id, visited_at in rows}
 
 
@@ -206,12 +226,13 @@ def _decide(entry: Entry, author: Author, known: dict[uuid.UUID, _Known],
                         "Send the visit first (or in the same batch)."})
         return result
     state = known.get(entry.id)
-    stored = None if state is None else Stored(state.author_id, state.current, state.hashes.get(entry.version))
+    stored = None if state is None else Stored(state.author_id, state.current, state.hashes.get(entry.version),
+                                               state.type)
     status, errors = decide(entry, stored, author.user_id)
     result["status"] = str(status)
     if status is Status.CREATED:
         plan.created.append(entry)
-        known[entry.id] = _Known(author.user_id, entry.version, {entry.version: entry.content_hash})
+        known[entry.id] = _Known(author.user_id, entry.version, {entry.version: entry.content_hash}, entry.type)
         result["version"] = entry.version
     elif status is Status.UPDATED:
         plan.updated.append(entry)

@@ -1,4 +1,8 @@
-"""Supervisors' decisions: appended, never changed; each one reaches the officer's phone."""
+"""Supervisors' decisions: appended, never changed; each one reaches the officer's phone.
+
+Nobody decides on an entry they wrote (a supervisor may push entries from a phone too): such an
+entry goes to another supervisor of the team or an admin, and so does a conflict copy on it.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,16 @@ NEWER_VERSION = ("A newer version of this entry arrived while you were reading i
 
 RETURN_NEEDS_COMMENT = "Say what the officer should change when returning an entry."
 
+OWN_ENTRY = "You wrote this entry: another supervisor or an admin decides on it."
+
+
+def may_decide(user_id: int, entry: Entry) -> bool:
+    """Whether the user may decide on ``entry`` (or resolve its conflict copies): anyone but its author.
+
+    The caller has already checked that the user reviews entries and can see this one.
+    """
+    return entry.author_id != user_id
+
 
 class ReviewError(ValueError):
     """A decision that cannot be recorded; the message says why."""
@@ -27,11 +41,13 @@ def add_review(entry: Entry, reviewer: User, decision: str, comment: str | None 
                commit: bool = True) -> Review:
     """Record a decision on the entry's version as loaded, set its review state, tell the officer.
 
-    Raises :class:`ReviewError` (nothing written) when the decision is incomplete or when a
-    newer version arrived after ``entry`` was loaded: a decision never lands on a version
+    Raises :class:`ReviewError` (nothing written) when the reviewer wrote the entry, when the
+    decision is incomplete or when a newer version arrived after ``entry`` was loaded: a decision never lands on a version
     the supervisor has not read.
     """
     comment = (comment or "").strip() or None
+    if not may_decide(reviewer.id, entry):
+        raise ReviewError(OWN_ENTRY)
     if decision not in reference_lists().values("review_decisions"):
         raise ReviewError("Choose approve, return or flag.")
     if decision == "returned" and not comment:

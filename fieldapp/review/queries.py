@@ -2,7 +2,9 @@
 
 A supervisor's queue opens on what needs them (unreviewed, oldest first). Above it one line
 counts what matters: waiting, overdue, returned and not yet resent, conflicts to resolve, and
-how long the oldest has waited. Every count is capped (:data:`COUNT_CAP`) so that its cost is
+how long the oldest has waited. An entry waits for reviewers other than its author: a
+supervisor's own entries are left out of what waits for them (the waiting and overdue lists and
+counts, conflicts, 'next' and the position), and shown under 'Show everything'. Every count is capped (:data:`COUNT_CAP`) so that its cost is
 bounded however large the team; each walks the (scope, state, received_at) indexes of
 migration 0003.
 """
@@ -17,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
 
-from fieldapp.access import Reach, reach, visible_entries
+from fieldapp.access import Reach, is_reviewer, reach, visible_entries
 from fieldapp.entry_filters import EntryFilters as Filters  # the queue's filters, as the pages name them
 from fieldapp.entry_filters import entry_clauses, tables_read
 from fieldapp.extensions import db
@@ -57,6 +59,12 @@ def overdue_clause(now: datetime | None = None) -> ColumnElement[bool]:
 def _has_conflict() -> ColumnElement[bool]:
     """The entry has a conflict copy no supervisor has dealt with yet."""
     return Entry.id.in_(select(ConflictCopy.entry_id).where(ConflictCopy.resolved_at.is_(None)))
+
+
+def _waits_for(viewer: Viewer) -> list[ColumnElement[bool]]:
+    """What an entry waiting for ``viewer`` must also be: for a reviewer, not theirs (nobody decides
+    on their own entry); for an officer, nothing more (their list is their own entries)."""
+    return [Entry.author_id != viewer.user_id] if is_reviewer(viewer.role) else []
 
 
 @dataclass(frozen=True)
@@ -143,6 +151,8 @@ def _conditions(queue: Queue | Filters, viewer: Viewer, with_state: bool) -> lis
         queue = Queue(queue)
     filters = queue.filters if with_state else dataclasses.replace(queue.filters, state=None)
     where = [visible_entries(viewer.role, viewer.user_id, viewer.team_id), *entry_clauses(filters)]
+    if with_state and (filters.state == ReviewState.UNREVIEWED.value or queue.needs in {"overdue", "conflicts"}):
+        where.extend(_waits_for(viewer))
     if with_state and queue.needs == "overdue":
         where.append(overdue_clause())
     elif with_state and queue.needs == "conflicts":
@@ -200,12 +210,14 @@ def count_desk(filters: Filters, viewer: Viewer) -> tuple[dict[str, StateCount],
         return _joined(select(*columns).select_from(Entry), filters).where(*where, *clauses)
 
     unreviewed = Entry.review_state == ReviewState.UNREVIEWED.value
-    oldest = matching(unreviewed, columns=(Entry.received_at,)).order_by(Entry.received_at, Entry.id).limit(1)
+    theirs = _waits_for(viewer)
+    oldest = (matching(unreviewed, *theirs, columns=(Entry.received_at,))
+              .order_by(Entry.received_at, Entry.id).limit(1))
     numbers = db.session.execute(select(
-        _capped(matching(unreviewed), viewer, cap),
-        _capped(matching(overdue_clause()), viewer, cap),
+        _capped(matching(unreviewed, *theirs), viewer, cap),
+        _capped(matching(overdue_clause(), *theirs), viewer, cap),
         _capped(matching(Entry.review_state == ReviewState.RETURNED.value), viewer, cap),
-        _capped(matching(_has_conflict()), viewer, cap, in_order=False),
+        _capped(matching(_has_conflict(), *theirs), viewer, cap, in_order=False),
         oldest.scalar_subquery(),
     )).one()
     counts = {name: _count(number, cap) for name, number in zip(DESK_COUNTS, numbers[:4], strict=True)}
@@ -267,7 +279,7 @@ def queue_page(queue: Queue | Filters, viewer: Viewer, after: tuple[datetime, uu
         queue = Queue(queue)
     filters = queue.filters
     query = _joined(select(Entry.id, Entry.type, Entry.occurred_at, Entry.received_at, Entry.review_state,
-                           User.display_name, User.username, Encounter.kind, Encounter.grounds,
+                           Entry.author_id, User.display_name, User.username, Encounter.kind, Encounter.grounds,
                            Encounter.notes, Encounter.location_text, Encounter.latitude, Encounter.outcome,
                            PostboxItem.summary, PostboxItem.visit_id,
                            PostboxItem.location_text.label("item_location"),
@@ -281,7 +293,10 @@ def queue_page(queue: Queue | Filters, viewer: Viewer, after: tuple[datetime, uu
     topics = _topics({row.id for row in rows if row.type == "postbox_item"})
     now = utcnow()
     page_rows = []
+    waits = set()  # the rows that wait for the viewer (for a reviewer, not their own)
     for row in rows:
+        if not is_reviewer(viewer.role) or row.author_id != viewer.user_id:
+            waits.add(row.id)
         postbox = postboxes.get(row.id if row.type == "postbox_visit" else row.visit_id)
         if row.type == "postbox_item":
             summary = _summary(row.summary) or PHOTO_ONLY
@@ -296,10 +311,11 @@ def queue_page(queue: Queue | Filters, viewer: Viewer, after: tuple[datetime, uu
     if after is None and cursor is None and not filters.state and not queue.needs:
         # Every match is on this one page: count them here rather than read them all again
         # (for a search that matches little, the second read is the whole cost).
-        waiting = [row for row in page_rows if row.state == ReviewState.UNREVIEWED]
-        counts = {"waiting": StateCount(len(waiting)), "overdue": StateCount(sum(row.overdue for row in page_rows)),
+        theirs = [row for row in page_rows if row.id in waits]
+        waiting = [row for row in theirs if row.state == ReviewState.UNREVIEWED]
+        counts = {"waiting": StateCount(len(waiting)), "overdue": StateCount(sum(row.overdue for row in theirs)),
                   "returned": StateCount(sum(row.state == ReviewState.RETURNED for row in page_rows)),
-                  "conflicts": StateCount(sum(row.conflict for row in page_rows))}
+                  "conflicts": StateCount(sum(row.conflict for row in theirs))}
         oldest = min((row.received_at for row in waiting), default=None)
     else:
         counts, oldest = count_desk(filters, viewer)

@@ -1,7 +1,9 @@
 """The review pages: the queue, one entry whole, decisions, conflict resolution and photos.
 
 Views stay thin: reads live in ``queries``/``detail``, writes in ``fieldapp.review.operations`` and
-``fieldapp.api.ingest``. Every page that shows personal data writes an audit event.
+``fieldapp.api.ingest``. Every page that shows personal data writes an audit event. Nobody decides on
+an entry they wrote: its author sees it read-only, and a decision or a conflict resolution they post
+is refused with 403 (``operations.may_decide``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from fieldapp.paging import InvalidCursor
 from fieldapp.review.queries import (
     DEFAULT_QUEUE, Filters, Queue, Viewer, decode_after, next_waiting, position, queue_page, waited,
 )
-from fieldapp.review.operations import NEWER_VERSION, ReviewError, add_review
+from fieldapp.review.operations import NEWER_VERSION, OWN_ENTRY, ReviewError, add_review, may_decide
 from fieldapp.access import (
     PHOTO_VIEWERS, REVIEWERS, can_see_photos, find_visible_photo, is_reviewer, log_restricted_shown,
     role_required, visible_postboxes,
@@ -124,10 +126,20 @@ def _entry_or_404(entry_id: str) -> Entry:
     return entry
 
 
+def _decidable_or_403(entry_id: str) -> Entry:
+    """The entry if the viewer may see it and decide on it: 404 when unseen, 403 for its author
+    (nothing is stored)."""
+    entry = _entry_or_404(entry_id)
+    if not may_decide(current_user.id, entry):
+        abort(403, OWN_ENTRY)
+    return entry
+
+
 def _render_entry(entry: Entry, form: DecisionForm | None = None, status: int = 200):
     """The entry page; logs the consultation (and the showing of any restricted field)."""
     detail: Detail = load_detail(entry, _viewer())
-    reviewer = is_reviewer(current_user.role)
+    own = is_reviewer(current_user.role) and not may_decide(current_user.id, entry)
+    reviewer = is_reviewer(current_user.role) and not own  # its author sees the entry read-only
     if reviewer and form is None:
         form = DecisionForm(formdata=None)
     if form is not None:
@@ -140,7 +152,8 @@ def _render_entry(entry: Entry, form: DecisionForm | None = None, status: int = 
     db.session.commit()
     # Personal data (and, now, the photos inline): no cache on the way keeps a copy of the page.
     return render_template("review/entry.html", d=detail, form=form if reviewer else None,
-                           conflict_form=conflict_form, queue_args=queue_args, position=place), \
+                           conflict_form=conflict_form, queue_args=queue_args, position=place,
+                           own_entry=OWN_ENTRY if own else None), \
         status, {"Cache-Control": "no-store"}
 
 
@@ -156,7 +169,7 @@ def entry(entry_id: str):
 def decide(entry_id: str):
     """Record a decision (append-only), send it to the officer's phone, and open the next entry waiting
     in the same queue (its filters in the query string; none: the default queue)."""
-    found = _entry_or_404(entry_id)
+    found = _decidable_or_403(entry_id)
     form = DecisionForm()
     if form.validate_on_submit():
         if form.entry_version.data and form.entry_version.data != str(found.version):
@@ -207,7 +220,7 @@ def _kind(entry: Entry) -> str | None:
 @role_required(*REVIEWERS)
 def conflict(entry_id: str, copy_id: int):
     """Make a conflict copy the new version, or keep the current one; the copy stays on record."""
-    found = _entry_or_404(entry_id)
+    found = _decidable_or_403(entry_id)
     copy = db.session.get(ConflictCopy, copy_id)
     if copy is None or copy.entry_id != found.id:
         abort(404, "No conflict copy with that id on this entry.")
