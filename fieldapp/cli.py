@@ -6,6 +6,7 @@ wrong with the configuration, the database or the port, never a traceback.
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 from collections.abc import Callable
@@ -62,6 +63,7 @@ def with_app(func: Callable) -> Callable:
              help="fieldapp: the central server of the offline-first field notebook.")
 def main() -> None:
     """Entry point of the console script."""
+    os.umask(0o077)  # every file a command creates (instance folder, database, logs): this user only
 
 
 def upgrade_database() -> None:
