@@ -6,8 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from fieldapp.extensions import db
-from fieldapp.models import Device, Placement, Postbox, User
-from tests.fixtures.rows import audit_count
+from fieldapp.models import AuditEvent, Device, Placement, Postbox, User
 
 
 @pytest.fixture
@@ -45,11 +44,16 @@ def filled(data: dict, targets: dict) -> dict:
     return {key: value.format(**targets) for key, value in data.items()}
 
 
+def denials() -> int:
+    """How many refusals (403) the audit log holds."""
+    return db.session.scalar(select(func.count()).where(AuditEvent.detail.startswith("access denied: ")))
+
+
 def state() -> tuple:
-    """Everything an admin POST could change, to prove nothing did."""
+    """Everything an admin POST could change, to prove nothing did (a refusal is logged: see denials)."""
     db.session.expire_all()
     return (
-        audit_count(),
+        db.session.scalar(select(func.count()).select_from(AuditEvent)) - denials(),
         db.session.scalar(select(func.count()).select_from(User)),
         tuple(db.session.execute(select(User.username, User.active, User.password_hash, User.session_token,
                                         User.display_name, User.role, User.team_id).order_by(User.id)).all()),
@@ -65,10 +69,12 @@ def test_officers_and_supervisors_are_refused_everything(client, auth, create_us
     auth.login("someone")
     for page in PAGES:
         assert client.get(page.format(**targets)).status_code == 403, page
-    before = state()
+    before, denied = state(), denials()
     for path, data, _ in POSTS:
         assert post_form(path.format(**targets), filled(data, targets)).status_code == 403, path
     assert state() == before
+    # Each refusal is in the audit log: the POST's, and the page its form token is read from (/admin).
+    assert denials() == denied + 2 * len(POSTS)
 
 
 def test_an_admin_may_use_every_page_and_form(client, admin, post_form, targets):
