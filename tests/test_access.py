@@ -25,8 +25,9 @@ from sync.vocabulary import ENTRY_TYPES
 from tests.factories import item, stop_search, visit
 from tests.fixtures.rows import audit_events
 from tests.fixtures.web import AuthActions
+from tests.images import png
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png(extra=b"\x00")  # a real PNG: the server checks the structure
 #: Each entry type's fields as pushed, and the table its content is stored (and exported) from.
 STORED = {
     "encounter": (ENCOUNTER_FIELDS, Encounter.__table__),

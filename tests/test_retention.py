@@ -31,8 +31,9 @@ from fieldapp.retention import erase_due, retention_command
 from fieldapp.review.operations import add_review
 from tests.factories import GROUNDS, edit, item, stop_search, visit
 from tests.fixtures.rows import count
+from tests.images import png
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png(extra=b"\x00")  # a real PNG: the server checks the structure
 OLD = "2022-06-01T10:00:00+00:00"  # over four years before the tests' today (2026)
 SUMMARY = "Drug dealing from the flat above the launderette, ask for Dave."
 

@@ -75,3 +75,21 @@ def test_the_owner_signs_in_from_elsewhere_while_an_address_is_throttled(app, cr
     elsewhere = app.test_client().post("/api/auth/token", environ_base={"REMOTE_ADDR": "10.1.2.3"},
                                        json={"username": "pc1", "password": TEST_PASSWORD, "device_name": "Phone"})
     assert elsewhere.status_code == 201
+
+
+def test_a_station_signing_in_at_once_from_one_address_is_not_capped(app, create_user):
+    """Officers behind one address sign in together: sign-ins in flight are not failures, so the
+    address's cap (counted in failures) does not refuse any of them, however low it is set."""
+    app.config["LOGIN_THROTTLE_ADDRESS_LIMIT"] = 2
+    for n in range(ATTEMPTS):
+        create_user(f"pc{n}")
+    names = iter(range(ATTEMPTS))
+    lock = threading.Lock()
+
+    def sign_in(client) -> int:
+        with lock:
+            n = next(names)
+        return client.post("/api/auth/token", json={"username": f"pc{n}", "password": TEST_PASSWORD,
+                                                    "device_name": "Phone"}).status_code
+
+    assert sorted(_at_once(app, sign_in)) == [201] * ATTEMPTS

@@ -56,12 +56,15 @@ def authenticate(username: str, password: str, remote_addr: str) -> SignIn:
     if account is None:
         _dummy_check(password)
         _log_failure(None, "sign-in failed: unknown account")
+        throttle.failed(attempt)
         return SignIn(None)
     if not check_password_hash(account.password_hash, password):
         _log_failure(account_id, "sign-in failed: wrong password")
+        throttle.failed(attempt)
         return SignIn(None)
     if not account.active:
         _log_failure(account_id, "sign-in failed: account deactivated")
+        throttle.failed(attempt)
         return SignIn(None)
     throttle.succeeded(attempt)
     return SignIn(db.session.get(User, account.id))

@@ -117,6 +117,7 @@ def change_password():
             form.form_errors.append(THROTTLED)
             status = 429
         elif not password_matches(user_id, form.current_password.data):
+            throttle.failed(attempt)
             form.current_password.errors.append("That is not your current password.")
         elif form.new_password.data == form.current_password.data:
             throttle.succeeded(attempt)

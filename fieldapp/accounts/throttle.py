@@ -5,8 +5,9 @@ Two limits, both over the last LOGIN_THROTTLE_WINDOW:
 - a (username, address) pair gets LOGIN_THROTTLE_LIMIT attempts: someone
   guessing from one place is slowed down, while the real user signing in from
   elsewhere is not locked out by them;
-- an address gets LOGIN_THROTTLE_ADDRESS_LIMIT attempts whatever the
-  usernames, so one place cannot try a password on every account.
+- an address gets LOGIN_THROTTLE_ADDRESS_LIMIT failed attempts whatever the
+  usernames, so one place cannot try a password on every account (sign-ins
+  still in flight do not count: a station's officers share one address).
 
 Counting is atomic without a lock: each attempt first inserts its own row and
 commits it, and only then counts the rows. The n-th row committed sees at
@@ -22,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from fieldapp.extensions import db
 from fieldapp.models import LoginAttempt
@@ -52,12 +53,18 @@ def begin(username: str, remote_addr: str) -> Attempt:
     window = current_app.config["LOGIN_THROTTLE_WINDOW"]
     row = LoginAttempt(username=username, remote_addr=remote_addr, attempted_at=utcnow())
     db.session.add(row)
-    db.session.commit()
+    db.session.flush()
+    # Read the id before the commit: after it, reading it would reload the row, which a concurrent
+    # successful sign-in of the same pair may already have deleted (ObjectDeletedError: a 500).
     attempt_id = row.id
+    db.session.commit()
     since = utcnow() - window
     by_pair = select(func.count()).where(LoginAttempt.username == username, LoginAttempt.remote_addr == remote_addr,
                                          LoginAttempt.attempted_at >= since)
-    by_addr = select(func.count()).where(LoginAttempt.remote_addr == remote_addr, LoginAttempt.attempted_at >= since)
+    # The address's cap counts its failures (and this attempt): a station's officers signing in at
+    # once from one address are sign-ins in flight, not guesses.
+    by_addr = select(func.count()).where(LoginAttempt.remote_addr == remote_addr, LoginAttempt.attempted_at >= since,
+                                         LoginAttempt.failed.is_(True) | (LoginAttempt.id == attempt_id))
     throttled = ((db.session.scalar(by_pair) or 0) > current_app.config["LOGIN_THROTTLE_LIMIT"]
                  or (db.session.scalar(by_addr) or 0) > current_app.config["LOGIN_THROTTLE_ADDRESS_LIMIT"])
     if throttled:
@@ -66,6 +73,12 @@ def begin(username: str, remote_addr: str) -> Attempt:
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < utcnow() - 4 * window))
     db.session.commit()
     return Attempt(attempt_id, username, remote_addr, throttled)
+
+
+def failed(attempt: Attempt) -> None:
+    """The password (or account) was wrong: the attempt now counts towards its address's cap."""
+    db.session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt.attempt_id).values(failed=True))
+    db.session.commit()
 
 
 def succeeded(attempt: Attempt) -> None:

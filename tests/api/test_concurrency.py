@@ -39,6 +39,7 @@ from fieldapp.review.operations import add_review
 from tests.factories import encounter
 from tests.fixtures.app import TEST_PASSWORD
 from tests.servers import ServerProcess
+from tests.images import jpeg
 
 pytestmark = pytest.mark.slow
 
@@ -256,7 +257,7 @@ def test_two_processes_on_one_sqlite_file_store_each_entry_once(tmp_path):
 # --- Both databases: ordinary use while a phone syncs -------------------------
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
-JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
+PHOTO_PADDING = bytes(range(256)) * 40  # a real JPEG of about 10 kB: the server checks its structure
 
 
 def csrf_of(html: str) -> str:
@@ -322,7 +323,7 @@ def test_ordinary_use_while_a_phone_syncs_never_answers_5xx(empty_database_url, 
 
         def put_photo(n: int) -> None:
             entry_id = seeds[n % len(seeds)]["id"]
-            photo = JPEG + n.to_bytes(4, "big")
+            photo = jpeg(extra=PHOTO_PADDING + n.to_bytes(4, "big"))
             response = requests.put(f"{server.url}/api/entries/{entry_id}/photos/{uuid.uuid4()}",
                                     data=photo, timeout=HTTP_TIMEOUT, headers={
                                         **auth, "Content-Type": "image/jpeg",

@@ -16,8 +16,9 @@ from fieldapp.models import EntryVersion, PostboxItem
 from tests.factories import edit, encounter, item, visit
 from tests.fixtures.rows import audit_events
 from tests.fixtures.web import read_csv
+from tests.images import png
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 64
+PNG = png(extra=b"\x01")  # a real PNG: the server checks the structure
 SUMMARY_MESSAGE = "Write what the card says, or take a photo of it."
 
 

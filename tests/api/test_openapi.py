@@ -33,10 +33,11 @@ from fieldapp.review.operations import add_review
 from fieldapp.accounts.tokens import make_device_token
 from tests.factories import edit, encounter, item, stop_search, visit
 from tests.fixtures.app import TEST_PASSWORD
+from tests.images import png
 
 SIGN_OUT = ("DELETE", "/api/auth/token")
 PUT_PHOTO = ("PUT", "/api/entries/{entry_id}/photos/{photo_id}")
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png(extra=b"\x00")  # a real PNG: the server checks the structure
 
 CONFIG = {
     "generation": {"deterministic": True},

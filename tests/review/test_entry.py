@@ -26,8 +26,9 @@ from sync.schema import ENCOUNTER_BY_KIND, ENCOUNTER_COMMON
 from tests.factories import edit, encounter, item, stop_search, visit
 from tests.fixtures.rows import audit_events, stored
 from tests.fixtures.web import token
+from tests.images import png
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png(extra=b"\x00")  # a real PNG: the server checks the structure
 FULL_STOP_SEARCH = {
     "location_text": "Outside 12 Rose Hill", "bwv_footage_ref": "BWV-2211-07", "notes": "Calm throughout.",
     "search_type": "Person and Vehicle search", "vehicle_registration": "AB12 CDE",
