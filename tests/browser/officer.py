@@ -24,7 +24,7 @@ def sign_in_app(page: Page, server, username: str = "officer1", worker: bool = T
         raise AssertionError(f"not signed in: {page.locator('#signin-error').inner_text()!r}") from None
     if worker:
         try:
-            page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+            page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
         except Exception:
             import urllib.request
             try:

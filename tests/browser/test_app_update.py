@@ -42,7 +42,7 @@ def test_7_update_keeps_drafts_and_outbox(page, postgres_url, tmp_path):
             # Nothing changes until the officer accepts.
             assert page.locator("body").get_attribute("data-version") == old_version
             page.get_by_role("button", name="Update now").click()
-            page.wait_for_function(f"document.body && document.body.dataset.version !== '{old_version}'")
+            page.wait_for_function(f"() => document.body && document.body.dataset.version !== '{old_version}'")
             assert [e["id"] for e in local_entries(page)] == [entry["id"]]
             # Only typing was written as a draft: not the forms the officer never typed in.
             assert [load_draft(page, "visit"), load_draft(page, "item")] == [None, None]

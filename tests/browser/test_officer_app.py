@@ -561,7 +561,7 @@ def test_installable_with_no_errors(playwright_instance, app_server, tmp_path):
     try:
         page = context.pages[0] if context.pages else context.new_page()
         page.goto(f"{app_server.url}/app")
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
         cdp = context.new_cdp_session(page)
         assert cdp.send("Page.getInstallabilityErrors") == {"installabilityErrors": []}
         manifest = cdp.send("Page.getAppManifest")

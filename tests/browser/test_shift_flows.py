@@ -363,7 +363,7 @@ def test_drafts_continued_and_discarded_by_keyboard(phone, app_server):
     offer.focus()
     page.keyboard.press("Enter")
     expect(form.locator('[name="location_text"]')).to_have_value("Outside the Co-op")
-    page.wait_for_function("document.activeElement.name === 'kind'", timeout=5000)  # the draft starts at its top
+    page.wait_for_function("() => document.activeElement.name === 'kind'", timeout=5000)  # the draft starts at its top
     discard = form.get_by_role("button", name="Discard this entry")
     discard.focus()
     page.keyboard.press("Enter")
@@ -376,6 +376,6 @@ def test_drafts_continued_and_discarded_by_keyboard(phone, app_server):
     assert page.evaluate("document.activeElement.textContent") == "Yes, discard it"
     page.keyboard.press("Enter")
     expect(form.locator('[name="location_text"]')).to_have_value("")
-    page.wait_for_function("document.activeElement.name === 'kind'", timeout=5000)
+    page.wait_for_function("() => document.activeElement.name === 'kind'", timeout=5000)
     page.wait_for_timeout(500)
     assert load_draft(page) is None
