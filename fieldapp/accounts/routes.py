@@ -21,7 +21,6 @@ from fieldapp.models import AuditAction
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 SIGN_IN_FAILED = "That username and password do not match an active account."
-THROTTLED = "Too many failed sign-ins. Wait 15 minutes and try again, or ask an admin."
 MUST_CHANGE = "An admin reset your password: choose your own to carry on."
 PASSWORD_CHANGED = "Your password is changed. Any other session of yours has ended."
 SIGNED_OUT = "You are signed out."
@@ -67,7 +66,7 @@ def login():
                 return redirect(url_for("auth.change_password"))
             return redirect(next_page or landing(user.role))  # on their work, one page load sooner
         if outcome.throttled:
-            form.form_errors.append(THROTTLED)
+            form.form_errors.append(f"{throttle.wait_text()}, or ask an admin.")
             status = 429
         else:
             form.form_errors.append(SIGN_IN_FAILED)
@@ -114,7 +113,7 @@ def change_password():
         user_id, username = current_user.id, current_user.username
         attempt = throttle.begin(username, request.remote_addr or "")
         if attempt.throttled:
-            form.form_errors.append(THROTTLED)
+            form.form_errors.append(f"{throttle.wait_text()}, or ask an admin.")
             status = 429
         elif not password_matches(user_id, form.current_password.data):
             throttle.failed(attempt)

@@ -75,6 +75,12 @@ def begin(username: str, remote_addr: str) -> Attempt:
     return Attempt(attempt_id, username, remote_addr, throttled)
 
 
+def wait_text() -> str:
+    """How long a throttled sign-in waits, in words: the window as configured."""
+    minutes = max(1, round(current_app.config["LOGIN_THROTTLE_WINDOW"].total_seconds() / 60))
+    return f"Too many failed sign-ins. Wait {minutes} minute{'s' if minutes != 1 else ''} and try again"
+
+
 def failed(attempt: Attempt) -> None:
     """The password (or account) was wrong: the attempt now counts towards its address's cap."""
     db.session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt.attempt_id).values(failed=True))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import jsonify, request
+from flask import g, jsonify, request
 from sqlalchemy import select
 
 from fieldapp.api.blueprint import bp
@@ -15,11 +15,13 @@ from fieldapp.models import Placement, Postbox
 from fieldapp.reference import reference_lists
 
 
-def reference_document() -> dict:
-    """Postboxes where they stand now, and the lists, as the phones cache them."""
+def reference_document(team_id: int) -> dict:
+    """The team's postboxes where they stand now (a visit may name no other), and the lists, as the
+    phones cache them."""
     rows = db.session.execute(
         select(Postbox, Placement)
         .outerjoin(Placement, (Placement.postbox_id == Postbox.id) & Placement.placed_to.is_(None))
+        .where(Postbox.team_id == team_id)
         .order_by(Postbox.label)
     ).all()
     postboxes = [
@@ -46,7 +48,7 @@ def reference_document() -> dict:
 @token_required
 def reference():
     """The reference document; 304 when the phone's copy (If-None-Match) is current."""
-    document = reference_document()
+    document = reference_document(g.principal.team_id)
     body = json.dumps(document, sort_keys=True, separators=(",", ":"))
     etag = hashlib.sha256(body.encode()).hexdigest()[:32]
     if etag in request.if_none_match:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 
 from fieldapp.audit import operations as audit
 from fieldapp.api.blueprint import bp
 from fieldapp.accounts.tokens import token_required
 from fieldapp.api.body import json_body
 from fieldapp.api.errors import ApiError
+from fieldapp.accounts import throttle
 from fieldapp.accounts.credentials import authenticate
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, Device
@@ -37,8 +38,8 @@ def create_token():
         raise ApiError(400, "invalid_request", "Some fields are missing or wrong.", errors)
     outcome = authenticate(body["username"], body["password"], request.remote_addr or "")
     if outcome.throttled:
-        raise ApiError(429, "throttled", "Too many failed sign-ins. Wait 15 minutes and try again.",
-                       headers={"Retry-After": "900"})
+        raise ApiError(429, "throttled", f"{throttle.wait_text()}.",
+                       headers={"Retry-After": str(int(current_app.config["LOGIN_THROTTLE_WINDOW"].total_seconds()))})
     if outcome.user is None:
         raise ApiError(401, "invalid_credentials", "That username and password do not match an active account.")
     user = outcome.user

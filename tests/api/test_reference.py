@@ -20,6 +20,18 @@ def test_reference_document(officer, postbox):
     assert response.headers["ETag"]
 
 
+def test_a_phone_gets_its_own_teams_postboxes_only(officer, postbox):
+    """A visit may name only a postbox of the officer's team (issue 13): the phone offers no other."""
+    from fieldapp.models import Postbox, Team
+
+    other = Team(name="Cowley")
+    db.session.add(other)
+    db.session.flush()
+    db.session.add(Postbox(label="PB-99", team_id=other.id))
+    db.session.commit()
+    assert [box["id"] for box in officer.get("/api/reference").get_json()["postboxes"]] == [postbox]
+
+
 def test_if_none_match_gives_304_until_something_changes(officer, postbox):
     etag = officer.get("/api/reference").headers["ETag"]
     again = officer.get("/api/reference", headers={"If-None-Match": etag})

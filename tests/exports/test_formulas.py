@@ -14,7 +14,7 @@ from sqlalchemy import select
 from fieldapp.access import never_exported
 from fieldapp.extensions import db
 from fieldapp.exports.formulas import neutralise
-from fieldapp.models import AuditEvent, Entry, Team, User
+from fieldapp.models import AuditEvent, Entry, Team
 from fieldapp.postboxes.operations import Site, add_postbox
 from fieldapp.review.operations import add_review
 from sync.fields import parse_text
