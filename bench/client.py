@@ -193,7 +193,7 @@ def cold_start(context, url: str) -> tuple[float, float, float]:
     page = context.new_page()
     started = time.perf_counter()
     page.goto(f"{url}/app", wait_until="commit")
-    page.wait_for_function("window.__benchReady !== undefined && window.__benchFrame !== undefined",
+    page.wait_for_function("() => window.__benchReady !== undefined && window.__benchFrame !== undefined",
                            timeout=30000, polling=10)
     wall = (time.perf_counter() - started) * 1000
     ready, frame = page.evaluate("[window.__benchReady, window.__benchFrame]")
@@ -208,7 +208,7 @@ def timed_save(page) -> float:
     form = page.get_by_test_id("encounter-form")
     form.get_by_role("button", name=re.compile("^Save")).click()
     try:
-        page.wait_for_function("window.__benchSave.t1 !== null", timeout=15000, polling=10)
+        page.wait_for_function("() => window.__benchSave.t1 !== null", timeout=15000, polling=10)
     except Exception:
         errors = [t for t in form.locator(".error").all_inner_texts() if t.strip()]
         raise RuntimeError(f"not saved; the form shows: {errors}") from None
@@ -329,7 +329,7 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
 
     # 4. Queue entries offline, then go online and send.
     context.set_offline(True)
-    page.wait_for_function("!navigator.onLine")
+    page.wait_for_function("() => !navigator.onLine")
     queued_at = time.perf_counter()
     ids = page.evaluate(QUEUE_ENTRIES, args.entries)
     print(f"queued {len(ids)} entries in IndexedDB in {time.perf_counter() - queued_at:.1f} s (not timed)",
@@ -341,7 +341,7 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
     context.set_offline(False)
     page.get_by_test_id("sync-now").click()
     try:
-        page.wait_for_function("window.__benchSynced !== undefined", timeout=args.sync_timeout * 1000,
+        page.wait_for_function("() => window.__benchSynced !== undefined", timeout=args.sync_timeout * 1000,
                                polling=50)
     except Exception:
         left = page.get_by_test_id("outbox-count").inner_text()

@@ -649,7 +649,7 @@ def sign_in(page, server: ServerProcess) -> None:
     form.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name=re.compile("Stop and search", re.I)).or_(
         page.get_by_role("button", name=re.compile("Stop and search", re.I))).first.wait_for(timeout=20000)
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20000)
 
 
 def run(args: argparse.Namespace, stack: ExitStack) -> int:
