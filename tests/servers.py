@@ -209,6 +209,13 @@ class ServerProcess:
             return self._changed.wait_for(lambda: text in "".join(self._chunks),
                                           timeout=max(0.0, deadline - time.monotonic()))
 
+    def wait_for_count(self, text: str, count: int, timeout: float = 10) -> bool:
+        """Whether ``text`` appears at least ``count`` times in ``output`` within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            return self._changed.wait_for(lambda: "".join(self._chunks).count(text) >= count,
+                                          timeout=max(0.0, deadline - time.monotonic()))
+
     def _read(self, wait: float) -> None:
         """Give the server up to ``wait`` seconds to print something more."""
         with self._changed:

@@ -113,15 +113,17 @@ def requests_seen(server, prefix: str = "/") -> int:
     """How many requests (to paths starting with ``prefix``) the server has logged so far, this function's own aside.
 
     It reads gunicorn's access log. It sends a request of its own and waits
-    for that line: the requests the server answered before it are logged by
-    then, with no sleeping.
+    for that line (one more probe line than before: the log writes query
+    values as [redacted], so probes look alike): the requests the server
+    answered before it are logged by then, with no sleeping.
     """
     import urllib.request
 
-    probe = f"/healthz?probe={uuid.uuid4().hex}"
-    with urllib.request.urlopen(server.url + probe, timeout=10) as response:
+    line = '"GET /healthz?probe=[redacted] '
+    before = server.output.count(line)
+    with urllib.request.urlopen(server.url + f"/healthz?probe={uuid.uuid4().hex}", timeout=10) as response:
         response.read()
-    assert server.wait_for_output(probe), "the server did not log a request"
+    assert server.wait_for_count(line, before + 1), "the server did not log a request"
     paths = re.findall(r'"(?:GET|POST|PUT|DELETE|HEAD) (\S+)', server.output)
     return sum(1 for path in paths if "?probe=" not in path and path.startswith(prefix))
 
