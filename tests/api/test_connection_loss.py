@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, event, func, select, text
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, Entry
 from tests.factories import encounter
+from tests.images import jpeg
 
 
 @pytest.fixture
@@ -87,7 +88,7 @@ def test_a_read_that_lost_its_connection_runs_again_and_is_logged_once(officer, 
 def test_an_upload_that_cannot_be_run_again_answers_503_with_retry_after(officer, lose_connection):
     # A photo's body streams into the request once and is not kept: it is not run again.
     [result] = officer.push(sent := encounter())
-    photo = b"\xff\xd8\xff\xe0" + b"photo" * 100
+    photo = jpeg(extra=b"photo" * 100)  # a real JPEG: the server checks the structure
     lose_connection("INSERT INTO photo")
     response = officer.put(f"/api/entries/{sent['id']}/photos/7b0ad9a4-8d3c-4a55-9e2f-0d1c2b3a4f5e", data=photo,
                            headers={"Content-Type": "image/jpeg",
