@@ -139,3 +139,19 @@ def wait_until(page: Page, script: str, timeout: float = 10.0) -> object:
             assert value, f"still false after {timeout}s: {script}"
             return value
         page.wait_for_timeout(100)
+
+
+def push_as_officer(server_app, server, entries: list[dict], username: str = "officer1") -> None:
+    """Push ``entries`` as a phone of ``username`` would, through the sync API (in-process, on the
+    server's database); every one must be stored. The caller's app context stays open."""
+    from fieldapp.extensions import db
+
+    phone = server_app.test_client()
+    signed_in = phone.post("/api/auth/token", json={
+        "username": username, "password": server.demo_password(), "device_name": "Phone"})
+    assert signed_in.status_code == 201, signed_in.get_json()
+    response = phone.post("/api/sync/push", json={"entries": entries},
+                          headers={"Authorization": f"Bearer {signed_in.get_json()['token']}"})
+    assert response.status_code == 200, response.get_json()
+    assert not [r for r in response.get_json()["results"] if "errors" in r], response.get_json()
+    db.session.remove()

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.officer import push_as_officer
 from tests.browser.test_axe import violations
 from tests.factories import encounter, stop_search
 
@@ -34,13 +35,7 @@ def waiting(app_server, server_app) -> list[dict]:
     entries = [stop_search(grounds=GROUNDS) if n % 2 else encounter("asb", notes=f"Group on the green, call {n}")
                for n in range(12)]
     with server_app.app_context():
-        phone = server_app.test_client()
-        signed_in = phone.post("/api/auth/token", json={
-            "username": "officer1", "password": app_server.demo_password(), "device_name": "Phone"})
-        assert signed_in.status_code == 201, signed_in.get_json()
-        response = phone.post("/api/sync/push", json={"entries": entries},
-                              headers={"Authorization": f"Bearer {signed_in.get_json()['token']}"})
-        assert response.status_code == 200, response.get_json()
+        push_as_officer(server_app, app_server, entries)
         long_ago = datetime.now(UTC) - timedelta(days=4)
         db.session.execute(update(Entry).where(Entry.id.in_([uuid.UUID(e["id"]) for e in entries[:3]]))
                            .values(received_at=long_ago))

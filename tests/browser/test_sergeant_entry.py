@@ -13,6 +13,7 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.officer import push_as_officer
 from tests.browser.test_axe import violations
 from tests.factories import stop_search
 
@@ -25,20 +26,10 @@ GROUNDS = ("Saw him take a small bag from his waistband and hand it over in exch
 @pytest.fixture
 def waiting(app_server, server_app):
     """Factory: stop and searches by officer1, pushed from a signed-in phone through the sync API, unreviewed."""
-    from fieldapp.extensions import db
-
     def push(count: int = 1, **data) -> list[dict]:
         entries = [stop_search(grounds=GROUNDS, **data) for _ in range(count)]
         with server_app.app_context():
-            phone = server_app.test_client()
-            signed_in = phone.post("/api/auth/token", json={
-                "username": "officer1", "password": app_server.demo_password(), "device_name": "Phone"})
-            assert signed_in.status_code == 201, signed_in.get_json()
-            response = phone.post("/api/sync/push", json={"entries": entries},
-                                  headers={"Authorization": f"Bearer {signed_in.get_json()['token']}"})
-            assert response.status_code == 200, response.get_json()
-            assert not [r for r in response.get_json()["results"] if "errors" in r], response.get_json()
-            db.session.remove()
+            push_as_officer(server_app, app_server, entries)
         return entries
 
     return push
