@@ -205,13 +205,15 @@ def reset_password(user: User) -> tuple[str, int]:
     return password, revoked
 
 
-def change_own_password(user_id: int, new_password: str) -> User:
+def change_own_password(user_id: int, new_password: str, *, commit: bool = True) -> User:
     """A user chose a new password (the caller checked their current one): keep it, log it, commit.
 
     Call it with no transaction open: the new password is hashed first (see
     fieldapp.accounts.credentials). Their other web sessions end (a new session
     token: the caller signs this one in again); their phones carry on, since
-    the person holding them made the change.
+    the person holding them made the change. With ``commit=False`` the write
+    transaction stays open for the caller to add to and commit (the phone's
+    sign-in issues its token in it).
     """
     check_password_strength(new_password)
     password_hash = generate_password_hash(new_password, method="scrypt")
@@ -221,7 +223,8 @@ def change_own_password(user_id: int, new_password: str) -> User:
     user.end_sessions()
     user.must_change_password = False
     audit.record(AuditAction.ALTER, "user", user.id, "password changed by its user", actor_id=user.id)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return user
 
 

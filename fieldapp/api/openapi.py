@@ -308,14 +308,21 @@ def _paths() -> dict[str, Schema]:
                 "operationId": "createToken", "tags": ["auth"], "security": [],  # no token needed
                 "summary": "Sign a device in",
                 "description": "Creates a device row and a signed token for it (valid 30 days by default). "
-                               "Failed tries count towards the same throttle as the web sign-in.",
+                               "Failed tries count towards the same throttle as the web sign-in. "
+                               "After an admin's password reset the temporary password answers 403 "
+                               "`password_change_required`; the same request with `new_password` sets it, "
+                               "ends the user's web sessions and signs in.",
                 "requestBody": _json_body(shapes.TokenRequest),
                 "responses": {
-                    "201": _json(shapes.TokenResponse, "Signed in."),
+                    "201": _json(shapes.TokenResponse, "Signed in (with `new_password`: the password changed)."),
                     **_error_responses(
-                        400, 401, 413, 415, 429,
-                        e400="Malformed JSON, not an object, or a field missing, blank or too long (`errors`).",
+                        400, 401, 403, 413, 415, 429,
+                        e400="Malformed JSON, not an object, or a field missing, blank or too long (`errors`); "
+                             "or `errors.new_password`: too short, the same as the temporary one, or sent "
+                             "when no change is due.",
                         e401="`invalid_credentials`: no active account with that username and password.",
+                        e403="`password_change_required`: an admin reset the password; send the request "
+                             "again with `new_password`. No device is created.",
                         e413="The body is over 16 KiB.",
                         e415="Not `application/json`.",
                         e429="`throttled`: too many failed sign-ins; wait `Retry-After` seconds."),

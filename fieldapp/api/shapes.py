@@ -32,7 +32,7 @@ from pydantic import ConfigDict, Field, WithJsonSchema, with_config
 from typing_extensions import NotRequired, TypeAliasType, TypedDict
 
 from fieldapp.api.sync_routes import MAX_ENTRIES, MAX_PUSH_BYTES
-from fieldapp.api.token_routes import SIGN_IN_FIELDS
+from fieldapp.api.token_routes import NEW_PASSWORD_MAX, SIGN_IN_FIELDS
 from fieldapp.models import Role
 from fieldapp.photos import SIGNATURES
 from sync import Status
@@ -79,6 +79,10 @@ class TokenRequest(TypedDict):
     username: Annotated[str, Field(min_length=1, max_length=SIGN_IN_FIELDS["username"], pattern=NOT_BLANK)]
     password: Annotated[str, Field(min_length=1, max_length=SIGN_IN_FIELDS["password"], pattern=NOT_BLANK)]
     device_name: Annotated[str, Field(min_length=1, max_length=SIGN_IN_FIELDS["device_name"], pattern=NOT_BLANK)]
+    new_password: NotRequired[Annotated[str, Field(
+        min_length=1, max_length=NEW_PASSWORD_MAX,
+        description="Only when a sign-in answered 403 `password_change_required`: the password to use from now "
+                    "on, by the rules of every password; sent otherwise, it is refused with 400.")]]
 
 
 class User(TypedDict):

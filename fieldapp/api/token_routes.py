@@ -11,12 +11,16 @@ from fieldapp.api.body import json_body
 from fieldapp.api.errors import ApiError
 from fieldapp.accounts import throttle
 from fieldapp.accounts.credentials import authenticate
+from fieldapp.accounts.operations import AccountError, change_own_password
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, Device
 from fieldapp.models.types import utcnow
 from fieldapp.accounts.tokens import make_device_token
 
 SIGN_IN_FIELDS = {"username": 64, "password": 1024, "device_name": 200}
+NEW_PASSWORD_MAX = 1024
+PASSWORD_CHANGE_REQUIRED = "Your password was reset. Choose a new password to sign in."
+NO_CHANGE_DUE = "No password change is due; change it from the account page."
 
 
 @bp.post("/auth/token")
@@ -34,6 +38,14 @@ def create_token():
             errors[name] = f"At most {limit} characters."
         elif "\x00" in value:
             errors[name] = "May not contain the NUL character."
+    new_password = body.get("new_password")
+    if new_password is not None:
+        if not isinstance(new_password, str) or not new_password:
+            errors["new_password"] = "Enter a new password."
+        elif len(new_password) > NEW_PASSWORD_MAX:
+            errors["new_password"] = f"At most {NEW_PASSWORD_MAX} characters."
+        elif "\x00" in new_password:
+            errors["new_password"] = "May not contain the NUL character."
     if errors:
         raise ApiError(400, "invalid_request", "Some fields are missing or wrong.", errors)
     outcome = authenticate(body["username"], body["password"], request.remote_addr or "")
@@ -43,6 +55,8 @@ def create_token():
     if outcome.user is None:
         raise ApiError(401, "invalid_credentials", "That username and password do not match an active account.")
     user = outcome.user
+    if new_password is not None or user.must_change_password:
+        user = _change_password(user, body["password"], new_password)
     device = Device(user_id=user.id, name=body["device_name"].strip(), last_seen_at=utcnow())
     db.session.add(device)
     db.session.flush()
@@ -57,6 +71,33 @@ def create_token():
     }
     db.session.commit()
     return jsonify(body), 201
+
+
+def _change_password(user, password: str, new_password: str | None):
+    """After an admin's reset the temporary password signs a phone in only with a new one, set here.
+
+    Answers 403 ``password_change_required`` without one (no device, no
+    token), 400 for a new password that breaks the rules of every password
+    (fieldapp.accounts.operations) or equals the temporary one, and 400 for a
+    new password sent when no change is due: a client's mistake must not
+    change a password silently. Otherwise the password is changed and audited
+    as on the web page, and the write transaction stays open for the device.
+    """
+    if not user.must_change_password:
+        raise ApiError(400, "invalid_request", "Some fields are missing or wrong.", {"new_password": NO_CHANGE_DUE})
+    if new_password is None:
+        raise ApiError(403, "password_change_required", PASSWORD_CHANGE_REQUIRED)
+    if new_password == password:
+        raise ApiError(400, "invalid_request", "Some fields are missing or wrong.",
+                       {"new_password": "Choose a password different from the one you were given."})
+    user_id = user.id
+    db.session.rollback()  # the new password is hashed with no transaction open
+    try:
+        return change_own_password(user_id, new_password, commit=False)
+    except AccountError as error:
+        db.session.rollback()
+        raise ApiError(400, "invalid_request", "Some fields are missing or wrong.",
+                       {"new_password": str(error)}) from None
 
 
 @bp.delete("/auth/token")
