@@ -80,23 +80,53 @@ def database_url(environ: Mapping[str, str], instance_path: Path) -> str:
     raw = environ.get("FIELDAPP_DATABASE_URL", "").strip()
     if not raw:
         return f"sqlite:///{instance_path / 'fieldapp.sqlite3'}"
+    return _checked_url("FIELDAPP_DATABASE_URL", raw)
+
+
+def migration_database_url(environ: Mapping[str, str], app_url: str) -> str | None:
+    """Return FIELDAPP_MIGRATION_DATABASE_URL (the tables' owner, who runs the migrations), or None.
+
+    Unset, migrations run as FIELDAPP_DATABASE_URL (as before). Set, it must be
+    the same kind of database with the same database name as ``app_url``: only
+    the role (and the way to reach the server) may differ.
+    """
+    raw = environ.get("FIELDAPP_MIGRATION_DATABASE_URL", "").strip()
+    if not raw:
+        return None
+    owner = make_url(_checked_url("FIELDAPP_MIGRATION_DATABASE_URL", raw))
+    app = make_url(app_url)
+    if owner.get_backend_name() != app.get_backend_name():
+        raise ConfigError(
+            f"FIELDAPP_MIGRATION_DATABASE_URL is a {owner.get_backend_name()} database but "
+            f"FIELDAPP_DATABASE_URL is a {app.get_backend_name()} one: both must name the same database."
+        )
+    if (owner.database or "") != (app.database or ""):
+        raise ConfigError(
+            f"FIELDAPP_MIGRATION_DATABASE_URL names the database {owner.database or ''!r} but "
+            f"FIELDAPP_DATABASE_URL names {app.database or ''!r}: both must name the same database."
+        )
+    return owner.render_as_string(hide_password=False)
+
+
+def _checked_url(name: str, raw: str) -> str:
+    """Check the database URL in the variable ``name``; return it with the psycopg driver for PostgreSQL."""
     try:
         url = make_url(raw)
     except ArgumentError:
         raise ConfigError(
-            "FIELDAPP_DATABASE_URL is not a database URL "
+            f"{name} is not a database URL "
             "(expected e.g. postgresql+psycopg://user@host/db or sqlite:////path/file.db)."
         ) from None
     if url.drivername == "postgres":
         url = url.set(drivername="postgresql")
     if url.get_backend_name() not in {"sqlite", "postgresql"}:
         raise ConfigError(
-            f"FIELDAPP_DATABASE_URL uses {url.get_backend_name()!r}; only sqlite and postgresql are supported."
+            f"{name} uses {url.get_backend_name()!r}; only sqlite and postgresql are supported."
         )
     if url.drivername in {"postgresql", "postgres"}:
         url = url.set(drivername="postgresql+psycopg")
     if url.drivername == "postgresql+psycopg" and not _installed("psycopg"):
-        raise ConfigError("FIELDAPP_DATABASE_URL is a PostgreSQL database, but its driver is not installed: "
+        raise ConfigError(f"{name} is a PostgreSQL database, but its driver is not installed: "
                           "run pip install 'fieldapp[postgres]'.")
     return url.render_as_string(hide_password=False)
 
@@ -174,8 +204,11 @@ def load(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         for record_type, days in RETENTION_DEFAULTS.items()
     }
     session_max_age = timedelta(hours=_int(environ, "FIELDAPP_SESSION_MAX_HOURS", 12, maximum=24 * 7))
+    app_database = database_url(environ, instance_path)
     return {
-        "SQLALCHEMY_DATABASE_URI": database_url(environ, instance_path),
+        "SQLALCHEMY_DATABASE_URI": app_database,
+        # The tables' owner, who runs the migrations (None: FIELDAPP_DATABASE_URL's role does).
+        "MIGRATION_DATABASE_URI": migration_database_url(environ, app_database),
         "SECRET_KEY": secret_key(environ, instance_path),
         "TOKEN_MAX_AGE": timedelta(days=_int(environ, "FIELDAPP_TOKEN_MAX_AGE_DAYS", 30)),
         "RETENTION_DAYS": retention,

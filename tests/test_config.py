@@ -64,3 +64,33 @@ def test_factory_raises_config_error(monkeypatch, tmp_path):
     monkeypatch.setenv("FIELDAPP_TOKEN_MAX_AGE_DAYS", "x")
     with pytest.raises(ConfigError, match="FIELDAPP_TOKEN_MAX_AGE_DAYS"):
         create_app()
+
+
+def test_the_migration_url_is_optional(tmp_path):
+    assert load({}, tmp_path)["MIGRATION_DATABASE_URI"] is None
+    app_url = "postgresql://app:apppw@db.example/fieldapp"
+    assert load({"FIELDAPP_DATABASE_URL": app_url}, tmp_path)["MIGRATION_DATABASE_URI"] is None
+
+
+def test_the_migration_url_gets_the_psycopg_driver(tmp_path):
+    config = load({"FIELDAPP_DATABASE_URL": "postgresql://app@db.example/fieldapp",
+                   "FIELDAPP_MIGRATION_DATABASE_URL": "postgres://owner:pw@localhost/fieldapp"}, tmp_path)
+    assert config["MIGRATION_DATABASE_URI"] == "postgresql+psycopg://owner:pw@localhost/fieldapp"
+
+
+@pytest.mark.parametrize(
+    "owner, problem",
+    [
+        ("postgresql://owner:ownerpw@db.example/other", "names the database 'other'"),
+        ("sqlite:////tmp/fieldapp.sqlite3", "is a sqlite database"),
+        ("mysql://owner:ownerpw@db.example/fieldapp", "only sqlite and postgresql"),
+        ("not a url", "is not a database URL"),
+    ],
+)
+def test_a_migration_url_of_another_database_is_one_clear_line(tmp_path, owner, problem):
+    with pytest.raises(ConfigError) as caught:
+        load({"FIELDAPP_DATABASE_URL": "postgresql://app:apppw@db.example/fieldapp",
+              "FIELDAPP_MIGRATION_DATABASE_URL": owner}, tmp_path)
+    message = str(caught.value)
+    assert "FIELDAPP_MIGRATION_DATABASE_URL" in message and problem in message
+    assert "\n" not in message and "apppw" not in message and "ownerpw" not in message
