@@ -34,8 +34,8 @@ def _create_app() -> Flask:
         raise NoAppException(str(exc)) from None
 
 
-def _safe_url(app: Flask) -> str:
-    return make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+def _safe_url(app: Flask, key: str = "SQLALCHEMY_DATABASE_URI") -> str:
+    return make_url(app.config[key]).render_as_string(hide_password=True)
 
 
 def with_app(func: Callable) -> Callable:
@@ -67,13 +67,33 @@ def main() -> None:
 
 
 def upgrade_database() -> None:
-    """Bring the database to the latest schema (Alembic through Flask-Migrate)."""
+    """Bring the database to the latest schema (Alembic through Flask-Migrate).
+
+    With FIELDAPP_MIGRATION_DATABASE_URL set, as that role (the tables' owner),
+    then, on PostgreSQL, granting FIELDAPP_DATABASE_URL's role what the app
+    needs on every table (migrations/env.py, fieldapp.privileges). A failure
+    as the owner is one line naming the owner's URL (never a password).
+    """
     import logging
 
     from flask_migrate import upgrade
 
+    from fieldapp.privileges import PrivilegeError
+
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    upgrade()
+    if not current_app.config.get("MIGRATION_DATABASE_URI"):
+        upgrade()
+        return
+    try:
+        upgrade()
+    except PrivilegeError as exc:
+        raise click.ClickException(f"cannot limit the app's database role: {exc}") from None
+    except SQLAlchemyError as exc:
+        orig = getattr(exc, "orig", None)
+        reason = str(orig or exc).strip().splitlines()[0]
+        raise click.ClickException(
+            f"cannot migrate the database as {_safe_url(current_app, 'MIGRATION_DATABASE_URI')}: {reason}"
+        ) from None
 
 
 @main.command("init-db", with_appcontext=False)

@@ -2,10 +2,18 @@
 
 Logging is left as the app configured it (no fileConfig here: it would
 silence the server's own loggers).
+
+With FIELDAPP_MIGRATION_DATABASE_URL set (the app's MIGRATION_DATABASE_URI),
+the migrations run as that role, the tables' owner, and on PostgreSQL the
+role of FIELDAPP_DATABASE_URL is then granted what the app needs on every
+table, in the same transaction (see fieldapp.privileges).
 """
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 config = context.config
 db = current_app.extensions["migrate"].db
@@ -19,10 +27,27 @@ def include_object(obj, name, type_, reflected, compare_to):
     return True
 
 
+def _owner_url() -> str | None:
+    """The tables' owner's URL when it is not the app's own (FIELDAPP_MIGRATION_DATABASE_URL)."""
+    return current_app.config.get("MIGRATION_DATABASE_URI") or None
+
+
+def _app_role(connection) -> str | None:
+    """The role to grant to: FIELDAPP_DATABASE_URL's user, on PostgreSQL, when it is not the owner."""
+    from fieldapp.privileges import current_role
+
+    if _owner_url() is None or connection.dialect.name != "postgresql":
+        return None
+    role = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).username
+    if not role or role == current_role(connection):
+        return None  # the same role (or libpq's default user): nothing to limit
+    return role
+
+
 def run_migrations_offline() -> None:
-    """Emit SQL to stdout instead of running it."""
+    """Emit SQL to stdout instead of running it (no grants: run init-db for those)."""
     context.configure(
-        url=db.engine.url.render_as_string(hide_password=False),
+        url=_owner_url() or db.engine.url.render_as_string(hide_password=False),
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
@@ -33,17 +58,30 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    """Run the migrations on the app's engine, in one transaction."""
+    """Run the migrations in one transaction, as the owner when set, then grant the app's role."""
+    from fieldapp.privileges import check_app_role, grant_app_privileges
+
     options = current_app.extensions["migrate"].configure_args
-    with db.engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            include_object=include_object,
-            **options,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+    owner_url = _owner_url()
+    engine = create_engine(owner_url, poolclass=NullPool) if owner_url else db.engine
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                include_object=include_object,
+                **options,
+            )
+            with context.begin_transaction():
+                role = _app_role(connection)
+                if role is not None:
+                    check_app_role(connection, role)  # before any change: nothing half done
+                context.run_migrations()
+                if role is not None:
+                    grant_app_privileges(connection, role)
+    finally:
+        if owner_url:
+            engine.dispose()
 
 
 if context.is_offline_mode():
