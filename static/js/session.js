@@ -3,6 +3,7 @@
 // shared phone, while one officer's entries are unsent no other can sign in (they would be hidden).
 
 import { deleteMeta, getMeta, setMeta } from './db.js';
+import { showErrors } from './forms.js';
 import { unsentByOwner } from './outbox.js';
 import { $ } from './page.js';
 import { show } from './screens.js';
@@ -54,10 +55,17 @@ async function refusal(username) {
   return null;
 }
 
-/** Ask for a device token; true once it is kept. Failures are shown on the form. */
+/** Ask for a device token; true once it is kept. Failures are shown on the form. A 403
+ * password_change_required (an admin's reset) adds the new password fields. */
 async function signIn(form) {
   const error = $('#signin-error');
-  error.textContent = '';
+  const fresh = form.new_password;
+  showErrors(form, {});
+  if (fresh && fresh.value !== form.new_password_again.value) {
+    showErrors(form, { new_password_again: 'The two new passwords are not the same.' });
+    form.new_password_again.focus();
+    return false;
+  }
   const refused = await refusal(form.username.value);
   if (refused) {
     error.textContent = refused;
@@ -68,7 +76,7 @@ async function signIn(form) {
     response = await fetch('/api/auth/token', {
       method: 'POST', credentials: 'omit', cache: 'no-store', headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ username: form.username.value, password: form.password.value,
-        device_name: navigator.userAgent.slice(0, 200) }),
+        device_name: navigator.userAgent.slice(0, 200), new_password: fresh && fresh.value }),
     });
   } catch (networkError) {
     error.textContent = 'No connection: signing in needs the server. Your entries are safe on this phone.';
@@ -76,10 +84,14 @@ async function signIn(form) {
   }
   const body = await response.json().catch(() => null);
   if (response.status !== 201 || !body) {
+    if (body && body.error === 'password_change_required' && !fresh) error.before($('#signin-new').content.cloneNode(true));
+    if (body) showErrors(form, body.errors);
     error.textContent = (body && body.message) || `Sign-in failed (${response.status}).`;
+    if (form.new_password && !fresh) form.new_password.focus();
     return false;
   }
   form.password.value = '';
+  form.querySelectorAll('[data-field]').forEach((field) => field.remove());
   const still = await refusal(body.user.username);
   if (still) {  // another username for the same account: still refused
     error.textContent = still;
