@@ -8,6 +8,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import DatabaseError
 
 from fieldapp.extensions import db
+from fieldapp.models import AuditAction
 
 
 def schema_differences(app) -> list:
@@ -117,11 +118,16 @@ def test_photo_files_move_into_the_database(make_app, empty_database_url, tmp_pa
         path.write_bytes(data if data is kept else b"not the bytes that were sent")
     app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
     with app.app_context():
-        upgrade(revision="3d9b7e1f5a60")
+        # Today's code writes the data (its audit events take places in the chain), then the
+        # schema goes back to the revision before 0006 to be given the photos it had.
+        upgrade()
         seed_demo()
         officer = db.session.scalar(db.select(User).filter_by(username="officer1"))
         entry = stop_search()
         assert push([entry], Author(officer.id, officer.team_id, None))[0]["status"] == "created"
+        officer_id = officer.id
+        db.session.remove()
+        downgrade(revision="3d9b7e1f5a60")
         photos = {uuid.uuid4(): kept, uuid.uuid4(): kept, uuid.uuid4(): lost, uuid.uuid4(): damaged}
         columns = ("id", sa.Uuid), ("entry_id", sa.Uuid), ("content_type", sa.String), ("size", sa.Integer), \
             ("sha256", sa.String), ("uploaded_by", sa.Integer), ("uploaded_at", UTCDateTime)
@@ -129,7 +135,7 @@ def test_photo_files_move_into_the_database(make_app, empty_database_url, tmp_pa
         with db.engine.begin() as conn:
             conn.execute(table.insert(), [
                 {"id": photo_id, "entry_id": uuid.UUID(entry["id"]), "content_type": "image/png", "size": len(data),
-                 "sha256": digest[data], "uploaded_by": officer.id, "uploaded_at": utcnow()}
+                 "sha256": digest[data], "uploaded_by": officer_id, "uploaded_at": utcnow()}
                 for photo_id, data in photos.items()])
         db.session.remove()
 
@@ -174,7 +180,8 @@ def test_postbox_item_summary_becomes_optional_and_back(make_app, empty_database
     topics = text("SELECT topic FROM postbox_item_topics WHERE item_id = :id ORDER BY topic").bindparams(
         bindparam("id", type_=Uuid))
     with app.app_context():
-        upgrade(revision="6a2c9e4d8b13")
+        # Today's code writes the data, then the schema goes back to the revision before 0007.
+        upgrade()
         seed_demo()
         officer = db.session.scalar(db.select(User).filter_by(username="officer1"))
         author = Author(officer.id, officer.team_id, None)
@@ -183,6 +190,7 @@ def test_postbox_item_summary_becomes_optional_and_back(make_app, empty_database
         written = item(the_visit["id"], topics=["drugs", "parking"])
         assert [r["status"] for r in push([the_visit, written], author)] == ["created", "created"]
         db.session.remove()
+        downgrade(revision="6a2c9e4d8b13")
 
         upgrade()
         assert schema_differences(app) == []
@@ -201,3 +209,32 @@ def test_postbox_item_summary_becomes_optional_and_back(make_app, empty_database
         assert not next(c for c in inspect(db.engine).get_columns("postbox_items") if c["name"] == "summary")["nullable"]
         upgrade()
         assert schema_differences(app) == []
+
+
+def test_events_already_in_the_log_are_chained_in_the_order_written(make_app, empty_database_url):
+    """Migration 0009: the events before it take places 1, 2, 3... in id order, and the chain verifies."""
+    from fieldapp.audit import operations as audit
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        upgrade(revision="3f8d2b6c1a90")
+        with db.engine.begin() as conn:
+            for n in range(3):
+                conn.execute(text("INSERT INTO audit_events (at, action, record_type, record_id, detail) "
+                                  "VALUES (CURRENT_TIMESTAMP, 'consult', 'entry', :id, 'before the chain')"),
+                             {"id": f"e{n}"})
+        upgrade()
+        assert schema_differences(app) == []
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT record_id, seq FROM audit_events ORDER BY id")).all() == [
+                ("e0", 1), ("e1", 2), ("e2", 3)]
+        audit.record(AuditAction.CONSULT, "entry", "after")
+        db.session.commit()
+        result = audit.verify()
+        assert result.intact and result.events == 4, result.problems
+        # Still append-only, the chain's columns included.
+        with pytest.raises(DatabaseError, match="append-only"):
+            with db.engine.begin() as conn:
+                conn.execute(text("UPDATE audit_events SET seq = 9 WHERE seq = 1"))
+        downgrade(revision="3f8d2b6c1a90")
+        assert "seq" not in {column["name"] for column in inspect(db.engine).get_columns("audit_events")}

@@ -33,7 +33,6 @@ from fieldapp.extensions import db
 from fieldapp.transactions import begin_write
 from fieldapp.models import (
     AuditAction,
-    AuditEvent,
     ConflictCopy,
     Encounter,
     Entry as EntryRow,
@@ -308,9 +307,14 @@ def entry_row(entry: Entry, author: Author, now: datetime, visits: dict[uuid.UUI
             "review_state": ReviewState.UNREVIEWED.value}
 
 
+#: The detail of a new entry's 'collect' event.
+COLLECTED = "received by sync"
+
+
 def collect_event_rows(entries: list[Entry]) -> list[dict[str, Any]]:
-    """The 'collect' audit events of new entries (actor, device and address: the request's)."""
-    return audit.event_rows(AuditAction.COLLECT, "entry", [e.id for e in entries], "received by sync")
+    """The 'collect' audit events of new entries (actor, device and address: the request's), as rows
+    not yet in the chain (bench/ingest.py's ceiling inserts them)."""
+    return audit.event_rows(AuditAction.COLLECT, "entry", [e.id for e in entries], COLLECTED)
 
 
 def version_row(entry: Entry, author: Author, now: datetime) -> dict[str, Any]:
@@ -327,17 +331,18 @@ def _write(plan: _Plan, author: Author, now: datetime, visits: dict[uuid.UUID, d
         created = sorted(plan.created, key=lambda e: e.id)  # one lock order for every process
         rows = [entry_row(e, author, now, visits) for e in created]
         by_type, topics = content_rows(created)
-        # One statement on PostgreSQL: the entries, their content, first versions and 'collect' events.
+        # One statement on PostgreSQL: the entries, their content and first versions. Their 'collect'
+        # events are written at commit, when they take their places in the audit chain.
         inserted = bulk.insert_together(
             bulk.Rows(EntryRow.__table__, rows, skip_existing=True),
             *(bulk.Rows(CONTENT_TABLES[kind], content) for kind, content in by_type.items()),
             bulk.Rows(PostboxItemTopic.__table__, topics),
             bulk.Rows(EntryVersion.__table__, [version_row(e, author, now) for e in created]),
-            bulk.Rows(AuditEvent.__table__, collect_event_rows(created)),
             returning="id",
         )
         if len(inserted) != len(rows):
             raise _LostRace
+        audit.record_many(AuditAction.COLLECT, "entry", [e.id for e in created], COLLECTED)
     for entry in plan.updated:
         apply_edit(entry, author, now, visits)
     if plan.updated:

@@ -12,6 +12,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from fieldapp.audit import operations as audit
+from fieldapp.audit.commands import VERIFIED
 from fieldapp.audit.forms import AuditSearchForm
 from fieldapp.audit.queries import EVENT_ORDER, AuditFilters, actor_id_for, batches, page
 from fieldapp.audit.records import Viewer, record_links
@@ -57,10 +58,18 @@ def _search_args() -> dict[str, str]:
     return {name: request.args[name] for name in names if request.args.get(name)}
 
 
+def _chain() -> dict[str, object]:
+    """The chain's head and the last verification, for the top of the page."""
+    last = audit.last_verification()
+    result = last.detail.removeprefix(VERIFIED) if last is not None and last.detail else None
+    return {"head": audit.chain_head(db.session.connection()), "verified_at": last.at if last else None,
+            "result": result, "broken": result is not None and not result.startswith("intact")}
+
+
 def _refused(form: AuditSearchForm):
     """The search page with the form's errors and no results (400)."""
     return render_template("audit/search.html", form=form, rows=[], links={}, next_cursor=None,
-                           args=_search_args(), searched=False), 400
+                           args=_search_args(), searched=False, chain=_chain()), 400
 
 
 @bp.get("")
@@ -77,7 +86,7 @@ def search():
     audit.record(AuditAction.CONSULT, "audit_log", None, f"audit log searched; filters: {filters.describe()}")
     db.session.commit()
     return render_template("audit/search.html", form=form, rows=rows, links=links, args=_search_args(),
-                           searched=True, next_cursor=next_cursor)
+                           searched=True, next_cursor=next_cursor, chain=_chain())
 
 
 def _csv_rows(filters: AuditFilters) -> Iterator[list[str]]:

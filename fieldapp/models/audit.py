@@ -1,7 +1,10 @@
 """The DPA 2018 s62 log: who collected, altered, consulted, disclosed, combined or erased what.
 
 Append-only: the database itself refuses to update or delete a row (triggers
-created with the table, on SQLite and PostgreSQL alike).
+created with the table, on SQLite and PostgreSQL alike). Tamper-evident: each
+event has a place in a hash chain (``seq``, ``chain_hash``; see
+fieldapp.audit.chain), so a change that gets past the triggers is found by
+``fieldapp audit verify``.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ class AuditEvent(db.Model):
         # The record id first: admins look a record up by its id alone (type optional).
         Index("ix_audit_events_record", "record_id", "record_type"),
         Index("ix_audit_events_action_at", "action", "at"),
+        # One event per place in the chain; the last place is the head.
+        Index("ix_audit_events_seq", "seq", unique=True),
     )
 
     # BIGINT on PostgreSQL; SQLite only auto-increments an INTEGER primary key.
@@ -51,6 +56,9 @@ class AuditEvent(db.Model):
     device_id: Mapped[int | None] = mapped_column(Integer)
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(String(500))
+    # Set as the event is written (fieldapp.audit.operations); empty only for a row put in by other means.
+    seq: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    chain_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 # The same statements are in the migration that creates the table.

@@ -33,6 +33,7 @@ from sqlalchemy import create_engine, text
 
 from fieldapp import create_app
 from fieldapp.accounts.operations import create_user
+from fieldapp.audit import operations as audit
 from fieldapp.extensions import db
 from fieldapp.models import Entry, User
 from fieldapp.review.operations import add_review
@@ -76,6 +77,17 @@ def sign_in(server: ServerProcess, device_name: str, username: str = "pc1") -> s
                              json={"username": username, "password": TEST_PASSWORD, "device_name": device_name})
     assert response.status_code == 201, response.text
     return response.json()["token"]
+
+
+def audit_chain(database_url: str, instance: Path):
+    """Walk the audit log's hash chain (fieldapp audit verify's walk)."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": str(instance), "TESTING": True})
+    with app.app_context():
+        try:
+            return audit.verify()
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 def stored_counts(database_url: str) -> dict[str, Any]:
@@ -379,6 +391,9 @@ def test_ordinary_use_while_a_phone_syncs_never_answers_5xx(empty_database_url, 
             "decision page": 20, "decision": 20}, Counter(answers)
         assert pushed[0] >= 2, "the phone was not syncing while the rest ran"
         assert "Traceback" not in server.output, server.output
+    # Every event of all that (two processes, eight threads and the phone) took its own place in the chain.
+    verified = audit_chain(empty_database_url, instance)
+    assert verified.intact and verified.events > 1000, verified.problems
 
 
 # --- PostgreSQL: the pull cursor never skips ----------------------------------
