@@ -262,3 +262,14 @@ def test_the_commands_are_part_of_fieldapp():
     from fieldapp.cli import main
 
     assert set(main.commands["audit"].commands) == {"head", "verify"}
+
+
+def test_the_hashed_content_is_plain_compact_json_anyone_can_reproduce():
+    import json
+
+    event = {"seq": 7, "at": datetime(2026, 3, 1, 12, 0, 0, 5, tzinfo=UTC), "actor_id": None, "action": "consult",
+             "record_type": "entry", "record_id": "e1", "device_id": 2, "remote_addr": "::1",
+             "detail": 'Zoë \u2028 \x1f \x7f "quoted" \\ \t\n \U0001F600'}
+    values = [event[name] for name in chain.FIELDS]
+    values[1] = "2026-03-01T12:00:00.000005+00:00"
+    assert chain.canonical(event) == json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
