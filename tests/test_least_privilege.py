@@ -282,3 +282,20 @@ def test_a_migration_url_of_another_database_is_refused(tmp_path, other):
     [line] = result.output.strip().splitlines()
     assert "FIELDAPP_MIGRATION_DATABASE_URL" in line and "same database" in line
     assert "secretpw" not in line and "ownersecret" not in line
+
+
+def test_the_app_role_verifies_the_chain_and_finds_what_the_owner_changed(roles):
+    # Runs last in this module: it leaves the audit log of the shared database tampered with.
+    env = {"FIELDAPP_DATABASE_URL": roles.app_url, "FIELDAPP_INSTANCE_PATH": str(roles.instance)}
+    intact = CliRunner().invoke(main, ["audit", "verify"], env=env)
+    assert intact.exit_code == 0 and intact.output.startswith("Audit chain intact: "), intact.output
+    engine = create_engine(roles.owner_url)
+    try:
+        with engine.begin() as conn:  # what only the owner can do: lift the triggers, change an event
+            conn.exec_driver_sql("ALTER TABLE audit_events DISABLE TRIGGER USER")
+            conn.exec_driver_sql("UPDATE audit_events SET detail = 'nothing happened' WHERE seq = 1")
+            conn.exec_driver_sql("ALTER TABLE audit_events ENABLE TRIGGER USER")
+    finally:
+        engine.dispose()
+    broken = CliRunner().invoke(main, ["audit", "verify"], env=env)
+    assert broken.exit_code == 1 and "Audit chain BROKEN: event #1 (id " in broken.output, broken.output
