@@ -107,10 +107,14 @@ _CHAIN_LOCK = (62, 1)
 
 
 def _added_events(session: Session) -> list[AuditEvent]:
-    """Events added as objects (tests' set-up) rather than through :func:`record`: chained the same way."""
+    """Events added as objects (tests' set-up) rather than through :func:`record`: taken out of the
+    session, to be chained the same way and put back (the commit's flush then inserts them)."""
     events = [obj for obj in session.new if isinstance(obj, AuditEvent) and obj.seq is None]
     for obj in events:
+        session.expunge(obj)
         obj.at = obj.at or utcnow()
+        obj.record_id = None if obj.record_id is None else str(obj.record_id)[:64]
+        obj.detail = None if obj.detail is None else obj.detail[:500]
     return sorted(events, key=lambda obj: obj.at)
 
 
@@ -128,17 +132,22 @@ def _write_pending(session: Session) -> None:
     rows, added = session.info.pop(_PENDING, []), _added_events(session)
     if not rows and not added:
         return
+    # The transaction's other changes are written first, so that every row lock it takes comes
+    # before the chain's lock (the commit would flush them after this hook, holding it: a deadlock
+    # with a push that holds such a row and waits for the chain).
+    session.flush()
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"),
                            {"a": _CHAIN_LOCK[0], "b": _CHAIN_LOCK[1]})
     head = chain_head(connection)
     seq, previous = (head.seq, head.hash) if head else (0, chain.GENESIS)
-    for obj in added:  # flushed by the commit, after this
+    for obj in added:  # inserted by the commit's flush, after this
         seq += 1
         obj.seq, obj.chain_hash = seq, chain.link(previous, {name: getattr(obj, name) for name in chain.FIELDS
                                                             if name != "seq"} | {"seq": seq})
         previous = obj.chain_hash
+        session.add(obj)
     for row in rows:
         seq += 1
         row["seq"] = seq

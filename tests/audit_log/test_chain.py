@@ -273,3 +273,40 @@ def test_the_hashed_content_is_plain_compact_json_anyone_can_reproduce():
     values = [event[name] for name in chain.FIELDS]
     values[1] = "2026-03-01T12:00:00.000005+00:00"
     assert chain.canonical(event) == json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def test_a_writer_waiting_for_a_row_does_not_hold_the_chain(app, make_app, create_user, postgres_url):
+    # A holds a row lock and then logs; B changes that row and logs. B must wait for the row before
+    # it takes the chain's lock: held while waiting, A's commit would wait for it (a deadlock).
+    if postgres_url is None:
+        pytest.skip("PostgreSQL: SQLite's write lock already runs writers one at a time")
+    from fieldapp.models import User
+
+    user_id = create_user("pc9").id
+    db.session.commit()
+    other = make_app()
+    errors, b_pid = [], []
+
+    def change_the_row() -> None:
+        try:
+            with other.app_context():
+                b_pid.append(db.session.scalar(text("SELECT pg_backend_pid()")))
+                db.session.get(User, user_id).display_name = "Changed"
+                audit.record(AuditAction.ALTER, "user", user_id, "B")
+                db.session.commit()
+                db.session.remove()
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    db.session.execute(text("SELECT id FROM users WHERE id = :id FOR UPDATE"), {"id": user_id})
+    thread = threading.Thread(target=change_the_row)
+    thread.start()
+    waiting = text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid")
+    with db.engine.connect() as watcher:
+        while thread.is_alive() and not (b_pid and watcher.execute(waiting, {"pid": b_pid[0]}).scalar()):
+            watcher.rollback()  # a fresh snapshot of pg_stat_activity each time
+    audit.record(AuditAction.CONSULT, "user", user_id, "A")
+    db.session.commit()
+    thread.join(30)
+    assert not errors and not thread.is_alive()
+    assert audit.verify().intact
