@@ -9,7 +9,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, false
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -122,12 +122,26 @@ class Device(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Issue 14. The phone's data key is wrapped with this (32 random bytes, made at sign-in and sent once):
+    # released again only to this device at a sign-in with the password; NULL once the device is lost.
+    # Deferred: loaded only where it is used (signing in), never with a device listed on a page.
+    recovery_key: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # Set when an admin marks the phone lost: its token answers 401 device_lost and the phone erases itself.
+    lost_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The latest sign-in on this row, which its token names (fieldapp.accounts.tokens): a token of an earlier
+    # sign-in is refused, so a row reused by a sign-in with device_id does not bring back its revoked tokens.
+    # NULL on rows from before migration 0010: their tokens name no sign-in and count until revoked.
+    signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="devices")
 
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def lost(self) -> bool:
+        return self.lost_at is not None
 
 
 class LoginAttempt(db.Model):
