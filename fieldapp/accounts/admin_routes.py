@@ -1,11 +1,13 @@
-"""Admin pages for users and their devices: list, create, deactivate, reset a password, revoke."""
+"""Admin pages for users and their devices: list, create, deactivate, reset a password, revoke, mark lost."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import SelectChoice
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectChoice
+from wtforms.validators import DataRequired
 
 from fieldapp.accounts import operations as accounts
 from fieldapp.accounts.operations import AccountError
@@ -169,4 +171,45 @@ def revoke_device(device_id: int):
         flash(str(error))
     else:
         flash(f"Device {device.name!r} is revoked.")
+    return redirect(url_for("users.user", user_id=user_id))
+
+
+class MarkLostForm(FlaskForm):
+    """The second step of marking a phone lost: a box to tick, so one click never erases a phone."""
+
+    confirm = BooleanField("I understand: if this phone connects again it erases everything on it, "
+                           "entries not yet sent included.",
+                           validators=[DataRequired("Tick the box to mark this phone lost.")])
+
+
+def _lost_page(device: Device, form: MarkLostForm, status: int = 200):
+    return render_template("accounts/device_lost.html", device=device, user=device.user, form=form), status
+
+
+@bp.get("/devices/<int:device_id>/lost")
+@role_required(Role.ADMIN)
+def confirm_device_lost(device_id: int):
+    """What marking this phone lost does, and the form that does it."""
+    device = db.get_or_404(Device, device_id)
+    return _lost_page(device, MarkLostForm(formdata=None))
+
+
+@bp.post("/devices/<int:device_id>/lost")
+@role_required(Role.ADMIN)
+def mark_device_lost(device_id: int):
+    """A lost or stolen phone: its token stops at once, its recovery key is destroyed, and it erases
+    itself if it ever connects again."""
+    device = db.get_or_404(Device, device_id)
+    form = MarkLostForm()
+    if not form.validate_on_submit():
+        return _lost_page(device, form, 400)
+    user_id = device.user_id
+    try:
+        accounts.mark_device_lost(device)
+    except AccountError as error:
+        db.session.rollback()
+        flash(str(error))
+    else:
+        flash(f"Device {device.name!r} is marked lost: its token no longer works and its recovery key is "
+              "destroyed.")
     return redirect(url_for("users.user", user_id=user_id))

@@ -245,3 +245,21 @@ def revoke_device(device: Device) -> None:
     device.revoked_at = utcnow()
     audit.record(AuditAction.ALTER, "device", device.id, "device revoked by an admin")
     db.session.commit()
+
+
+def mark_device_lost(device: Device) -> None:
+    """A lost or stolen phone: its token answers 401 ``device_lost`` from now on (the phone erases its
+    keys and data if it ever connects again), and its recovery key is destroyed, so nothing the server
+    holds can open the data left on it. Also for a device already revoked; not twice."""
+    begin_write()
+    locked = db.session.scalar(select(Device).where(Device.id == device.id).with_for_update()
+                               .execution_options(populate_existing=True))
+    if locked.lost_at is not None:
+        raise AccountError("That device is already marked lost.")
+    now = utcnow()
+    locked.lost_at = now
+    if locked.revoked_at is None:
+        locked.revoked_at = now
+    locked.recovery_key = None
+    audit.record(AuditAction.ALTER, "device", locked.id, "device marked lost; recovery key destroyed")
+    db.session.commit()
