@@ -53,8 +53,9 @@ COMPONENTS = "#/components/schemas/"
 # What goes wrong most often, per status; an operation may say more.
 ERROR_DESCRIPTIONS = {
     400: "The request is malformed or has the wrong shape; `errors` names the fields at fault.",
-    401: "No usable bearer token: `token_missing`, `token_invalid`, `token_expired` or `token_revoked`. "
-         "Ask the officer to sign in again; keep every unsent entry.",
+    401: "No usable bearer token: `token_missing`, `token_invalid`, `token_expired` or `token_revoked`: "
+         "ask the officer to sign in again; keep every unsent entry. `device_lost`: an admin marked this "
+         "phone lost; erase its keys and every piece of data on it, and say why.",
     403: "Signed in, but not allowed to do this.",
     404: "No such resource that the caller may see (existence is not leaked).",
     409: "Clashes with what is stored.",
@@ -307,7 +308,10 @@ def _paths() -> dict[str, Schema]:
             "post": {
                 "operationId": "createToken", "tags": ["auth"], "security": [],  # no token needed
                 "summary": "Sign a device in",
-                "description": "Creates a device row and a signed token for it (valid 30 days by default). "
+                "description": "Creates a device row and a signed token for it (valid 30 days by default), "
+                               "and the device's `recovery_key`, returned this once. With `device_id` (the "
+                               "phone's own device) the same row is signed in again and its existing "
+                               "recovery key returned: the recovery after too many wrong PINs. "
                                "Failed tries count towards the same throttle as the web sign-in. "
                                "After an admin's password reset the temporary password answers 403 "
                                "`password_change_required`; the same request with `new_password` sets it, "
@@ -319,10 +323,14 @@ def _paths() -> dict[str, Schema]:
                         400, 401, 403, 413, 415, 429,
                         e400="Malformed JSON, not an object, or a field missing, blank or too long (`errors`); "
                              "or `errors.new_password`: too short, the same as the temporary one, or sent "
-                             "when no change is due.",
+                             "when no change is due; or `errors.device_id`: not a whole number, or not a "
+                             "device of this account (\"Not a phone of this account.\", the same whether "
+                             "it is someone else's or does not exist).",
                         e401="`invalid_credentials`: no active account with that username and password.",
                         e403="`password_change_required`: an admin reset the password; send the request "
-                             "again with `new_password`. No device is created.",
+                             "again with `new_password`. No device is created. `device_lost`: `device_id` "
+                             "names a device an admin marked lost; erase the phone's keys and data, as for "
+                             "401 `device_lost`.",
                         e413="The body is over 16 KiB.",
                         e415="Not `application/json`.",
                         e429="`throttled`: too many failed sign-ins; wait `Retry-After` seconds."),

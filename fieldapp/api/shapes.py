@@ -83,6 +83,12 @@ class TokenRequest(TypedDict):
         min_length=1, max_length=NEW_PASSWORD_MAX,
         description="Only when a sign-in answered 403 `password_change_required`: the password to use from now "
                     "on, by the rules of every password; sent otherwise, it is refused with 400.")]]
+    device_id: NotRequired[Annotated[Annotated[int, Field(ge=1, le=MAX_INT32)] | None, Field(
+        description="The `device_id` this phone was given at an earlier sign-in: the same device row is "
+                    "signed in again (a new token, no longer revoked) and its existing `recovery_key` is "
+                    "returned, so the phone can recover its data key (after too many wrong PINs). Not a "
+                    "device of this account: 400 `errors.device_id`; a device marked lost: 403 "
+                    "`device_lost`. Absent or null: a new device.")]]
 
 
 class User(TypedDict):
@@ -95,7 +101,13 @@ class User(TypedDict):
 
 class TokenResponse(TypedDict):
     token: Annotated[str, Field(description="Send as `Authorization: Bearer <token>`.")]
-    device_id: int
+    device_id: Annotated[int, Field(description="Keep it: send it as `device_id` to sign this phone in again.")]
+    recovery_key: Annotated[str, Field(
+        min_length=43, max_length=43, pattern="^[A-Za-z0-9_-]{43}$",
+        description="The device's recovery key: 32 random bytes, base64url without padding. Wrap the phone's "
+                    "data key with it, then forget it: never store it. The server keeps it, returns it again "
+                    "only to this device at a sign-in with `device_id`, and destroys it when the device is "
+                    "marked lost.")]
     expires_at: Moment
     user: User
 

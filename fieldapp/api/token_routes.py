@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
+
 from flask import current_app, g, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from fieldapp.audit import operations as audit
 from fieldapp.api.blueprint import bp
@@ -15,17 +20,22 @@ from fieldapp.accounts.operations import AccountError, change_own_password
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, Device
 from fieldapp.models.types import utcnow
-from fieldapp.accounts.tokens import make_device_token
+from fieldapp.accounts.tokens import issue_device_token
+from sync.fields import MAX_INT32
 
 SIGN_IN_FIELDS = {"username": 64, "password": 1024, "device_name": 200}
 NEW_PASSWORD_MAX = 1024
 PASSWORD_CHANGE_REQUIRED = "Your password was reset. Choose a new password to sign in."
 NO_CHANGE_DUE = "No password change is due; change it from the account page."
+NOT_THIS_ACCOUNTS = "Not a phone of this account."
+DEVICE_ID_TYPE = "Send the device_id this phone was given: a whole number."
+DEVICE_LOST_SIGN_IN = "This phone was reported lost. Its data is being erased."
 
 
 @bp.post("/auth/token")
 def create_token():
-    """Sign a device in: 201 with a token naming a new device row."""
+    """Sign a device in: 201 with a token naming a new device row (or, with ``device_id``, the phone's
+    own row again) and the device's recovery key."""
     body = json_body(16 * 1024)
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_request", "Send a JSON object with username, password and device_name.")
@@ -46,6 +56,12 @@ def create_token():
             errors["new_password"] = f"At most {NEW_PASSWORD_MAX} characters."
         elif "\x00" in new_password:
             errors["new_password"] = "May not contain the NUL character."
+    device_id = body.get("device_id")
+    if isinstance(device_id, float) and device_id.is_integer():
+        device_id = int(device_id)  # 7.0 is the integer 7 in JSON Schema, as the document declares it
+    if device_id is not None and (type(device_id) is not int or not 1 <= device_id <= MAX_INT32):
+        # A string, a float, a bool or an id no row can have: checked before any query names it.
+        errors["device_id"] = NOT_THIS_ACCOUNTS if type(device_id) is int else DEVICE_ID_TYPE
     if errors:
         raise ApiError(400, "invalid_request", "Some fields are missing or wrong.", errors)
     outcome = authenticate(body["username"], body["password"], request.remote_addr or "")
@@ -55,22 +71,59 @@ def create_token():
     if outcome.user is None:
         raise ApiError(401, "invalid_credentials", "That username and password do not match an active account.")
     user = outcome.user
+    if device_id is not None:
+        _existing_device(user.id, device_id)  # refused before a password is changed
     if new_password is not None or user.must_change_password:
         user = _change_password(user, body["password"], new_password)
-    device = Device(user_id=user.id, name=body["device_name"].strip(), last_seen_at=utcnow())
-    db.session.add(device)
-    db.session.flush()
-    token, expires_at = make_device_token(device.id, user.id)
-    audit.record(AuditAction.COLLECT, "device", device.id, "device signed in", actor_id=user.id)
+    name = body["device_name"].strip()
+    if device_id is None:
+        device = Device(user_id=user.id, name=name, last_seen_at=utcnow(), recovery_key=secrets.token_bytes(32))
+        db.session.add(device)
+        db.session.flush()
+        audit.record(AuditAction.COLLECT, "device", device.id, "device signed in", actor_id=user.id)
+    else:
+        device = _existing_device(user.id, device_id, lock=True)
+        device.name, device.revoked_at, device.last_seen_at = name, None, utcnow()
+        if device.recovery_key is None:  # a device signed in before recovery keys existed
+            device.recovery_key = secrets.token_bytes(32)
+            detail = "device signed in again; recovery key created"
+        else:
+            detail = "device signed in again; recovery key released"
+        audit.record(AuditAction.ALTER, "device", device.id, detail, actor_id=user.id)
+    token, expires_at = issue_device_token(device)
     body = {
         "token": token,
         "device_id": device.id,
+        # Sent once per sign-in and never kept anywhere else: not logged, not audited, not on any page.
+        "recovery_key": base64.urlsafe_b64encode(device.recovery_key).rstrip(b"=").decode("ascii"),
         "expires_at": expires_at.isoformat(),
         "user": {"username": user.username, "display_name": user.display_name, "role": user.role,
                  "team": user.team.name, "shoulder_number": user.shoulder_number},
     }
     db.session.commit()
     return jsonify(body), 201
+
+
+def _existing_device(user_id: int, device_id: int, *, lock: bool = False) -> Device:
+    """The user's device ``device_id`` to sign in again (recovery after too many wrong PINs).
+
+    Someone else's device and one that does not exist answer alike (400,
+    ``errors.device_id``); a lost one answers 403 ``device_lost``. ``lock``:
+    the row is locked for the rest of the transaction, so an admin marking
+    it lost at the same moment goes first or waits.
+    """
+    query = select(Device).where(Device.id == device_id, Device.user_id == user_id).options(
+        undefer(Device.recovery_key))
+    if lock:  # on SQLite a request's transaction holds the write lock already (fieldapp.transactions)
+        query = query.with_for_update()
+    device = db.session.scalar(query.execution_options(populate_existing=True))
+    if device is None:
+        db.session.rollback()
+        raise ApiError(400, "invalid_request", "Some fields are missing or wrong.", {"device_id": NOT_THIS_ACCOUNTS})
+    if device.lost_at is not None:
+        db.session.rollback()
+        raise ApiError(403, "device_lost", DEVICE_LOST_SIGN_IN)
+    return device
 
 
 def _change_password(user, password: str, new_password: str | None):

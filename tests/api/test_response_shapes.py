@@ -231,7 +231,7 @@ def test_the_sign_in_shape_names_the_fields_the_route_reads():
     from fieldapp.api.shapes import TokenRequest
     from fieldapp.api.token_routes import SIGN_IN_FIELDS
 
-    assert list(TokenRequest.__annotations__) == [*SIGN_IN_FIELDS, "new_password"]  # optional, read after
+    assert list(TokenRequest.__annotations__) == [*SIGN_IN_FIELDS, "new_password", "device_id"]  # optional, read after
 
 
 NO_PYDANTIC_ON_THE_PUSH_PATH = """

@@ -78,7 +78,7 @@ def test_a_good_new_password_signs_in_and_replaces_the_temporary_one(client, cre
     response = _sign_in(client, temporary, new_password=NEW)
     assert response.status_code == 201
     body = response.get_json()
-    assert set(body) == {"token", "device_id", "expires_at", "user"}
+    assert set(body) == {"token", "device_id", "recovery_key", "expires_at", "user"}
     user = _user()
     assert not user.must_change_password
     device = db.session.get(Device, body["device_id"])

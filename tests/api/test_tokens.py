@@ -15,7 +15,7 @@ def test_token_response_shape(client, create_user):
                                                     "device_name": "Pixel 8"})
     assert response.status_code == 201
     body = response.get_json()
-    assert set(body) == {"token", "device_id", "expires_at", "user"}
+    assert set(body) == {"token", "device_id", "recovery_key", "expires_at", "user"}
     assert body["user"] == {"username": "pc1", "display_name": "PC One", "role": "officer",
                             "team": "Rose Hill", "shoulder_number": "4521"}
     device = db.session.get(Device, body["device_id"])
