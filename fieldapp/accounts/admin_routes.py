@@ -177,8 +177,8 @@ def revoke_device(device_id: int):
 class MarkLostForm(FlaskForm):
     """The second step of marking a phone lost: a box to tick, so one click never erases a phone."""
 
-    confirm = BooleanField("I understand: if this phone connects again it erases everything on it, "
-                           "entries not yet sent included.",
+    confirm = BooleanField("I understand: this phone is signed out at once, and entries it has not sent "
+                           "can no longer be recovered through the server.",
                            validators=[DataRequired("Tick the box to mark this phone lost.")])
 
 
@@ -197,8 +197,7 @@ def confirm_device_lost(device_id: int):
 @bp.post("/devices/<int:device_id>/lost")
 @role_required(Role.ADMIN)
 def mark_device_lost(device_id: int):
-    """A lost or stolen phone: its token stops at once, its recovery key is destroyed, and it erases
-    itself if it ever connects again."""
+    """A lost or stolen phone: its token stops at once (401 device_lost) and its recovery key is destroyed."""
     device = db.get_or_404(Device, device_id)
     form = MarkLostForm()
     if not form.validate_on_submit():

@@ -19,7 +19,7 @@ def targets(sign_in_device, postbox):
 
 
 PAGES = ["/admin", "/admin/users", "/admin/users/new", "/admin/users/{uid}", "/admin/users/{uid}/edit", "/admin/postboxes",
-         "/admin/postboxes/new", "/admin/postboxes/{pid}", "/admin/reference"]
+         "/admin/postboxes/new", "/admin/postboxes/{pid}", "/admin/reference", "/admin/devices/{did}/lost"]
 
 SITE = {"site_name": "Iffley Library", "site_type": "community_centre", "address": "Church Way, Oxford",
         "latitude": "51.7301", "longitude": "-1.2370"}
@@ -30,6 +30,7 @@ POSTS = [
                           "password": "a long enough password"}, 302),
     ("/admin/users/{uid}/edit", {"display_name": "PC Nine", "role": "supervisor", "team": "Rose Hill"}, 302),
     ("/admin/devices/{did}/revoke", {}, 302),
+    ("/admin/devices/{did}/lost", {"confirm": "y"}, 302),
     ("/admin/users/{uid}/reset-password", {}, 200),
     ("/admin/users/{uid}/deactivate", {}, 302),
     ("/admin/users/{uid}/reactivate", {}, 302),
@@ -57,7 +58,7 @@ def state() -> tuple:
         db.session.scalar(select(func.count()).select_from(User)),
         tuple(db.session.execute(select(User.username, User.active, User.password_hash, User.session_token,
                                         User.display_name, User.role, User.team_id).order_by(User.id)).all()),
-        tuple(db.session.scalars(select(Device.revoked_at).order_by(Device.id))),
+        tuple(db.session.execute(select(Device.revoked_at, Device.lost_at).order_by(Device.id)).all()),
         tuple(db.session.execute(select(Postbox.label, Postbox.active).order_by(Postbox.id)).all()),
         tuple(db.session.execute(select(Placement.id, Placement.placed_to).order_by(Placement.id)).all()),
     )
