@@ -163,14 +163,19 @@ def reset_password(user_id: int):
 def revoke_device(device_id: int):
     """Sign one phone out; its token fails at once."""
     device = db.get_or_404(Device, device_id)
+    return _on_device(device, accounts.revoke_device, f"Device {device.name!r} is revoked.")
+
+
+def _on_device(device: Device, act, done: str):
+    """Do ``act`` to a phone, then back to its user's page saying what happened (or why not)."""
     user_id = device.user_id
     try:
-        accounts.revoke_device(device)
+        act(device)
     except AccountError as error:
         db.session.rollback()
         flash(str(error))
     else:
-        flash(f"Device {device.name!r} is revoked.")
+        flash(done)
     return redirect(url_for("users.user", user_id=user_id))
 
 
@@ -202,13 +207,5 @@ def mark_device_lost(device_id: int):
     form = MarkLostForm()
     if not form.validate_on_submit():
         return _lost_page(device, form, 400)
-    user_id = device.user_id
-    try:
-        accounts.mark_device_lost(device)
-    except AccountError as error:
-        db.session.rollback()
-        flash(str(error))
-    else:
-        flash(f"Device {device.name!r} is marked lost: its token no longer works and its recovery key is "
-              "destroyed.")
-    return redirect(url_for("users.user", user_id=user_id))
+    return _on_device(device, accounts.mark_device_lost, f"Device {device.name!r} is marked lost: its token no "
+                      "longer works and its recovery key is destroyed.")
