@@ -131,7 +131,7 @@ def _unauthorized(code: str, message: str) -> ApiError:
     return ApiError(401, code, message, headers={"WWW-Authenticate": 'Bearer realm="fieldapp"'})
 
 
-DEVICE_LOST = "This phone was reported lost. Its data is being erased."
+DEVICE_LOST = "This phone was reported lost: it can no longer be used with this service."
 
 
 def _lost() -> ApiError:

@@ -20,7 +20,7 @@ from fieldapp.accounts.operations import AccountError, change_own_password
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, Device
 from fieldapp.models.types import utcnow
-from fieldapp.accounts.tokens import issue_device_token
+from fieldapp.accounts.tokens import DEVICE_LOST, issue_device_token
 from sync.fields import MAX_INT32
 
 SIGN_IN_FIELDS = {"username": 64, "password": 1024, "device_name": 200}
@@ -29,7 +29,6 @@ PASSWORD_CHANGE_REQUIRED = "Your password was reset. Choose a new password to si
 NO_CHANGE_DUE = "No password change is due; change it from the account page."
 NOT_THIS_ACCOUNTS = "Not a phone of this account."
 DEVICE_ID_TYPE = "Send the device_id this phone was given: a whole number."
-DEVICE_LOST_SIGN_IN = "This phone was reported lost. Its data is being erased."
 
 
 @bp.post("/auth/token")
@@ -122,7 +121,7 @@ def _existing_device(user_id: int, device_id: int, *, lock: bool = False) -> Dev
         raise ApiError(400, "invalid_request", "Some fields are missing or wrong.", {"device_id": NOT_THIS_ACCOUNTS})
     if device.lost_at is not None:
         db.session.rollback()
-        raise ApiError(403, "device_lost", DEVICE_LOST_SIGN_IN)
+        raise ApiError(403, "device_lost", DEVICE_LOST)
     return device
 
 

@@ -13,7 +13,7 @@ from fieldapp.models import Device, User
 from tests.factories import stop_search
 from tests.fixtures.rows import audit_count, last_events
 
-LOST = {"error": "device_lost", "message": "This phone was reported lost. Its data is being erased."}
+LOST = {"error": "device_lost", "message": "This phone was reported lost: it can no longer be used with this service."}
 CONFIRM = {"confirm": "y"}
 
 

@@ -120,7 +120,7 @@ def test_a_lost_device_cannot_sign_in_again(client, create_user):
     response = _sign_in(client, device_id=device_id)
     assert response.status_code == 403
     body = response.get_json()
-    assert body == {"error": "device_lost", "message": "This phone was reported lost. Its data is being erased."}
+    assert body == {"error": "device_lost", "message": "This phone was reported lost: it can no longer be used with this service."}
     assert _device(device_id).revoked_at is not None and _stored_key(device_id) is None
 
 
