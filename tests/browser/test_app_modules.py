@@ -25,13 +25,19 @@ def modules() -> list[str]:
     return sorted(f"js/{path.name}" for path in (STATIC / "js").glob("*.js"))
 
 
+#: Modules written but not yet part of the app: nothing imports them and the shell does not carry them.
+#: vault.js (issue 14's encryption core) joins the shell when it is wired in, once the shell's size allows.
+NOT_YET_WIRED = {"js/vault.js"}
+
+
 def test_every_module_is_in_the_shell():
     assert "js/app.js" in modules()
-    assert sorted(set(modules()) - set(SHELL_FILES)) == []
+    assert sorted(set(modules()) - set(SHELL_FILES) - NOT_YET_WIRED) == []
+    assert not NOT_YET_WIRED & set(SHELL_FILES), "wired in now: take it off NOT_YET_WIRED"
 
 
 def test_every_import_names_a_module_of_the_shell():
-    for name in modules():
+    for name in modules():  # a module not yet wired in may import the shell's; no shell module may import it
         for specifier in IMPORT.findall((STATIC / name).read_text()):
             assert specifier.startswith("./"), f"{name} imports {specifier!r}: the shell is same-folder modules only"
             assert f"js/{specifier[2:]}" in SHELL_FILES, f"{name} imports {specifier}, which is not in the shell"
