@@ -1,16 +1,4 @@
-// The officer app's entry module: it wires the parts together and starts them. Each owns its state:
-//   session.js         who is signed in: the device token, the sign-in form
-//   reference.js       the forms' lists, and the forms built from them
-//   router.js          which screen the hash names
-//   drafts.js          typing kept as drafts; which saved entry a form is editing
-//   capture.js         the forms as the officer types and saves
-//   encounter.js       the encounter screen
-//   round.js           the postbox round screen, 'Finish round'
-//   outbox-screen.js   the outbox screen, the unsent count, 'Fix and resend'
-//   sync-schedule.js   when the outbox is sent (sync.js: how)
-//   persistence.js     whether the storage is kept; a save that failed
-//   updates.js         the service worker and app updates
-// Under them: db.js (IndexedDB), outbox.js (entries and drafts), forms.js, validate.js, screens.js.
+// The officer app's entry module: it wires the parts together and starts them (docs/officer-app.md).
 
 import { wireForms } from './capture.js';
 import { getMeta } from './db.js';

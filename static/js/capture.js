@@ -1,5 +1,4 @@
-// Capture: the entry forms as the officer types and saves. 'Saved on this phone' is said only once
-// the entry is committed to IndexedDB and counted; a failed save says so and keeps the form.
+// Capture: the entry forms as the officer types and saves.
 
 import { cancelDraft, draftSoon, flushDraft } from './drafts.js';
 import { buttonKind, rememberSearch, resetEncounter } from './encounter.js';
@@ -38,7 +37,6 @@ export function wireForms() {
   }
 }
 
-/** Check the form and save it as an entry (a new one, or the one being edited); then the next. */
 async function saveForm(name) {
   const form = forms[name];
   // A draft save still waiting would run after the reset: the next entry would open with this one's time.

@@ -1,12 +1,10 @@
 // IndexedDB: the phone's own store of entries, their photos, drafts and settings.
-// Every write uses strict durability: 'saved' is only said once it is on disk.
 
 const NAME = 'fieldapp';
 const VERSION = 2;
 const OPEN_TIMEOUT_MS = 8000;  // Safari can hang an open after the app was in the background
 let opening = null;
 
-/** Open (once) the database, upgrading its schema step by step. */
 export function openDb() {
   if (!opening) {
     opening = new Promise((resolve, reject) => {
@@ -40,9 +38,7 @@ export function openDb() {
   return opening;
 }
 
-/** Run fn(store..., out) in one transaction; resolves with out.value once it has COMPLETED (committed),
- * rejects if it aborts (e.g. quota). fn must only make IndexedDB requests: awaiting anything else
- * inside a transaction lets it commit early. */
+/** fn must only make IndexedDB requests: awaiting anything else lets the transaction commit early. */
 export async function withStores(names, mode, fn) {
   const db = await openDb();
   return new Promise((resolve, reject) => {

@@ -1,6 +1,4 @@
-// Drafts: a form's typing kept across reloads and restarts, written once typing pauses, with the
-// form's editing mark (which saved entry a save replaces). An encounter draft of another kind than
-// the home button asked for is put aside ('parked', under its own key) and offered, never dropped.
+// Drafts: a form's typing kept across reloads and restarts, with the form's editing mark.
 
 import { into, withStores } from './db.js';
 import { clearErrors, fillForm, readForm } from './forms.js';
@@ -39,19 +37,16 @@ export function flushDraft(name) {
   return saveFormDraft(name);
 }
 
-/** Write a form's typing now if some waits for the pause. */
 export async function flushPending(name) {
   if (timers[name]) await flushDraft(name);
 }
 
-/** Before an update reloads the app: write the typing not yet in a draft (only that: a form
- * reset after a save is no draft, and storing it would give the next entry the old time). */
+/** Before an update reloads: only typing not yet drafted (a form reset after a save is no draft). */
 export async function saveAllDrafts() {
   await Promise.all(Object.keys(timers).map((name) => flushDraft(name)));
 }
 
-/** Put an entry into a form: a new one, or (``editing``) the saved entry a save replaces. Every fill goes
- * through here, so the mark cannot outlive its entry. */
+/** Every fill goes through here, so the editing mark cannot outlive its entry. */
 export function loadForm(form, data, editing = null) {
   fillForm(form, data);
   clearErrors(form);  // an earlier attempt's messages and location fix were about another entry
@@ -70,7 +65,6 @@ export function parkDraft(owner, values) {
   });
 }
 
-/** The drafts put aside, newest first: [{key, values, at}]. */
 export function parkedDrafts(owner) {
   const range = IDBKeyRange.bound(`${owner}:${PARKED}`, `${owner}:${PARKED}\uffff`);
   return withStores(['drafts'], 'readonly', (drafts, out) =>

@@ -1,6 +1,4 @@
-// The encounter screen: a new entry, the officer's draft, or an outbox entry to fix. Each home
-// link opens its own kind; a draft of the other kind is put aside and offered above the form,
-// never imposed and never dropped. Any draft can be discarded, after a confirmation.
+// The encounter screen: a new entry, the officer's draft, or an outbox entry to fix.
 
 import { cancelDraft, dropParked, flushDraft, flushPending, loadForm, parkDraft, parkedDrafts, unparkDraft } from './drafts.js';
 import { getMeta, setMeta } from './db.js';
@@ -107,7 +105,6 @@ function clearSuggested(form) {
   for (const node of form.querySelectorAll('[data-suggested]')) delete node.dataset.suggested;
 }
 
-/** Suggest the power's usual object, unless the officer chose one. */
 function suggestObject(form, legislation) {
   const object = form.querySelector('select[name="object_of_search"]');
   if (!object || (object.value && !object.dataset.suggested)) return;
@@ -119,8 +116,7 @@ function suggestObject(form, legislation) {
   form.dispatchEvent(new Event('input', { bubbles: true }));  // into the draft, as if typed
 }
 
-/** 'A no further action disposal' means nothing linked to the object was found: answer 'No', unless
- * the officer answered. A 'No' set that way goes again when the outcome changes. */
+/** No further action: answer 'No' unless the officer answered; it goes again when the outcome changes. */
 function linkForNoFurtherAction(form, outcome) {
   const inputs = [...form.querySelectorAll('[name="outcome_linked_to_object_of_search"]')];
   if (!inputs.length) return;
@@ -177,8 +173,7 @@ export async function openEncounter(current) {
   locateOnOpen();
 }
 
-/** Fill the form for a home button (``wanted``: 'stop_search' or ''; undefined after a reload): the
- * draft if of that kind, else one of that kind put aside, else a new entry. Another kind's draft is put aside. */
+/** ``wanted``: a home button's kind, undefined after a reload; another kind's draft is put aside. */
 async function fillEncounter(wanted, current) {
   const owner = officer();
   await flushPending('encounter');
@@ -209,7 +204,6 @@ async function fillEncounter(wanted, current) {
   return true;
 }
 
-/** Offer the drafts put aside, to continue or discard. */
 export async function showOffers() {
   const box = $('#draft-offers');
   const rows = await parkedDrafts(officer()).catch(() => []);

@@ -1,5 +1,4 @@
 // Building the forms from the field rules and reference lists, and reading them back.
-// Every input is named exactly as the sync contract's data field and has a label.
 
 import { readPhotos, renderPhotoField, setPhotos } from './photo-field.js';
 
@@ -23,7 +22,6 @@ function options(spec, reference, name) {
   return reference.lists[spec.list] || [];
 }
 
-/** Build the controls of every [data-field] placeholder in a form. */
 export function renderForm(form, rules, reference) {
   const type = form.dataset.type;
   for (const holder of form.querySelectorAll('[data-field]')) {
@@ -82,8 +80,7 @@ export function renderForm(form, rules, reference) {
   updateVisibility(form);
 }
 
-/** Quick-pick phrases under the grounds: a tap inserts one as editable text at the cursor (at the end if
- * the box was never touched), never replacing typing, and puts the focus just after it. */
+/** Quick-pick phrases under the grounds: inserted at the cursor, never replacing typing. */
 function phraseButtons(box, phrases) {
   let caret = null;  // where the cursor was when the box lost the focus to a phrase button
   box.addEventListener('blur', () => { caret = box.selectionStart; });
@@ -110,8 +107,7 @@ function phraseButtons(box, phrases) {
   return group;
 }
 
-/** Show the fields that apply by kind (data-kinds) and another field's value (data-when), both from
- * the server's rule table (sync/conditions.py); a field with both needs both. */
+/** data-kinds and data-when come from sync/conditions.py; a field with both needs both. */
 export function updateVisibility(form) {
   const kind = valueOf(form, 'kind');
   for (const holder of form.querySelectorAll('[data-kinds], [data-when]')) {
@@ -184,7 +180,6 @@ export function readForm(form, rules, toIso) {
   return data;
 }
 
-/** Put entry data (or a draft) back into the form. */
 export function fillForm(form, data) {
   form.reset();
   for (const holder of form.querySelectorAll('.field.photos')) setPhotos(holder, (data || {})[holder.dataset.field]);
@@ -205,8 +200,7 @@ export function fillForm(form, data) {
   updateVisibility(form);
 }
 
-/** Show each field's message next to it (marked invalid), clearing the others, and a summary at the top
- * (a live region) linking to each field; the focus moves to it, as with GOV.UK's error summary. */
+/** Messages by their fields, and a focused summary linking to each (as GOV.UK's error summary). */
 export function showErrors(form, errors) {
   for (const node of form.querySelectorAll('.field > .error')) node.textContent = '';
   for (const node of form.querySelectorAll('[aria-invalid]')) node.removeAttribute('aria-invalid');

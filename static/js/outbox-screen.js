@@ -1,6 +1,4 @@
-// The outbox screen, the unsent count, and what the phone says: no connection (and what waits),
-// entries returned by a supervisor, another officer's unsent entries on a shared phone. 'Fix and
-// resend' opens an entry in its form: it waits here until that form's screen takes it.
+// The outbox screen, the unsent count, and what the phone says about what waits.
 
 import { loadForm } from './drafts.js';
 import { showErrors } from './forms.js';
@@ -99,7 +97,6 @@ export function waitingType() {
   return waiting && waiting.type;
 }
 
-/** Fill this form with the outbox entry waiting for it, if any. */
 export function takeWaitingEdit(name) {
   const entry = waiting;
   const formName = entry && (entry.type === 'encounter' ? 'encounter' : entry.type === 'postbox_visit' ? 'visit' : 'item');

@@ -1,7 +1,4 @@
-// The outbox: every entry the officer saved (and its photos), with its state. Entries are never
-// deleted automatically and never expire. States: 'pending', 'sent' (confirmed, with receipt time),
-// 'attention' (refused: fix and resend under the same id), 'conflict' (kept by the server as a
-// conflict copy for a supervisor: nothing lost).
+// The outbox: every entry the officer saved (and its photos), with its state.
 
 import { into, withStores } from './db.js';
 import { UNSENT_PHOTO, attachPhotos } from './photos.js';
@@ -17,8 +14,7 @@ export function newEntry(type, data, owner) {
   };
 }
 
-/** Store an entry with its photos in one transaction (strict durability): resolves once both are on
- * disk. The entry lists only photos the phone holds. */
+/** Entry and photos in one transaction: resolves once both are on disk. */
 export function saveEntry(entry) {
   return withStores(['entries', 'photos', 'photo_bytes'], 'readwrite', (entries, photos, bytes) => {
     attachPhotos(photos, bytes, entry, (ids) => {
@@ -43,7 +39,6 @@ export function getEntry(id) {
   return withStores(['entries'], 'readonly', (entries, out) => into(out, entries.get(id)));
 }
 
-/** Every entry of one officer, newest first. */
 export function entriesOf(owner) {
   return withStores(['entries'], 'readonly', (entries, out) =>
     into(out, entries.index('owner').getAll(owner), (rows) => rows.sort((a, b) => b.created - a.created)));
@@ -71,7 +66,6 @@ export function unsentByOwner(except = null) {
   });
 }
 
-/** visit(cursor) for each row of the store's owner index in range. */
 function eachOwned(store, range, visit) {
   const request = store.index('owner').openCursor(range);
   request.onsuccess = () => {
@@ -104,7 +98,6 @@ export function applyResults(sent, results, serverTime) {
   });
 }
 
-/** Whether to take a server version: the entry is here, sent, and older. */
 export function takesVersion(entry, version) {
   return Boolean(entry) && entry.state === 'sent' && version > (entry.serverVersion || 0);
 }
@@ -129,8 +122,7 @@ export function applyChanges(changes, fetched) {
   });
 }
 
-/** A fetched version's data, with this phone's value of each field the server withheld (``withheld``:
- * residents' contact details): taken as it is, the next 'Edit and resend' would drop what was entered. */
+/** Keeps this phone's values of fields the server withheld: else 'Edit and resend' would drop them. */
 export function keepWithheld(local, fetched) {
   const data = { ...fetched.data };
   for (const name of Array.isArray(fetched.withheld) ? fetched.withheld : []) {
@@ -154,7 +146,6 @@ export function forgetOwner(owner) {
   });
 }
 
-/** A draft: the form as typed so far, kept across reloads and restarts. */
 export function saveDraft(owner, form, values) {
   return withStores(['drafts'], 'readwrite', (drafts) => { drafts.put({ key: `${owner}:${form}`, values, at: Date.now() }); });
 }
@@ -167,7 +158,6 @@ export function clearDraft(owner, form) {
   return withStores(['drafts'], 'readwrite', (drafts) => { drafts.delete(`${owner}:${form}`); });
 }
 
-/** Now as ISO 8601 with this phone's UTC offset. */
 export function isoNow() {
   return toIso(new Date());
 }

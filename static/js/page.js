@@ -2,7 +2,6 @@
 
 export const $ = (selector) => document.querySelector(selector);
 
-/** Labels, limits and defaults of every field (the server's field tables, as JSON in the page). */
 export const rules = JSON.parse(document.getElementById('field-rules').textContent);
 
 export const forms = { encounter: $('#encounter-form'), visit: $('#visit-form'), item: $('#item-form') };

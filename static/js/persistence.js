@@ -1,5 +1,4 @@
 // Whether the browser keeps this phone's storage, and what the officer is told when a save fails.
-// The browser decides about persistence (headless Chromium says no); the app asks and shows the answer.
 
 import { $ } from './page.js';
 
@@ -9,7 +8,6 @@ export async function askPersistence() {
   showStorage();
 }
 
-/** Say on the home screen whether the storage is kept. */
 export async function showStorage() {
   const node = $('#storage-state');
   if (!navigator.storage || !navigator.storage.persisted) { node.textContent = ''; return; }

@@ -1,6 +1,4 @@
-// A form's photo field: a file input (capture=environment asks for the back camera). Each picture is
-// kept at once as a draft photo, listed with 'Remove'; the form's data lists the ids and saving takes
-// them along. A save waits for a picture still being made smaller (photosReady), so none is lost.
+// A form's photo field: pictures kept at once as draft photos, listed with 'Remove'.
 
 import { askToConfirm, el } from './forms.js';
 import { dropDraftPhoto, getPhoto, keepPhoto, photoBytes, sweepDraftPhotos } from './photos.js';
@@ -58,7 +56,6 @@ export function readPhotos(holder) {
   return [...holder.querySelectorAll('li[data-photo-id]')].map((item) => item.dataset.photoId);
 }
 
-/** List these photos in the field, and nothing else. */
 export function setPhotos(holder, ids) {
   holder.dataset.generation = String(Number(holder.dataset.generation || 0) + 1);  // a picture still being kept is for the old one
   for (const image of holder.querySelectorAll('img')) URL.revokeObjectURL(urls.get(image));

@@ -1,7 +1,4 @@
-// Photos on the phone: made smaller (a JPEG at most 1,600 px long; redrawing also drops the camera's
-// metadata, GPS included), kept in IndexedDB, sent after their entry with their SHA-256. Records are
-// small and read often; bytes are a store of their own, read only to show or send, dropped once sent.
-// States: 'draft' (in a form), then 'pending', 'sent', 'attention' (refused as it is).
+// Photos on the phone: made smaller, kept in IndexedDB, sent after their entry.
 
 import { into, withStores } from './db.js';
 
@@ -91,8 +88,7 @@ export function sweepDraftPhotos(owner, shown) {
   });
 }
 
-/** In saveEntry's transaction: the entry's photos go to the outbox with it; those it no longer lists go,
- * unless sent. ``done(ids)`` gets the listed photos the phone really holds. */
+/** In saveEntry's transaction. ``done(ids)`` gets the listed photos the phone really holds. */
 export function attachPhotos(photos, store, entry, done) {
   const listed = (entry.data && entry.data.photos) || [];
   const kept = [];

@@ -1,5 +1,4 @@
-// The forms' lists (postboxes, reasons, outcomes...) from GET /api/reference, and the forms built
-// from them; until there are any, nothing can be recorded and a banner says how to get them.
+// The forms' lists (postboxes, reasons, outcomes...) from GET /api/reference, and the forms built from them.
 
 import { fillForm, readForm, renderForm } from './forms.js';
 import { toIso } from './outbox.js';

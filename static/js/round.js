@@ -1,6 +1,4 @@
-// The postbox round: a visit, then its cards. The round in progress is kept per officer in IndexedDB,
-// so a reload or restart goes on where the officer was and 'Home' leaves it open. 'Finish round'
-// ends it (asking first if a card is typed but not saved); signing out forgets it.
+// The postbox round: a visit, then its cards.
 
 import { deleteMeta, getMeta, setMeta } from './db.js';
 import { cancelDraft, loadForm } from './drafts.js';
@@ -61,9 +59,7 @@ async function finishRound() {
 
 const LOCK_WAIT_MS = 5000;  // a send in flight finishes first; a hung one is not waited for
 
-/** The visit's item count is at least its cards on this phone (the officer need not count them first);
- * a higher count given (items not transcribed) is kept. The visit is edited through the outbox, under
- * its lock so that no send of the older content is in flight. */
+/** Item count at least the cards here; edited under the outbox lock: no send of the older content in flight. */
 async function countCards(owner, visitId) {
   const update = async () => {
     const entries = await entriesOf(owner);
@@ -109,8 +105,7 @@ function newVisit() {
 
 let asking = 0;  // the visit form's latest ask for a location: an older answer is not used
 
-/** A new visit locates the phone and chooses the nearest postbox. An answer that comes after the
- * officer chose, or after the form moved on, changes nothing. */
+/** An answer after the officer chose, or after the form moved on, changes nothing. */
 function preselectNearest() {
   asking += 1;
   const mine = asking;
@@ -158,7 +153,6 @@ function chooseNearest(coords) {
   status.textContent = `Nearest: ${nearest.box.name}, ${farness(nearest.distance)}. Chosen below; change it if you are at another.`;
 }
 
-/** Fill the round screen, then show it (unless a newer route overtook this one). */
 export async function openRound(current) {
   if (currentReference() && !(await fillRound(current))) return;
   show('round');
@@ -195,7 +189,6 @@ async function fillRound(current) {
   return true;
 }
 
-/** A visit was saved: its round begins, with the first card's form. */
 export async function startItems(visitEntry) {
   const round = { visitId: visitEntry.id, postboxId: visitEntry.data.postbox_id, items: 0 };
   await setMeta(roundKey(officer()), round);
@@ -217,7 +210,6 @@ function showItemForm(round) {
   $('#round-summary').textContent = `${box ? box.name : 'Postbox'}: ${round.items} ${round.items === 1 ? 'card' : 'cards'} saved.`;
 }
 
-/** A card was saved: count it and open the form for the next. */
 export async function nextItem() {
   const key = roundKey(officer());
   const round = await getMeta(key);
@@ -240,7 +232,6 @@ export function nearestFirst(coords) {
   chooseNearest(coords);
 }
 
-/** Forget an officer's round in progress (signing out). */
 export function forgetRound(owner) {
   return deleteMeta(roundKey(owner));
 }

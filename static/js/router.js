@@ -1,6 +1,4 @@
-// Which screen the hash names. A screen is filled before it is shown, so nothing typed into it can
-// be wiped by a fill that lands later; a route overtaken by a newer one (a second tap while the
-// first read IndexedDB) stops.
+// Which screen the hash names.
 
 import { show } from './screens.js';
 import { currentSession } from './session.js';
@@ -13,7 +11,6 @@ export function onScreen(name, open) {
   openers.set(name, open);
 }
 
-/** Show the screen the hash names (home if none or unknown; sign-in if nobody is signed in). */
 export async function route() {
   if (!currentSession()) { show('signin'); return; }
   const mine = ++turn;

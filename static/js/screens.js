@@ -84,7 +84,6 @@ export function photoLine(photos) {
   return `${one ? 'Photo' : `${photos.length} photos`}: ${parts.filter(Boolean).join(', ')}`;
 }
 
-/** Render the outbox: state, receipt time, photos, server errors, decisions, and a way to fix. */
 export function renderOutbox(list, entries, reference, onEdit, photos = []) {
   list.replaceChildren();
   if (!entries.length) {

@@ -1,6 +1,4 @@
-// Who is signed in: the device token, the sign-in form, signing out. The session is kept in IndexedDB
-// so the app starts signed in offline; the token goes only to the API, never into a cookie. On a
-// shared phone, while one officer's entries are unsent no other can sign in (they would be hidden).
+// Who is signed in: the device token, the sign-in form, signing out.
 
 import { deleteMeta, getMeta, setMeta } from './db.js';
 import { showErrors } from './forms.js';
@@ -35,7 +33,6 @@ export function wireSignIn(onSignedIn) {
   $('#signin-again').addEventListener('click', () => { show('signin'); $('#signin-username').value = officer(); });
 }
 
-/** An officer's display name, if they signed in here, else the username. */
 export async function nameOf(username) {
   if (session && session.user.username === username) return session.user.display_name;
   const names = await getMeta('names').catch(() => null);
@@ -55,8 +52,7 @@ async function refusal(username) {
   return null;
 }
 
-/** Ask for a device token; true once it is kept. Failures are shown on the form. A 403
- * password_change_required (an admin's reset) adds the new password fields. */
+/** A device token; true once kept. A 403 password_change_required (an admin's reset) adds new password fields. */
 async function signIn(form) {
   const error = $('#signin-error');
   const fresh = form.new_password;
@@ -107,7 +103,6 @@ async function signIn(form) {
   return true;
 }
 
-/** Sign this phone out: revoke the token and forget it. */
 export async function endSession() {
   api(session, 'DELETE', '/api/auth/token').catch(() => { /* offline: the token expires on its own */ });
   await deleteMeta('session');

@@ -1,6 +1,4 @@
-// When the outbox is sent: at start, on 'online', when shown again, after a save, on Send now, when
-// Background Sync wakes the worker, and by a timer after a failure (never sooner than Retry-After;
-// until then only Send now goes). A sign-in no longer valid stops automatic tries until a new one.
+// When the outbox is sent (sync.js: how).
 
 import { setNetworkDown, updateCount } from './outbox-screen.js';
 import { $ } from './page.js';

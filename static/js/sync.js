@@ -1,7 +1,4 @@
-// Sending the outbox (entries, then photos) and pulling feedback, one sync at a time (Web Locks, across
-// tabs). An entry is sent only when its own id comes back in a valid JSON receipt; anything else (no
-// network, 5xx, 408, 429, a captive portal's 200 page) leaves it pending for a try after a full-jitter
-// exponential backoff, never sooner than the server's Retry-After.
+// Sending the outbox (entries, then photos) and pulling feedback, one sync at a time.
 
 import { applyChanges, applyResults, entriesOf, takesVersion } from './outbox.js';
 import { getMeta, setMeta } from './db.js';
@@ -25,8 +22,7 @@ export class RetryLater extends Error {
   }
 }
 
-/** Call the API with the device token: parsed JSON, or AuthNeeded / RetryLater thrown. An ArrayBuffer
- * ``body`` is sent as it is (give its Content-Type), anything else as JSON. */
+/** Parsed JSON, or AuthNeeded / RetryLater thrown; an ArrayBuffer body is sent as it is. */
 export async function api(session, method, path, body, extraHeaders = {}) {
   let response;
   const raw = body instanceof ArrayBuffer;
@@ -61,7 +57,6 @@ function validReceipt(json, batch) {
     json.results.every((result, i) => result && result.id === batch[i].id && typeof result.status === 'string');
 }
 
-/** Send the officer's pending entries, then pull decisions. */
 export function syncOutbox(session) {
   return navigator.locks.request('outbox', async () => {
     const pending = (await entriesOf(session.user.username)).filter((e) => e.state === 'pending').reverse();
@@ -91,9 +86,7 @@ export function syncOutbox(session) {
   });
 }
 
-/** Send each waiting photo whose entry the server has, with its SHA-256 (checked there; resending is
- * harmless). Confirmed: its bytes leave the phone. Refused as it is (too large, not an image):
- * 'attention', never resent. Anything else: tried again. */
+/** Confirmed: its bytes leave the phone; refused as it is: 'attention', never resent; else tried again. */
 async function sendPhotos(session) {
   const owner = session.user.username;
   const onServer = new Set((await entriesOf(owner)).filter((e) => e.serverVersion !== null).map((e) => e.id));
@@ -138,8 +131,7 @@ export async function pullFeedback(session) {
   }
 }
 
-/** The entries to fetch for a page of changes: sent ones on this phone, newer than it holds. Its own
- * versions and entries it no longer keeps are not fetched: each fetch is an audited read of personal data. */
+/** Only what is needed: each fetch is an audited read of personal data. */
 async function versionsToFetch(session, changes) {
   const held = new Map((await entriesOf(session.user.username)).map((e) => [e.id, e]));
   const ids = new Set();
@@ -149,7 +141,6 @@ async function versionsToFetch(session, changes) {
   return ids;
 }
 
-/** Reference data (postboxes and lists), revalidated with its ETag. */
 export async function refreshReference(session) {
   const cached = await getMeta('reference');
   const headers = cached && cached.etag ? { 'If-None-Match': cached.etag } : {};
@@ -160,20 +151,17 @@ export async function refreshReference(session) {
   return fresh;
 }
 
-/** The wait after ``failures`` failures in a row: uniform in [0, ceiling], the ceiling doubling from 2 s
- * to 5 minutes (full jitter: phones that lost the server together do not come back together). */
+/** Full jitter: phones that lost the server together do not come back together. */
 export function backoff(failures) {
   const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** failures);
   return Math.round(Math.random() * ceiling);
 }
 
-/** The backoff, but never less than the server's Retry-After. */
 export function retryDelay(failures, error) {
   return Math.max(backoff(failures), (error && error.retryAfter) || 0);
 }
 
-/** A Retry-After (seconds, or an HTTP-date by this phone's clock; a past date is no wait) as ms capped
- * at an hour; null if absent or not understood. */
+/** Seconds or an HTTP-date (by this phone's clock; past: no wait) as ms, capped; null if not understood. */
 export function retryAfterMs(value, now = Date.now()) {
   const text = (value || '').trim();
   let wait = null;

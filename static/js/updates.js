@@ -1,9 +1,7 @@
 // The service worker's lifecycle on the page side: register, offer updates, reload once.
-// A new version never takes over on its own: the officer accepts it (Workbox's pattern).
 
 let accepted = false;
 
-/** Register /sw.js; call onUpdate(worker) when a new version is waiting. */
 export function registerWorker(onUpdate) {
   if (!('serviceWorker' in navigator)) return;
   navigator.serviceWorker.addEventListener('controllerchange', () => {

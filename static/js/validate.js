@@ -1,6 +1,4 @@
-// The server's field rules, checked before saving (the server checks again). The field tables
-// (sync.schema) and rules between fields (sync.conditions), with their messages, are embedded in
-// the page as #field-rules: nothing here repeats a rule.
+// The server's field rules, checked before saving (the server checks again).
 
 import { labelOf as listLabel } from './screens.js';
 
@@ -12,7 +10,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const blank = (value) => value === undefined || value === null || (typeof value === 'string' && value.trim() === '') ||
   (Array.isArray(value) && !value.length);
 
-/** A value checked against its field's type and limits: a message, or null. */
 function checkValue(spec, value, reference, now, skewMs) {
   switch (spec.kind) {
     case 'text': {
@@ -83,7 +80,6 @@ function message(rule, fields, values, reference) {
     : fields[name].list ? listLabel(reference, fields[name].list, values[name]) : JSON.stringify(values[name])));
 }
 
-/** Errors {field: message} for an entry's data, as the server would give them. */
 export function validate(type, data, rules, reference, now = Date.now()) {
   const errors = {};
   const fields = rules.fields[type];
