@@ -29,7 +29,9 @@ KINDS = {
 def _field(field: parsers.Field) -> dict[str, Any]:
     spec: dict[str, Any] = {"label": field.label, "kind": KINDS[field.parse]}
     if spec["kind"] == "text":
-        spec.update(max=field.max_len, min=field.min_len)
+        spec["max"] = field.max_len
+        if field.min_len:  # validate.js reads no minimum as 0
+            spec["min"] = field.min_len
     if field.list_name:
         spec["list"] = field.list_name
     if field.low is not None:
@@ -74,16 +76,45 @@ def form_conditions(entry_type: str) -> dict[str, dict[str, str]]:
     return shown
 
 
+def _compact_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rules of one entry type as validate.js reads them, in the same order (the page is in the shell
+    every phone keeps, so its copy is compact): ``need`` left out when "required", and neighbours that
+    differ only in their field merged into one rule with ``fields`` (a later rule's message replaces an
+    earlier one's: only neighbours are merged, so the order of the checks stays the same)."""
+    out: list[dict[str, Any]] = []
+    for rule in rules:
+        rest = {key: value for key, value in rule.items() if key != "field" and (key, value) != ("need", "required")}
+        last = out[-1] if out else None
+        if last is not None and {key: value for key, value in last.items() if key not in ("field", "fields")} == rest:
+            merged = last.pop("fields") if "fields" in last else [last.pop("field")]
+            last["fields"] = [*merged, rule["field"]]
+        else:
+            out.append({"field": rule["field"], **rest})
+    return out
+
+
+def browser_conditions() -> dict[str, Any]:
+    """sync.conditions.as_json() for the page: rules compacted, no empty defaults (validate.js reads
+    them as {}), no owner_field (the page's data-kinds attributes say it; no script reads it)."""
+    table = conditions.as_json()
+    return {
+        "rules": {entry_type: _compact_rules(rules) for entry_type, rules in table["rules"].items()},
+        "defaults": {entry_type: values for entry_type, values in table["defaults"].items() if values},
+    }
+
+
 @cache
 def field_rules() -> dict[str, Any]:
-    """Everything validate.js and the form need, from the same tables the server validates with."""
+    """Everything validate.js and the form need, from the same tables the server validates with.
+
+    The postbox card's defaults (round.js) are ``conditions.defaults.postbox_item``.
+    """
     return {
         "fields": {
             entry_type: {name: _field(f) for name, f in fields.items()}
             for entry_type, fields in conditions.FIELDS.items()
         },
-        "conditions": conditions.as_json(),
+        "conditions": browser_conditions(),
         "show": {entry_type: form_conditions(entry_type) for entry_type in conditions.RULES},
-        "item_defaults": dict(conditions.DEFAULTS["postbox_item"]),
         "clock_skew_minutes": int(CLOCK_SKEW / timedelta(minutes=1)),
     }

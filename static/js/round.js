@@ -94,7 +94,7 @@ async function discard(name) {
   await clearDraft(owner, name);
   if (name === 'visit') { newVisit(); preselectNearest(); startAtTop(forms.visit); return; }
   const round = await getMeta(roundKey(owner));
-  if (round) showItemForm(round); else loadForm(forms.item, { ...rules.item_defaults });
+  if (round) showItemForm(round); else loadForm(forms.item, { ...rules.conditions.defaults.postbox_item });
   startAtTop(forms.item);
   await sweepPhotos();  // the discarded card's photos go with it
 }
@@ -204,7 +204,7 @@ function showVisitForm(visit = true) {
 
 function showItemForm(round) {
   showVisitForm(false);
-  loadForm(forms.item, { ...rules.item_defaults, visit_id: round.visitId });
+  loadForm(forms.item, { ...rules.conditions.defaults.postbox_item, visit_id: round.visitId });
   pristine.set(forms.item, answers(forms.item));
   const box = (currentReference().postboxes || []).find((b) => b.id === round.postboxId);
   $('#round-summary').textContent = `${box ? box.name : 'Postbox'}: ${round.items} ${round.items === 1 ? 'card' : 'cards'} saved.`;

@@ -75,8 +75,8 @@ function holds(rule, values, given) {
 }
 
 /** A rule's message: {label} is the field's label, {name} the label of that field's value. */
-function message(rule, fields, values, reference) {
-  return rule.message.replace(/\{(\w+)\}/g, (_, name) => (name === 'label' ? fields[rule.field].label
+function message(rule, field, fields, values, reference) {
+  return rule.message.replace(/\{(\w+)\}/g, (_, name) => (name === 'label' ? fields[field].label
     : fields[name].list ? listLabel(reference, fields[name].list, values[name]) : JSON.stringify(values[name])));
 }
 
@@ -96,11 +96,12 @@ export function validate(type, data, rules, reference, now = Date.now()) {
   for (const name of Object.keys(fields)) {
     if (!given(name)) { if (name in defaults) values[name] = defaults[name]; } else if (!errors[name]) values[name] = data[name];
   }
+  // need: 'required' unless said; fields: neighbouring rules alike but for their field (rule_table.py).
   for (const rule of rules.conditions.rules[type]) {
     if (!holds(rule, values, given)) continue;
     // A later rule's message replaces an earlier one's; a forbidden field's replaces its type error.
-    if (rule.need === 'required' ? !given(rule.field) : given(rule.field)) {
-      errors[rule.field] = message(rule, fields, values, reference);
+    for (const field of rule.fields || [rule.field]) {
+      if (rule.need === 'forbidden' ? given(field) : !given(field)) errors[field] = message(rule, field, fields, values, reference);
     }
   }
   return errors;

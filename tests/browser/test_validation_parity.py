@@ -9,9 +9,11 @@ type, out of range, every other value of its list...). The sets of fields in
 error must be equal, and where the server's message is a rule's (from
 sync/conditions.py) the browser's must be the same words.
 
-A last check takes each rule out of the browser's copy of the table in turn:
-the samples must catch every one, so a rule either side stops applying fails
-this test.
+A last check takes each rule out of the browser's copy of the table in turn
+(one field at a time out of a rule the page merged from neighbours alike but
+for their field): the samples must catch every one, so a rule either side
+stops applying fails this test. Read back one field at a time, the browser's
+copy must be the server's table, rule for rule and in the same order.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 import pytest
 
 from sync import ValidationContext, load_reference, validate_entry
-from sync.conditions import FIELDS, RULES
+from sync.conditions import FIELDS, RULES, as_json
 
 pytestmark = [pytest.mark.browser]
 
@@ -204,15 +206,20 @@ RUN_IN_PAGE = """async ([cases, now, reference]) => {
   const rules = JSON.parse(page.getElementById('field-rules').textContent);
   const keys = (errors) => Object.keys(errors).sort().join(' ');
   const errors = cases.map((c) => validate(c.type, c.data, rules, reference, now));
-  // Each rule taken out of the browser's table in turn: the first case whose fields in error change.
+  // Each rule taken out of the browser's table in turn (one field of a merged rule at a time):
+  // the first case whose fields in error change, and the rule as the server writes it.
   const caught = [];
   for (const [type, list] of Object.entries(rules.conditions.rules)) {
     list.forEach((rule, index) => {
-      const without = structuredClone(rules);
-      without.conditions.rules[type].splice(index, 1);
-      const at = cases.findIndex((c) => c.type === type
-        && keys(validate(c.type, c.data, without, reference, now)) !== keys(c.expected));
-      caught.push({ type, index, rule, at });
+      const { field: one, fields = [one], ...rest } = rule;
+      fields.forEach((field, place) => {
+        const without = structuredClone(rules);
+        if (fields.length > 1) without.conditions.rules[type][index].fields.splice(place, 1);
+        else without.conditions.rules[type].splice(index, 1);
+        const at = cases.findIndex((c) => c.type === type
+          && keys(validate(c.type, c.data, without, reference, now)) !== keys(c.expected));
+        caught.push({ type, index, rule: { need: 'required', ...rest, field }, at });
+      });
     });
   }
   return { errors, caught };
@@ -239,3 +246,8 @@ def test_the_browser_and_the_server_find_the_same_errors(page, client):
     uncaught = [item for item in result["caught"] if item["at"] < 0]
     assert not uncaught, f"no sample notices these rules taken out of the browser's table: {uncaught}"
     assert len(result["caught"]) == sum(len(rules) for rules in RULES.values())
+    # Every server rule, in order, has its browser counterpart (the one just shown to fire).
+    browser_rules: dict[str, list[dict[str, Any]]] = {}
+    for item in result["caught"]:
+        browser_rules.setdefault(item["type"], []).append(item["rule"])
+    assert browser_rules == as_json()["rules"]
