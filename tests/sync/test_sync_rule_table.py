@@ -96,7 +96,8 @@ def test_required_fields_are_what_the_server_asks_for(ctx, make_entry, kind):
     assert missing | {"kind"} == set(required_fields("encounter", kind))
 
 
-def test_the_table_as_json_is_what_the_browser_reads():
+def test_the_table_as_json_is_what_the_page_compacts():
+    # The page carries it compacted (fieldapp/officer/rule_table.py); test_validation_parity checks the two agree.
     table = json.loads(json.dumps(as_json()))
     assert set(table) == {"rules", "defaults", "owner_field"}
     vehicle = [rule for rule in table["rules"]["encounter"] if rule["field"] == "vehicle_registration"]
