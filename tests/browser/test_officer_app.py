@@ -31,6 +31,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ENVELOPE = ("id", "type", "version", "base_version", "captured_at", "data")
 
 
+def pause_clock(page) -> None:
+    """Stop the page's installed clock at this moment, give or take: 200 ms ahead of this process's
+    'now', since pausing at 'now' itself raced the page, whose clock could already be past it when
+    the call arrived ('Cannot fast-forward to the past', once on PostgreSQL CI)."""
+    page.clock.pause_at(datetime.now() + timedelta(milliseconds=200))
+
+
 def test_1_saved_offline_reloaded_offline_then_synced_once(page, app_server, server_app):
     sign_in_app(page, app_server)
     page.context.set_offline(True)
@@ -444,7 +451,7 @@ def test_the_next_encounter_opens_empty_at_its_own_time(page, app_server):
     page.clock.install()
     sign_in_app(page, app_server)
     page.context.set_offline(True)
-    page.clock.pause_at(datetime.now())
+    pause_clock(page)
     fill_stop_search(page, location="Rose Hill, by the post office")
     save(page)
     page.clock.fast_forward("30:00")
@@ -531,7 +538,7 @@ def test_a_refused_save_keeps_the_last_keystrokes_as_a_draft(page, app_server):
     at once, not when the typing pause ends (the clock is paused: that never comes)."""
     page.clock.install()
     sign_in_app(page, app_server)
-    page.clock.pause_at(datetime.now())
+    pause_clock(page)
     open_form(page, "Stop and search")
     form = page.get_by_test_id("encounter-form")
     form.locator('[name="grounds"]').fill("Typed just before pressing save")
