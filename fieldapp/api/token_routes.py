@@ -43,18 +43,14 @@ def create_token():
         value = body.get(name)
         if not isinstance(value, str) or not value.strip():
             errors[name] = f"{name.replace('_', ' ').capitalize()} is required."
-        elif len(value) > limit:
-            errors[name] = f"At most {limit} characters."
-        elif "\x00" in value:
-            errors[name] = "May not contain the NUL character."
+        elif problem := _text_problem(value, limit):
+            errors[name] = problem
     new_password = body.get("new_password")
     if new_password is not None:
         if not isinstance(new_password, str) or not new_password:
             errors["new_password"] = "Enter a new password."
-        elif len(new_password) > NEW_PASSWORD_MAX:
-            errors["new_password"] = f"At most {NEW_PASSWORD_MAX} characters."
-        elif "\x00" in new_password:
-            errors["new_password"] = "May not contain the NUL character."
+        elif problem := _text_problem(new_password, NEW_PASSWORD_MAX):
+            errors["new_password"] = problem
     device_id = body.get("device_id")
     if isinstance(device_id, float) and device_id.is_integer():
         device_id = int(device_id)  # 7.0 is the integer 7 in JSON Schema, as the document declares it
@@ -101,6 +97,15 @@ def create_token():
     }
     db.session.commit()
     return jsonify(body), 201
+
+
+def _text_problem(value: str, limit: int) -> str | None:
+    """What is wrong with a given text field's value, if anything: too long, or a NUL."""
+    if len(value) > limit:
+        return f"At most {limit} characters."
+    if "\x00" in value:
+        return "May not contain the NUL character."
+    return None
 
 
 def _existing_device(user_id: int, device_id: int, *, lock: bool = False) -> Device:
