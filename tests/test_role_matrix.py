@@ -1,6 +1,13 @@
-"""Every page for people against every role, and signed out: allowed or denied, on the server."""
+"""Every page for people against every role, and signed out: allowed or denied, on the server; and the
+API's own-device routes by each role's device token."""
+
+import base64
 
 import pytest
+from sqlalchemy import select
+
+from fieldapp.extensions import db
+from fieldapp.models import Device
 
 from tests.factories import stop_search
 from tests.fixtures.web import AuthActions
@@ -71,3 +78,32 @@ def test_non_ascii_digits_are_refused_not_500(app, create_user, path):
     create_user("admin1", role="admin")
     AuthActions(client).login("admin1")
     assert client.get(path).status_code in {200, 400}
+
+
+
+# The API's own-device routes, by a device token of each role (cookies never authenticate the API:
+# the web session each role also holds changes nothing, and alone it is 401 token_missing).
+OWN_DEVICE_API = [
+    # path,                       signed out, officer, supervisor, admin
+    ("/api/me",                   401, 200, 200, 200),
+    ("/api/auth/recovery-key",    401, 200, 200, 200),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_own_device_api_routes_for_every_role(app, create_user, sign_in_device, role):
+    client = app.test_client()
+    column = ROLES.index(role) + 1
+    username = {"signed out": "pc1", "officer": "pc1", "supervisor": "sergeant", "admin": "admin1"}[role]
+    phone = sign_in_device(username, role="officer" if role == "signed out" else role)
+    AuthActions(client).login(username)
+    headers = {} if role == "signed out" else phone.headers
+    for path, *expected in OWN_DEVICE_API:
+        response = client.get(path, headers=headers)
+        assert response.status_code == expected[column - 1], path
+        if role == "signed out":  # a web session but no device token
+            assert response.get_json()["error"] == "token_missing", path
+    if role != "signed out":
+        key = client.get("/api/auth/recovery-key", headers=headers).get_json()["recovery_key"]
+        stored = db.session.scalar(select(Device.recovery_key).where(Device.id == phone.device_id))
+        assert base64.urlsafe_b64decode(key + "=") == stored  # this device's own

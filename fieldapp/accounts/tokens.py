@@ -134,7 +134,7 @@ def _unauthorized(code: str, message: str) -> ApiError:
 DEVICE_LOST = "This phone was reported lost: it can no longer be used with this service."
 
 
-def _lost() -> ApiError:
+def lost_device_error() -> ApiError:
     """A lost phone's token: the phone erases its keys and data (docs/sync-protocol.md)."""
     return _unauthorized("device_lost", DEVICE_LOST)
 
@@ -155,7 +155,7 @@ def authenticate_request() -> Principal:
         device_id, user_id, signed_in = read_device_token_sign_in(token.strip())
     except TokenExpired as expired:
         if expired.names is not None and _is_lost(*expired.names):
-            raise _lost() from None
+            raise lost_device_error() from None
         raise _unauthorized("token_expired", "Your sign-in on this device has expired. Sign in again.") from None
     except TokenInvalid:
         raise _unauthorized("token_invalid", "This sign-in token is not valid. Sign in again.") from None
@@ -172,7 +172,7 @@ def authenticate_request() -> Principal:
     ).first()
     if row is not None and row.lost_at is not None:
         db.session.rollback()
-        raise _lost()
+        raise lost_device_error()
     if (row is None or row.revoked_at is not None or not row.active
             or (row.signed_in_at is not None and signed_in != sign_in_mark(row.signed_in_at))):
         db.session.rollback()

@@ -343,6 +343,26 @@ def _paths() -> dict[str, Schema]:
                 "responses": {"204": {"description": "Signed out."}, **_error_responses(401)},
             },
         },
+        "/api/auth/recovery-key": {
+            "get": {
+                "operationId": "getRecoveryKey", "tags": ["auth"],
+                "summary": "This device's recovery key",
+                "description": "For a phone that holds a valid token but never received a `recovery_key` "
+                               "(signed in with an earlier release of the app): the calling device's own "
+                               "key, the one a sign-in returns, never another device's. Audited; answered "
+                               "with `Cache-Control: no-store`. Wrap the data key with it, then forget it.",
+                "responses": {
+                    "200": _json(shapes.RecoveryKey, "The device's recovery key.", {
+                        "Cache-Control": _header({"type": "string", "const": "no-store"}, "Never cached.",
+                                                 required=True)}),
+                    **_error_responses(
+                        401, 404,
+                        e404="`no_recovery_key`: the server holds no key for this device (signed in before "
+                             "recovery keys existed); sign in again with the password and `device_id`, "
+                             "which creates one."),
+                },
+            },
+        },
         "/api/me": {
             "get": {
                 "operationId": "getMe", "tags": ["auth"], "summary": "The signed-in user and this device",

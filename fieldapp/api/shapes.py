@@ -91,6 +91,10 @@ class TokenRequest(TypedDict):
                     "`device_lost`. Absent or null: a new device.")]]
 
 
+RecoveryKeyText = Annotated[str, Field(min_length=43, max_length=43, pattern="^[A-Za-z0-9_-]{43}$")]
+"""32 bytes in base64url without padding."""
+
+
 class User(TypedDict):
     username: str
     display_name: str
@@ -102,14 +106,19 @@ class User(TypedDict):
 class TokenResponse(TypedDict):
     token: Annotated[str, Field(description="Send as `Authorization: Bearer <token>`.")]
     device_id: Annotated[int, Field(description="Keep it: send it as `device_id` to sign this phone in again.")]
-    recovery_key: Annotated[str, Field(
-        min_length=43, max_length=43, pattern="^[A-Za-z0-9_-]{43}$",
+    recovery_key: Annotated[RecoveryKeyText, Field(
         description="The device's recovery key: 32 random bytes, base64url without padding. Wrap the phone's "
                     "data key with it, then forget it: never store it. The server keeps it, returns it again "
-                    "only to this device at a sign-in with `device_id`, and destroys it when the device is "
-                    "marked lost.")]
+                    "only to this device (at a sign-in with `device_id`, or GET /api/auth/recovery-key), and "
+                    "destroys it when the device is marked lost.")]
     expires_at: Moment
     user: User
+
+
+class RecoveryKey(TypedDict):
+    recovery_key: Annotated[RecoveryKeyText, Field(
+        description="The calling device's own recovery key, as in the sign-in's answer: wrap the phone's data "
+                    "key with it, then forget it: never store it.")]
 
 
 class DeviceInfo(TypedDict):

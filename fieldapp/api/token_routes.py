@@ -20,7 +20,7 @@ from fieldapp.accounts.operations import AccountError, change_own_password
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, Device
 from fieldapp.models.types import utcnow
-from fieldapp.accounts.tokens import DEVICE_LOST, issue_device_token
+from fieldapp.accounts.tokens import DEVICE_LOST, issue_device_token, lost_device_error
 from sync.fields import MAX_INT32
 
 SIGN_IN_FIELDS = {"username": 64, "password": 1024, "device_name": 200}
@@ -29,6 +29,8 @@ PASSWORD_CHANGE_REQUIRED = "Your password was reset. Choose a new password to si
 NO_CHANGE_DUE = "No password change is due; change it from the account page."
 NOT_THIS_ACCOUNTS = "Not a phone of this account."
 DEVICE_ID_TYPE = "Send the device_id this phone was given: a whole number."
+NO_RECOVERY_KEY = ("This phone has no recovery key on the server. Sign in again with the password and this "
+                   "phone's device_id to get one.")
 
 
 @bp.post("/auth/token")
@@ -90,13 +92,42 @@ def create_token():
         "token": token,
         "device_id": device.id,
         # Sent once per sign-in and never kept anywhere else: not logged, not audited, not on any page.
-        "recovery_key": base64.urlsafe_b64encode(device.recovery_key).rstrip(b"=").decode("ascii"),
+        "recovery_key": _encoded(device.recovery_key),
         "expires_at": expires_at.isoformat(),
         "user": {"username": user.username, "display_name": user.display_name, "role": user.role,
                  "team": user.team.name, "shoulder_number": user.shoulder_number},
     }
     db.session.commit()
     return jsonify(body), 201
+
+
+def _encoded(key: bytes) -> str:
+    """A recovery key as the API sends it: base64url without padding (43 characters for 32 bytes)."""
+    return base64.urlsafe_b64encode(key).rstrip(b"=").decode("ascii")
+
+
+@bp.get("/auth/recovery-key")
+@token_required
+def get_recovery_key():
+    """The calling device's own recovery key, for a phone that holds a token but never received one
+    (signed in before the phone app encrypted its store). Audited, never cached, never logged."""
+    device_id = g.principal.device_id
+    # Locked (on SQLite a request's transaction holds the write lock already): an admin marking the
+    # phone lost at this moment goes first (401 device_lost) or waits.
+    row = db.session.execute(
+        select(Device.lost_at, Device.recovery_key).where(Device.id == device_id).with_for_update()).first()
+    if row is not None and row.lost_at is not None:
+        db.session.rollback()
+        raise lost_device_error()
+    if row is None or row.recovery_key is None:
+        db.session.rollback()
+        raise ApiError(404, "no_recovery_key", NO_RECOVERY_KEY)
+    key = _encoded(row.recovery_key)
+    audit.record(AuditAction.ALTER, "device", device_id, "device asked for its recovery key; recovery key released")
+    db.session.commit()
+    response = jsonify(recovery_key=key)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _text_problem(value: str, limit: int) -> str | None:

@@ -1,11 +1,13 @@
 """Issue 14, the server's half: each device's recovery key, sent once at sign-in, released again only to
-the same phone at a sign-in with the password (POST /api/auth/token with device_id), never shown."""
+the same phone at a sign-in with the password (POST /api/auth/token with device_id) or to its own token
+(GET /api/auth/recovery-key, for a phone from the previous release), never shown."""
 
 from __future__ import annotations
 
 import base64
 import logging
 
+import itsdangerous
 import pytest
 from sqlalchemy import select
 
@@ -17,6 +19,7 @@ from tests.fixtures.app import TEST_PASSWORD
 from tests.fixtures.rows import count, last_events
 
 NOT_MINE = "Not a phone of this account."
+LOST_MESSAGE = "This phone was reported lost: it can no longer be used with this service."
 
 
 def _sign_in(client, username="pc1", password=TEST_PASSWORD, **extra):
@@ -201,3 +204,145 @@ def test_the_key_is_never_in_the_audit_log_nor_on_any_admin_page(client, admin, 
         assert page.status_code == 200, path
         html = page.get_data(as_text=True)
         assert text not in html and again["recovery_key"] not in html and key.hex() not in html, path
+
+
+# --- GET /api/auth/recovery-key: a phone from the previous release fetches its key with its token ----
+
+RECOVERY_KEY = "/api/auth/recovery-key"
+RELEASED = "device asked for its recovery key; recovery key released"
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_the_token_fetches_the_same_key_the_sign_in_returned(client, create_user, caplog):
+    create_user("pc1")
+    first = _sign_in(client).get_json()
+    devices, events = count(Device), count(AuditEvent)
+    with caplog.at_level(logging.DEBUG):
+        response = client.get(RECOVERY_KEY, headers=_bearer(first["token"]))
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"recovery_key": first["recovery_key"]}
+    assert len(_key(response.get_json())) == 32 and _key(response.get_json()) == _stored_key(first["device_id"])
+    assert response.headers["Cache-Control"] == "no-store"
+    assert first["recovery_key"] not in caplog.text and _key(first).hex() not in caplog.text
+    # Audited as released, to this device, by its user, and without the key.
+    assert count(AuditEvent) == events + 1
+    event = last_events("device")[0]
+    assert (event.action, event.record_id, event.detail) == ("alter", str(first["device_id"]), RELEASED)
+    assert event.device_id == first["device_id"]
+    assert event.actor_id == db.session.scalar(select(User.id).where(User.username == "pc1"))
+    row = " ".join(str(value) for value in (event.record_id, event.detail, event.chain_hash, event.remote_addr))
+    assert first["recovery_key"] not in row and _key(first).hex() not in row
+    # Nothing else changes: no new device, the row keeps its key, the token still works.
+    assert count(Device) == devices
+    device = _device(first["device_id"])
+    assert device.revoked_at is None and device.lost_at is None
+    assert _stored_key(first["device_id"]) == _key(first)
+    assert client.get("/api/me", headers=_bearer(first["token"])).status_code == 200
+    again = client.get(RECOVERY_KEY, headers=_bearer(first["token"]))
+    assert again.status_code == 200 and again.get_json() == {"recovery_key": first["recovery_key"]}
+
+
+def test_each_device_gets_its_own_key_never_anothers(client, create_user):
+    create_user("pc1")
+    create_user("pc2")
+    mine, my_other_phone = _sign_in(client).get_json(), _sign_in(client).get_json()
+    theirs = _sign_in(client, "pc2").get_json()
+    for body in (mine, my_other_phone, theirs):
+        response = client.get(RECOVERY_KEY, headers=_bearer(body["token"]))
+        assert response.status_code == 200 and response.get_json() == {"recovery_key": body["recovery_key"]}
+    assert len({mine["recovery_key"], my_other_phone["recovery_key"], theirs["recovery_key"]}) == 3
+    # The route takes no device id: a query string naming another device changes nothing.
+    response = client.get(RECOVERY_KEY, query_string={"device_id": mine["device_id"]}, headers=_bearer(theirs["token"]))
+    assert response.get_json() == {"recovery_key": theirs["recovery_key"]}
+
+
+@pytest.mark.parametrize("header", [None, "Bearer", "Bearer not-a-token", "Basic cGMxOnB3"])
+def test_no_or_a_bad_token_is_401_and_releases_nothing(client, create_user, header):
+    create_user("pc1")
+    _sign_in(client)
+    events = count(AuditEvent)
+    response = client.get(RECOVERY_KEY, headers={"Authorization": header} if header else {})
+    assert response.status_code == 401
+    body = response.get_json()
+    assert body["error"] in ("token_missing", "token_invalid") and "recovery_key" not in body
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="fieldapp"'
+    assert count(AuditEvent) == events
+
+
+def test_a_revoked_or_replaced_token_is_401_token_revoked(client, create_user):
+    create_user("pc1")
+    first = _sign_in(client).get_json()
+    # Signed in again with device_id: the earlier token of the same row stops counting.
+    again = _sign_in(client, device_id=first["device_id"]).get_json()
+    old = client.get(RECOVERY_KEY, headers=_bearer(first["token"]))
+    assert old.status_code == 401 and old.get_json()["error"] == "token_revoked"
+    assert client.delete("/api/auth/token", headers=_bearer(again["token"])).status_code == 204
+    events = count(AuditEvent)
+    response = client.get(RECOVERY_KEY, headers=_bearer(again["token"]))
+    assert response.status_code == 401 and response.get_json()["error"] == "token_revoked"
+    assert "recovery_key" not in response.get_json() and count(AuditEvent) == events
+
+
+def test_an_expired_token_is_401_token_expired(client, create_user, monkeypatch):
+    create_user("pc1")
+    token = _sign_in(client).get_json()["token"]
+    real_time = itsdangerous.timed.time.time
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() + 31 * 24 * 3600)
+    response = client.get(RECOVERY_KEY, headers=_bearer(token))
+    assert response.status_code == 401 and response.get_json()["error"] == "token_expired"
+
+
+def test_an_admins_password_reset_revokes_the_token_as_for_every_call(client, create_user):
+    """The forced password change: the reset revokes every phone of the user (token_revoked), as on /api/me."""
+    user = create_user("pc1")
+    body = _sign_in(client).get_json()
+    reset_password(user)
+    for path in ("/api/me", RECOVERY_KEY):
+        response = client.get(path, headers=_bearer(body["token"]))
+        assert response.status_code == 401 and response.get_json()["error"] == "token_revoked", path
+
+
+def test_a_lost_device_is_401_device_lost(client, create_user):
+    create_user("pc1")
+    body = _sign_in(client).get_json()
+    device = _device(body["device_id"])
+    device.lost_at = device.revoked_at = utcnow()
+    device.recovery_key = None
+    db.session.commit()
+    events = count(AuditEvent)
+    response = client.get(RECOVERY_KEY, headers=_bearer(body["token"]))
+    assert response.status_code == 401
+    assert response.get_json() == {"error": "device_lost", "message": LOST_MESSAGE}
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="fieldapp"'
+    assert count(AuditEvent) == events
+
+
+def test_a_lost_device_marked_through_the_admin_page_is_401_device_lost(client, admin, post_form, sign_in_device):
+    phone = sign_in_device("pc1")
+    assert phone.get(RECOVERY_KEY).status_code == 200
+    assert post_form(f"/admin/devices/{phone.device_id}/lost", {"confirm": "y"}).status_code == 302
+    response = phone.get(RECOVERY_KEY)
+    assert response.status_code == 401 and response.get_json() == {"error": "device_lost", "message": LOST_MESSAGE}
+    assert _stored_key(phone.device_id) is None
+
+
+def test_a_device_without_a_key_is_404_in_the_error_shape(client, create_user):
+    create_user("pc1")
+    body = _sign_in(client).get_json()
+    device = _device(body["device_id"])
+    device.recovery_key = None  # signed in before recovery keys existed
+    db.session.commit()
+    events = count(AuditEvent)
+    response = client.get(RECOVERY_KEY, headers=_bearer(body["token"]))
+    assert response.status_code == 404
+    answer = response.get_json()
+    assert set(answer) == {"error", "message"} and answer["error"] == "no_recovery_key"
+    assert "device_id" in answer["message"] and response.headers["Cache-Control"] == "no-store"
+    assert count(AuditEvent) == events and _stored_key(body["device_id"]) is None
+    # Signing in again with device_id creates the key; then the token's fetch gives it.
+    again = _sign_in(client, device_id=body["device_id"]).get_json()
+    fetched = client.get(RECOVERY_KEY, headers=_bearer(again["token"]))
+    assert fetched.status_code == 200 and fetched.get_json()["recovery_key"] == again["recovery_key"]

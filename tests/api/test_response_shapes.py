@@ -22,10 +22,10 @@ from typing import Any
 
 import jsonschema_rs
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from fieldapp.extensions import db
-from fieldapp.models import Entry, User
+from fieldapp.models import Device, Entry, User
 from fieldapp.review.operations import add_review
 from sync import Status
 from tests.factories import edit, encounter, item, stop_search, visit
@@ -139,9 +139,10 @@ def _push(device: Phone, *entries: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_every_success_answer_has_its_shape(shapes, phone, postbox):
-    """Sign-in, reference, every push result, pull, entry pages, an entry of each type, photos, sign-out."""
+    """Sign-in, recovery key, reference, every push result, pull, entry pages, each entry type, photos, sign-out."""
     pc = phone("pc1", shoulder_number="PC 1234")
     assert pc.call("get", "/api/me").status_code == 200
+    assert pc.call("get", "/api/auth/recovery-key").status_code == 200
     etag = pc.call("get", "/api/reference").headers["ETag"]
     assert pc.call("get", "/api/reference", headers={"If-None-Match": etag}).status_code == 304
 
@@ -194,6 +195,12 @@ def test_error_answers_have_the_error_shape(app, client, shapes, phone):
     signing_in(415, data="pc1", content_type="text/plain")
     assert stranger.call("get", "/api/me").status_code == 401
     assert stranger.call("delete", sign_in).status_code == 401
+    assert stranger.call("get", "/api/auth/recovery-key").status_code == 401
+    keyless = phone("pc3")
+    device_id = db.session.scalar(select(Device.id).where(Device.user_id == _user("pc3").id))
+    db.session.execute(update(Device).where(Device.id == device_id).values(recovery_key=None))
+    db.session.commit()
+    assert keyless.call("get", "/api/auth/recovery-key").status_code == 404  # signed in before keys existed
 
     push = "/api/sync/push"
     assert pc.call("post", push, json={"entries": []}).status_code == 400
