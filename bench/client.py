@@ -10,25 +10,40 @@ Run from the repository root::
 It starts ``fieldapp serve --demo --workers 2`` on a free port (temp instance
 folder), launches Debian's Chromium through Playwright with a persistent
 profile in a temp folder (so the service worker and its cache survive from
-one page to the next), signs officer1 in, and measures:
+one page to the next), signs officer1 in and sets the test PIN (the app's data
+is always encrypted, issue #14: every start of the app opens on the unlock
+screen), and measures:
 
-1. **shell bytes**: the uncompressed bytes of every file the service worker
-   precaches except the icons (the /app page, the CSS, the JS modules, the
-   manifest) plus /sw.js itself, fetched over HTTP from the server.
-2. **offline cold start** (median of ``--cold-runs``): close the page, set the
-   context offline, open a new page at /app; from navigation start
-   (``performance.timeOrigin``, i.e. ``performance.now() == 0``) until the
-   encounter form's Save button is enabled and its kind radios exist, as seen
-   by a MutationObserver installed before any page script runs.
-3. **save** (median of ``--save-runs``, offline so nothing syncs): fill a stop
-   and search, click Save; from the click event's timestamp until the text
-   'Saved on this phone' appears (MutationObserver), in-page clock.
-4. **sync**: offline, ``--entries`` valid encounters written straight into
-   IndexedDB through the app's own outbox.js; then online and 'Send now';
-   from just before going online until the outbox count reads 0 (in-page
-   clock). Then the server's database must hold every id exactly once (one
-   row in ``entries``, one in ``entry_versions``), and every local entry must
-   be marked sent.
+1. **shell bytes** (target 150,000): the uncompressed bytes of every file the
+   service worker precaches except the icons (the /app page, the CSS, the JS
+   modules, the manifest) plus /sw.js itself, fetched over HTTP from the server.
+2. **offline cold start to the PIN screen** (median of ``--cold-runs``, target
+   500 ms): close the page, set the context offline, open a new page at
+   /app#encounter; from navigation start (``performance.timeOrigin``, i.e.
+   ``performance.now() == 0``) until the unlock screen is shown (not hidden)
+   and its PIN input exists, as seen by a MutationObserver installed before any
+   page script runs.
+3. **unlock** (one per cold start, median of ``--cold-runs``, target 1 s): on
+   that page, type the PIN and click Unlock; from the click event's timestamp
+   until the unlock screen is hidden and the app's screen (the encounter screen
+   the hash names) is shown, in-page clock. This includes the PIN's key
+   derivation (PBKDF2, 800,000 iterations) and opening the officer's data.
+   Also reported, with no target: from the same click until the encounter
+   form is usable (Save enabled, its kind radios exist).
+4. **save** (median of ``--save-runs``, target 50 ms, offline so nothing
+   syncs): on the last unlocked page, fill a stop and search, click Save; from
+   the click event's timestamp until the text 'Saved on this phone' appears
+   (MutationObserver), in-page clock. The entry is sealed before it is stored.
+5. **sync** (target 10 s for 1,000 entries; another ``--entries`` is shown
+   but not judged): offline, ``--entries`` valid encounters written straight
+   into IndexedDB through the app's own outbox.js (sealed with the unlocked
+   page's in-memory key); then online and 'Send now'; from just before going
+   online until the outbox count reads 0 (in-page clock). Then the server's
+   database must hold every id exactly once (one row in ``entries``, one in
+   ``entry_versions``), and every local entry must be marked sent.
+
+What the pages log as errors (console errors, uncaught exceptions) is listed
+after the table; it is not a failure.
 
 Everything it starts (server, browser, temp folders) is removed at the end, on
 error and on Ctrl+C/SIGTERM too. The exit status is 1 when a check failed or a
@@ -53,30 +68,51 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.browser.conftest import CHROMIUM_ARGS  # noqa: E402
-from tests.browser.officer import fill_stop_search, local_entries, sign_in_app, stored_ids  # noqa: E402
+from tests.browser.officer import TEST_PIN, fill_stop_search, local_entries, sign_in_app, stored_ids  # noqa: E402
 from tests.servers import ServerProcess  # noqa: E402
 
-TARGETS = {"shell_bytes": 150_000, "cold_ms": 500, "save_ms": 50, "sync_s": 10}
+TARGETS = {"shell_bytes": 150_000, "cold_ms": 500, "unlock_ms": 1000, "save_ms": 50, "sync_s": 10,
+           "sync_entries": 1000}
 VIEWPORT = {"width": 360, "height": 740}
 
-# Installed in every page before its own scripts: notes when the encounter form becomes usable.
+# Installed in every page before its own scripts. It notes, on the page's clock:
+# __benchLock: the unlock screen shown (not hidden) with its PIN input present; __benchLockFrame: the next frame;
+# __benchUnlockClick: the Unlock button's click event timeStamp; __benchEntered (+ __benchEnteredScreen): after
+# that click, the unlock screen hidden and another screen shown; __benchUsable: after it, the encounter screen
+# shown with its form usable (Save enabled, kind radios present).
 READY_OBSERVER = """
 (() => {
   if (window.top !== window) return;
+  const byId = (id) => document.getElementById(id);
+  const visible = (id) => { const node = byId(id); return !!node && !node.hidden; };
   const usable = () => {
-    const form = document.getElementById('encounter-form');
-    if (!form) return false;
+    const form = byId('encounter-form');
+    if (!form || !visible('screen-encounter')) return false;
     const button = form.querySelector('button[type="submit"]');
     return !!button && !button.disabled && form.querySelectorAll('[data-field="kind"] input[type="radio"]').length > 0;
   };
-  const observer = new MutationObserver(() => {
-    if (window.__benchReady === undefined && usable()) {
-      window.__benchReady = performance.now();
-      observer.disconnect();
-      requestAnimationFrame(() => { window.__benchFrame = performance.now(); });
+  window.addEventListener('click', (event) => {
+    const button = event.target.closest && event.target.closest('#unlock-form button[type="submit"]');
+    if (button && window.__benchUnlockClick === undefined) window.__benchUnlockClick = event.timeStamp;
+  }, true);
+  const check = () => {
+    const now = performance.now();
+    if (window.__benchLock === undefined && visible('screen-unlock') && byId('unlock-pin')) {
+      window.__benchLock = now;
+      requestAnimationFrame(() => { window.__benchLockFrame = performance.now(); });
     }
-  });
-  observer.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['disabled'] });
+    if (window.__benchUnlockClick === undefined) return;
+    if (window.__benchEntered === undefined && !visible('screen-unlock')) {
+      const shown = [...document.querySelectorAll('section[id^="screen-"]')].find((node) => !node.hidden);
+      if (shown) { window.__benchEntered = now; window.__benchEnteredScreen = shown.id; }
+    }
+    if (window.__benchEntered !== undefined && window.__benchUsable === undefined && usable()) {
+      window.__benchUsable = now;
+      observer.disconnect();
+    }
+  };
+  const observer = new MutationObserver(check);
+  observer.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['hidden', 'disabled'] });
 })();
 """
 
@@ -146,8 +182,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=None,
                         help="database for the server (default: a fresh SQLite file in a temp folder); "
                              "it should be empty: the demo data is added to it")
-    parser.add_argument("--entries", type=int, default=1000, help="entries queued for the sync run (default 1000)")
-    parser.add_argument("--cold-runs", type=int, default=10, help="offline cold starts (default 10)")
+    parser.add_argument("--entries", type=int, default=1000, help="entries queued for the sync run (default 1000; the 10 s target is judged only at 1000)")
+    parser.add_argument("--cold-runs", type=int, default=10, help="offline cold starts to the PIN screen, each then unlocked (default 10)")
     parser.add_argument("--save-runs", type=int, default=20, help="saves timed (default 20)")
     parser.add_argument("--sync-timeout", type=float, default=120, help="give up on the sync after this many s")
     return parser.parse_args(argv)
@@ -186,20 +222,41 @@ def shell_bytes(server: ServerProcess) -> tuple[list[tuple[str, int]], list[tupl
 
 
 def cold_start(context, url: str) -> tuple[float, float, float]:
-    """One offline cold start: (in-page ms to usable, ms to the next frame, wall ms from goto)."""
+    """One offline cold start at /app#encounter: (in-page ms to the PIN screen, ms to the next frame, wall ms)."""
     for old in list(context.pages):
         old.close()
     context.set_offline(True)
     page = context.new_page()
     started = time.perf_counter()
-    page.goto(f"{url}/app", wait_until="commit")
-    page.wait_for_function("() => window.__benchReady !== undefined && window.__benchFrame !== undefined",
+    page.goto(f"{url}/app#encounter", wait_until="commit")
+    page.wait_for_function("() => window.__benchLock !== undefined && window.__benchLockFrame !== undefined",
                            timeout=30000, polling=10)
     wall = (time.perf_counter() - started) * 1000
-    ready, frame = page.evaluate("[window.__benchReady, window.__benchFrame]")
+    shown, frame = page.evaluate("[window.__benchLock, window.__benchLockFrame]")
     if not page.evaluate("navigator.serviceWorker.controller !== null"):
         raise RuntimeError("the cold-started page is not controlled by the service worker")
-    return ready, frame, wall
+    return shown, frame, wall
+
+
+def timed_unlock(page, pin: str) -> tuple[float, float, str]:
+    """Type the PIN on the cold-started page and tap Unlock: (ms from the click to the app's screen shown,
+    ms from the click to the encounter form usable, the screen shown)."""
+    form = page.get_by_test_id("unlock-form")
+    form.get_by_label("PIN", exact=True).fill(pin)
+    form.get_by_role("button", name="Unlock").click()
+    try:
+        page.wait_for_function("() => window.__benchEntered !== undefined", timeout=30000, polling=10)
+    except Exception:
+        raise RuntimeError(f"not unlocked: {page.locator('#unlock-error').inner_text()!r}") from None
+    screen = page.evaluate("window.__benchEnteredScreen")
+    if screen != "screen-encounter":
+        raise RuntimeError(f"after the unlock the app shows #{screen}, not the encounter screen #app#encounter names")
+    try:
+        page.wait_for_function("() => window.__benchUsable !== undefined", timeout=30000, polling=10)
+    except Exception:
+        raise RuntimeError("the encounter form did not become usable after the unlock") from None
+    click, entered, usable = page.evaluate("[window.__benchUnlockClick, window.__benchEntered, window.__benchUsable]")
+    return entered - click, usable - click, screen
 
 
 def timed_save(page) -> float:
@@ -284,6 +341,21 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
         str(tmp / "profile"), executable_path=chromium(), args=CHROMIUM_ARGS, viewport=VIEWPORT)
     stack.callback(context.close)
     context.add_init_script(READY_OBSERVER)
+    logged: dict[str, int] = {}  # what the pages logged as errors (reported, not a failure)
+
+    def watch(page) -> None:
+        def note(text: str) -> None:
+            logged[text] = logged.get(text, 0) + 1
+        def console(message) -> None:
+            if message.type == "error":
+                where = (message.location or {}).get("url", "")
+                note(f"console: {message.text}" + (f" ({where})" if where else ""))
+        page.on("console", console)
+        page.on("pageerror", lambda error: note(f"uncaught: {error}"))
+
+    for page in context.pages:
+        watch(page)
+    context.on("page", watch)
     failures: list[str] = []
     rows = []
 
@@ -302,17 +374,25 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
     page = context.pages[0] if context.pages else context.new_page()
     sign_in_app(page, server)
 
-    # 2. Offline cold starts.
-    cold = []
+    # 2. Offline cold starts to the PIN screen, each then unlocked.
+    cold, unlocks = [], []
     for n in range(args.cold_runs):
         cold.append(cold_start(context, server.url))
-        print(f"cold start {n + 1}: {cold[-1][0]:.0f} ms to usable (next frame {cold[-1][1]:.0f} ms, "
-              f"wall from goto {cold[-1][2]:.0f} ms)", flush=True)
+        unlocks.append(timed_unlock(context.pages[-1], TEST_PIN))
+        print(f"cold start {n + 1}: {cold[-1][0]:.0f} ms to the PIN screen (next frame {cold[-1][1]:.0f} ms, "
+              f"wall from goto {cold[-1][2]:.0f} ms); unlock {unlocks[-1][0]:.0f} ms to the encounter screen, "
+              f"{unlocks[-1][1]:.0f} ms to its form usable", flush=True)
     cold_ms = statistics.median(c[0] for c in cold)
-    rows.append(row(f"offline cold start, median of {len(cold)}", f"{cold_ms:.0f} ms",
+    unlock_ms = statistics.median(u[0] for u in unlocks)
+    usable_ms = statistics.median(u[1] for u in unlocks)
+    rows.append(row(f"offline cold start to the PIN screen, median of {len(cold)}", f"{cold_ms:.0f} ms",
                     f"<= {TARGETS['cold_ms']} ms", cold_ms <= TARGETS["cold_ms"]))
+    rows.append(row(f"tap Unlock -> app's screen shown, median of {len(unlocks)}", f"{unlock_ms:.0f} ms",
+                    f"<= {TARGETS['unlock_ms']:,} ms", unlock_ms <= TARGETS["unlock_ms"]))
+    rows.append(row(f"tap Unlock -> encounter form usable, median of {len(unlocks)}", f"{usable_ms:.0f} ms",
+                    "(no target)", None))
 
-    # 3. Saves, offline, on the last cold-started page.
+    # 3. Saves, offline, on the last cold-started (and unlocked) page.
     page = context.pages[-1]
     saves = []
     for n in range(args.save_runs):
@@ -358,18 +438,27 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
         failures.append(f"{len(not_sent)} queued entries are not marked sent on the phone")
     failures += verify_server(database_url, instance, ids)
     stored_ok = not failures
+    # The target is for 1,000 entries: another --entries is measured and shown, not judged.
+    judged = args.entries == TARGETS["sync_entries"]
     rows.append(row(f"sync {args.entries:,} queued entries (until outbox 0)", f"{sync_s:.2f} s",
-                    f"<= {TARGETS['sync_s']} s", sync_s <= TARGETS["sync_s"]))
+                    f"<= {TARGETS['sync_s']} s for {TARGETS['sync_entries']:,}",
+                    sync_s <= TARGETS["sync_s"] if judged else None))
     rows.append(row(f"server holds each of the {args.entries:,} ids once", "yes" if stored_ok else "NO",
                     "all, once", stored_ok))
 
     print("\nHow: shell = uncompressed bytes of what the served /sw.js precaches (/app page, app.css, "
           "js/*.js,\n/manifest.webmanifest) plus /sw.js; icons left out. Cold start = performance.now() in a new "
-          "page\n(0 = navigation start) when the encounter form's Save is enabled and its kind radios exist, offline,"
-          "\nsame browser and profile (the page is closed, not the browser). Save = click event timeStamp to\n"
+          "page\nat /app#encounter (0 = navigation start), offline, same browser and profile (the page is closed, "
+          "not the\nbrowser), when the unlock screen is shown with its PIN input. Unlock = the Unlock click's "
+          "event\ntimeStamp to the unlock screen hidden and the app's screen (the encounter screen) shown; then to "
+          "its\nform usable (Save enabled, kind radios); PBKDF2 included. Save = click event timeStamp to\n"
           "'Saved on this phone' (in-page clock, offline). Sync = in-page clock from just before going online\n"
           "(then Send now) until the outbox count reads 0; then checked in the server's database.\n")
     print_table(rows)
+    if logged:
+        print("the pages logged (count, message):")
+        for text, count in logged.items():
+            print(f"  {count:>4}  {text[:200]}")
     for problem in failures:
         print(f"FAILED: {problem}")
     return 1 if failures else 0
