@@ -219,6 +219,8 @@ def load(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         # A web session ends after this long without a request, and this long after sign-in whatever happens.
         "SESSION_IDLE": timedelta(minutes=_int(environ, "FIELDAPP_SESSION_IDLE_MINUTES", 30, maximum=24 * 60)),
         "SESSION_MAX_AGE": session_max_age,
+        # The officer app locks (the data key dropped, the screen hidden) after this long untouched.
+        "IDLE_LOCK_MINUTES": _int(environ, "FIELDAPP_IDLE_LOCK_MINUTES", 5, maximum=60),
         # The signed cookie itself is refused after the same time (Flask checks its signature's age).
         "PERMANENT_SESSION_LIFETIME": session_max_age,
         "SESSION_COOKIE_SECURE": _bool(environ, "FIELDAPP_SECURE_COOKIES", False),

@@ -46,7 +46,8 @@ def _always_revalidate(response: Response) -> Response:
 
 
 def _release() -> str:
-    return current_app.config["RELEASE"]
+    """The release label and what else the page holds from the settings: a change makes phones update."""
+    return f"{current_app.config['RELEASE']}|idle lock {current_app.config['IDLE_LOCK_MINUTES']}"
 
 
 @bp.get("/app")
@@ -59,6 +60,7 @@ def app_shell():
     rules = field_rules()
     for_scripts = {key: value for key, value in rules.items() if key != "show"}
     return render_template("officer/app.html", version=shell_version(_release()), rules=rules,
+                           idle_lock_minutes=current_app.config["IDLE_LOCK_MINUTES"],
                            rules_json=htmlsafe_json_dumps(for_scripts, separators=(",", ":"), sort_keys=True))
 
 

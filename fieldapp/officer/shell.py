@@ -28,8 +28,10 @@ SHELL_FILES = (
     "js/sync-schedule.js",
     "js/persistence.js",
     "js/updates.js",
+    "js/lock.js",
     # Under them: storage, the sync protocol, the forms, photos and their checks, the screens.
     "js/db.js",
+    "js/vault.js",
     "js/outbox.js",
     "js/sync.js",
     "js/forms.js",

@@ -1,4 +1,8 @@
 // IndexedDB: the phone's own store of entries, their photos, drafts and settings.
+// What people typed is stored sealed (AES-GCM under the data key, vault.js); what the outbox's
+// bookkeeping reads inside a transaction (ids, owner, state, versions, times) stays clear.
+
+import { open, openBytes, seal, sealBytes } from './vault.js';
 
 const NAME = 'fieldapp';
 const VERSION = 2;
@@ -50,9 +54,10 @@ export async function withStores(names, mode, fn) {
       reject(error);
       return;
     }
-    const out = {};
+    // out.abort(): the transaction changes nothing and resolves with out.value.
+    const out = { abort: () => { out.aborted = true; tx.abort(); } };
     tx.oncomplete = () => resolve(out.value);
-    tx.onabort = () => reject(tx.error || new DOMException('Transaction aborted', 'AbortError'));
+    tx.onabort = () => (out.aborted ? resolve(out.value) : reject(tx.error || new DOMException('Transaction aborted', 'AbortError')));
     try {
       fn(...names.map((name) => tx.objectStore(name)), out);
     } catch (error) {
@@ -62,18 +67,121 @@ export async function withStores(names, mode, fn) {
   });
 }
 
+export class Locked extends Error {}
+let dataKey = null;  // a non-extractable CryptoKey, in memory only
+let sealing = false;  // once a vault exists, nothing is stored in clear
+
+/** The vault's key. Until a vault exists, values are stored as they come (a release without one). */
+export function useKey(key) {
+  dataKey = key;
+  sealing = true;
+}
+
+/** Locked: the key is dropped; nothing can be read or written in clear until the next unlock. */
+export function lockStorage() {
+  useKey(null);
+}
+
+export const unlocked = () => dataKey !== null;
+export const locked = () => sealing && dataKey === null;
+
+const sealed = (value) => Boolean(value) && value.sealed === 1 && value.iv instanceof Uint8Array;
+
+function key() {
+  if (!dataKey) throw new Locked('The app is locked.');
+  return dataKey;
+}
+
+/** Done outside transactions (WebCrypto's promises would let one commit early). */
+export async function sealValue(value, bytes = false) {
+  if (!sealing || value === null || value === undefined || sealed(value)) return value;
+  return { sealed: 1, ...(await (bytes ? sealBytes(key(), value) : seal(key(), value))) };
+}
+
+export async function openValue(value, bytes = false) {
+  if (!sealed(value)) return value;
+  return bytes ? openBytes(key(), value) : open(key(), value);
+}
+
+export async function sealFields(record, fields) {
+  const copy = { ...record };
+  for (const field of fields) copy[field] = await sealValue(copy[field]);
+  return copy;
+}
+
+export async function openFields(record, fields) {
+  if (!record) return record;
+  const copy = { ...record };
+  for (const field of fields) copy[field] = await openValue(copy[field]);
+  return copy;
+}
+
 export function into(out, request, map = (x) => x) {
   request.onsuccess = () => { out.value = map(request.result); };
 }
 
-export async function getMeta(key) {
-  return withStores(['meta'], 'readonly', (meta, out) => into(out, meta.get(key), (row) => row && row.value));
+// The vault's wraps, the wrong-PIN count and the device's id are read before the unlock.
+const CLEAR_META = new Set(['vault', 'sealed']);
+
+export async function getMeta(name) {
+  return openValue(await withStores(['meta'], 'readonly', (meta, out) => into(out, meta.get(name), (row) => row && row.value)));
 }
 
-export async function setMeta(key, value) {
-  return withStores(['meta'], 'readwrite', (meta) => { meta.put({ key, value }); });
+export async function setMeta(name, value) {
+  const stored = CLEAR_META.has(name) ? value : await sealValue(value);
+  return withStores(['meta'], 'readwrite', (meta) => { meta.put({ key: name, value: stored }); });
 }
 
-export async function deleteMeta(key) {
-  return withStores(['meta'], 'readwrite', (meta) => { meta.delete(key); });
+export async function deleteMeta(name) {
+  return withStores(['meta'], 'readwrite', (meta) => { meta.delete(name); });
+}
+
+// What each store keeps sealed; photo_bytes' bytes are sealed as bytes.
+export const SEALED_FIELDS = { entries: ['data', 'review', 'errors'], drafts: ['values'] };
+
+/** A phone updated from a release without a vault: seal in place what it stored in clear. */
+export async function sealLeftovers() {
+  if (await getMeta('sealed')) return;
+  for (const store of ['entries', 'drafts', 'photo_bytes', 'meta']) {
+    const rows = await withStores([store], 'readonly', (s, out) => into(out, s.getAll()));
+    const changed = [];
+    for (const row of rows) {
+      if (store === 'meta') {
+        if (!CLEAR_META.has(row.key) && !sealed(row.value)) changed.push({ ...row, value: await sealValue(row.value) });
+      } else if (store === 'photo_bytes') {
+        if (!sealed(row.bytes)) changed.push({ ...row, bytes: await sealValue(row.bytes, true) });
+      } else {
+        const fields = SEALED_FIELDS[store];
+        if (fields.some((field) => row[field] != null && !sealed(row[field]))) {
+          const extra = store === 'drafts' ? { photos: draftPhotos(row) } : {};
+          changed.push({ ...(await sealFields(row, fields)), ...extra });
+        }
+      }
+    }
+    // Each row is sealed on its own: a crash between two stores leaves some sealed, the rest done next time.
+    if (changed.length) await withStores([store], 'readwrite', (s) => { for (const row of changed) s.put(row); });
+  }
+  await setMeta('sealed', true);
+}
+
+/** The photo ids a draft names (kept clear beside its sealed values, for sweeping). */
+export function draftPhotos(row) {
+  if (Array.isArray(row.photos)) return row.photos;
+  const values = row.values && !sealed(row.values) ? row.values : null;
+  return (values && values.data && values.data.photos) || [];
+}
+
+/** The lost phone: everything this app stored, gone. */
+export async function eraseAll() {
+  dataKey = null;
+  sealing = false;
+  const db = await openDb().catch(() => null);
+  if (db) db.close();
+  opening = null;
+  await new Promise((resolve) => {
+    const request = indexedDB.deleteDatabase(NAME);
+    request.onsuccess = resolve;
+    request.onerror = resolve;
+    request.onblocked = resolve;
+  });
 }

@@ -1,6 +1,6 @@
 // Drafts: a form's typing kept across reloads and restarts, with the form's editing mark.
 
-import { into, withStores } from './db.js';
+import { draftPhotos, into, openValue, sealValue, withStores } from './db.js';
 import { clearErrors, fillForm, readForm } from './forms.js';
 import { saveDraft, toIso } from './outbox.js';
 import { forms, rules } from './page.js';
@@ -58,31 +58,33 @@ export function loadForm(form, data, editing = null) {
 const PARKED = 'encounter~';  // drafts put aside: `${owner}:encounter~<id>`
 
 /** Put the encounter draft aside (offered until continued or discarded). */
-export function parkDraft(owner, values) {
+export async function parkDraft(owner, values) {
+  const row = { key: `${owner}:${PARKED}${crypto.randomUUID()}`, values: await sealValue(values), photos: draftPhotos({ values }), at: Date.now() };
   return withStores(['drafts'], 'readwrite', (drafts) => {
-    drafts.put({ key: `${owner}:${PARKED}${crypto.randomUUID()}`, values, at: Date.now() });
+    drafts.put(row);
     drafts.delete(`${owner}:encounter`);
   });
 }
 
-export function parkedDrafts(owner) {
+export async function parkedDrafts(owner) {
   const range = IDBKeyRange.bound(`${owner}:${PARKED}`, `${owner}:${PARKED}\uffff`);
-  return withStores(['drafts'], 'readonly', (drafts, out) =>
-    into(out, drafts.getAll(range), (rows) => rows.sort((a, b) => b.at - a.at)));
+  const rows = await withStores(['drafts'], 'readonly', (drafts, out) =>
+    into(out, drafts.getAll(range), (found) => found.sort((a, b) => b.at - a.at)));
+  return Promise.all(rows.map(async (row) => ({ ...row, values: await openValue(row.values) })));
 }
 
 /** Take a draft put aside back as the encounter draft (in one transaction); resolves with its values. */
-export function unparkDraft(owner, key) {
-  return withStores(['drafts'], 'readwrite', (drafts, out) => {
+export async function unparkDraft(owner, key) {
+  return openValue(await withStores(['drafts'], 'readwrite', (drafts, out) => {
     const request = drafts.get(key);
     request.onsuccess = () => {
       const row = request.result;
       if (!row) return;
       out.value = row.values;
-      drafts.put({ key: `${owner}:encounter`, values: row.values, at: row.at });
+      drafts.put({ ...row, key: `${owner}:encounter` });
       drafts.delete(key);
     };
-  });
+  }));
 }
 
 export function dropParked(key) {

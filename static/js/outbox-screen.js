@@ -1,5 +1,6 @@
 // The outbox screen, the unsent count, and what the phone says about what waits.
 
+import { locked } from './db.js';
 import { loadForm } from './drafts.js';
 import { showErrors } from './forms.js';
 import { UNSENT, entriesOf, getEntry, isReturned, unsentByOwner } from './outbox.js';
@@ -22,7 +23,8 @@ export async function openOutbox() {
 export async function updateCount() {
   const entries = currentSession() ? await entriesOf(officer()) : [];
   const photos = currentSession() ? (await photosOf(officer())).filter((p) => p.entryId) : [];
-  const unsent = entries.filter((e) => UNSENT.has(e.state)).length + photos.filter((p) => UNSENT_PHOTO.has(p.state)).length;
+  const unsent = locked() ? Object.values(await unsentByOwner()).reduce((sum, n) => sum + n, 0)  // read in clear
+    : entries.filter((e) => UNSENT.has(e.state)).length + photos.filter((p) => UNSENT_PHOTO.has(p.state)).length;
   $('[data-testid="outbox-count"]').textContent = String(unsent);
   showConnection(unsent);
   const returned = entries.filter(isReturned).length;

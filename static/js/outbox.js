@@ -1,6 +1,6 @@
 // The outbox: every entry the officer saved (and its photos), with its state.
 
-import { into, withStores } from './db.js';
+import { SEALED_FIELDS, draftPhotos, into, openFields, openValue, sealFields, sealValue, withStores } from './db.js';
 import { UNSENT_PHOTO, attachPhotos } from './photos.js';
 
 export const UNSENT = new Set(['pending', 'attention']);
@@ -14,15 +14,26 @@ export function newEntry(type, data, owner) {
   };
 }
 
+const FIELDS = SEALED_FIELDS.entries;
+const opened = (rows) => Promise.all(rows.map((row) => openFields(row, FIELDS)));
+
 /** Entry and photos in one transaction: resolves once both are on disk. */
-export function saveEntry(entry) {
-  return withStores(['entries', 'photos', 'photo_bytes'], 'readwrite', (entries, photos, bytes) => {
-    attachPhotos(photos, bytes, entry, (ids) => {
-      const data = { ...entry.data };
-      if (ids.length) data.photos = ids; else delete data.photos;
-      entries.put({ ...entry, data });
+export async function saveEntry(entry) {
+  let ids = (entry.data && entry.data.photos) || [];
+  for (;;) {
+    const data = { ...entry.data };
+    if (ids.length) data.photos = ids; else delete data.photos;
+    const record = await sealFields({ ...entry, data }, FIELDS);
+    const found = await withStores(['entries', 'photos', 'photo_bytes'], 'readwrite', (entries, photos, bytes, out) => {
+      attachPhotos(photos, bytes, entry, (kept) => {
+        if (kept.join() === ids.join()) { entries.put(record); return; }
+        out.value = kept;  // a listed photo is gone: sealed again without it
+        out.abort();
+      });
     });
-  });
+    if (!found) return;
+    ids = found;
+  }
 }
 
 /** Replace an entry's content after an edit: same id; a new version only if the server had the old one. */
@@ -35,13 +46,13 @@ export function editEntry(entry, data) {
   return edited;
 }
 
-export function getEntry(id) {
-  return withStores(['entries'], 'readonly', (entries, out) => into(out, entries.get(id)));
+export async function getEntry(id) {
+  return openFields(await withStores(['entries'], 'readonly', (entries, out) => into(out, entries.get(id))), FIELDS);
 }
 
-export function entriesOf(owner) {
-  return withStores(['entries'], 'readonly', (entries, out) =>
-    into(out, entries.index('owner').getAll(owner), (rows) => rows.sort((a, b) => b.created - a.created)));
+export async function entriesOf(owner) {
+  return opened(await withStores(['entries'], 'readonly', (entries, out) =>
+    into(out, entries.index('owner').getAll(owner), (rows) => rows.sort((a, b) => b.created - a.created))));
 }
 
 /** Whether a supervisor returned the server's version of this entry, not yet edited. */
@@ -76,8 +87,12 @@ function eachOwned(store, range, visit) {
   };
 }
 
+const STORED = ['created', 'duplicate', 'updated'];
+
 /** Apply the server's receipt in one transaction. An entry edited since it was sent (rev changed) keeps its state. */
-export function applyResults(sent, results, serverTime) {
+export async function applyResults(sent, results, serverTime) {
+  const errors = await Promise.all(results.map((result) => (STORED.includes(result.status) ? null
+    : sealValue(result.errors || (result.status === 'conflict' ? null : { entry: 'The server refused this entry.' })))));
   return withStores(['entries'], 'readwrite', (entries) => {
     sent.forEach((entry, index) => {
       const result = results[index];
@@ -85,12 +100,12 @@ export function applyResults(sent, results, serverTime) {
       request.onsuccess = () => {
         const current = request.result;
         if (!current || current.rev !== entry.rev) return;
-        if (['created', 'duplicate', 'updated'].includes(result.status)) {
+        if (STORED.includes(result.status)) {
           Object.assign(current, { state: 'sent', serverVersion: result.version, errors: null, receivedAt: serverTime });
         } else if (result.status === 'conflict') {
-          Object.assign(current, { state: 'conflict', serverVersion: result.current_version, errors: result.errors || null, receivedAt: serverTime });
+          Object.assign(current, { state: 'conflict', serverVersion: result.current_version, errors: errors[index], receivedAt: serverTime });
         } else {
-          Object.assign(current, { state: 'attention', errors: result.errors || { entry: 'The server refused this entry.' } });
+          Object.assign(current, { state: 'attention', errors: errors[index] });
         }
         entries.put(current);
       };
@@ -103,22 +118,30 @@ export function takesVersion(entry, version) {
 }
 
 /** Record supervisors' decisions (and newer versions) pulled from the server. */
-export function applyChanges(changes, fetched) {
+export async function applyChanges(changes, fetched) {
+  // Sealed before the transaction: each newer version merged with the phone's copy as read now.
+  const reviews = await Promise.all(changes.map((change) => change.review && sealValue({ ...change.review, version: change.version })));
+  const merged = {};
+  for (const [id, newer] of Object.entries(fetched)) {
+    const held = await getEntry(id);
+    if (held) merged[id] = { rev: held.rev, data: await sealValue(keepWithheld(held.data, newer)) };
+  }
   return withStores(['entries'], 'readwrite', (entries) => {
-    for (const change of changes) {
+    changes.forEach((change, index) => {
       const request = entries.get(change.id);
       request.onsuccess = () => {
         const current = request.result;
         if (!current) return;
-        if (change.review) current.review = { ...change.review, version: change.version };
+        if (change.review) current.review = reviews[index];
         const newer = fetched[change.id];
-        if (newer && takesVersion(current, newer.version)) {
-          Object.assign(current, { data: keepWithheld(current.data, newer), version: newer.version,
+        const mine = merged[change.id];
+        if (newer && mine && mine.rev === current.rev && takesVersion(current, newer.version)) {
+          Object.assign(current, { data: mine.data, version: newer.version,
             base_version: newer.version - 1, serverVersion: newer.version });
         }
         entries.put(current);
       };
-    }
+    });
   });
 }
 
@@ -132,26 +155,13 @@ export function keepWithheld(local, fetched) {
   return data;
 }
 
-/** Forget one officer's entries, photos and drafts (only after all of them are on the server). */
-export function forgetOwner(owner) {
-  return withStores(['entries', 'photos', 'photo_bytes', 'drafts'], 'readwrite', (entries, photos, bytes, drafts) => {
-    for (const [store, unsent] of [[entries, UNSENT], [photos, UNSENT_PHOTO]]) {
-      eachOwned(store, IDBKeyRange.only(owner), (cursor) => {
-        if (unsent.has(cursor.value.state)) throw new Error('unsent entries');  // aborts: nothing removed
-        if (store === photos) bytes.delete(cursor.value.id);
-        cursor.delete();
-      });
-    }
-    drafts.delete(IDBKeyRange.bound(`${owner}:`, `${owner}:\uffff`));
-  });
+export async function saveDraft(owner, form, values) {
+  const row = { key: `${owner}:${form}`, values: await sealValue(values), photos: draftPhotos({ values }), at: Date.now() };
+  return withStores(['drafts'], 'readwrite', (drafts) => { drafts.put(row); });
 }
 
-export function saveDraft(owner, form, values) {
-  return withStores(['drafts'], 'readwrite', (drafts) => { drafts.put({ key: `${owner}:${form}`, values, at: Date.now() }); });
-}
-
-export function loadDraft(owner, form) {
-  return withStores(['drafts'], 'readonly', (drafts, out) => into(out, drafts.get(`${owner}:${form}`), (row) => row && row.values));
+export async function loadDraft(owner, form) {
+  return openValue(await withStores(['drafts'], 'readonly', (drafts, out) => into(out, drafts.get(`${owner}:${form}`), (row) => row && row.values)));
 }
 
 export function clearDraft(owner, form) {

@@ -1,6 +1,6 @@
 // Photos on the phone: made smaller, kept in IndexedDB, sent after their entry.
 
-import { into, withStores } from './db.js';
+import { draftPhotos, into, openValue, sealValue, withStores } from './db.js';
 
 const LONG_SIDE = 1600;
 const QUALITY = 0.8;
@@ -32,9 +32,10 @@ export async function keepPhoto(owner, file) {
   const bytes = await blob.arrayBuffer();
   const photo = { id: crypto.randomUUID(), owner, entryId: null, state: 'draft', type: 'image/jpeg',
     size: bytes.byteLength, width, height, sha256: await sha256Hex(bytes), created: Date.now(), error: null, receivedAt: null };
+  const sealed = await sealValue(bytes, true);
   await withStores(['photos', 'photo_bytes'], 'readwrite', (photos, store) => {
     photos.put(photo);
-    store.put({ id: photo.id, bytes });
+    store.put({ id: photo.id, bytes: sealed });
   });
   return photo;
 }
@@ -44,8 +45,8 @@ export function getPhoto(id) {
 }
 
 /** A photo's bytes (an ArrayBuffer), or undefined once sent. */
-export function photoBytes(id) {
-  return withStores(['photo_bytes'], 'readonly', (store, out) => into(out, store.get(id), (row) => row && row.bytes));
+export async function photoBytes(id) {
+  return openValue(await withStores(['photo_bytes'], 'readonly', (store, out) => into(out, store.get(id), (row) => row && row.bytes)), true);
 }
 
 export function photosOf(owner) {
@@ -77,7 +78,7 @@ export function sweepDraftPhotos(owner, shown) {
     const named = new Set(shown);
     const read = drafts.getAll(IDBKeyRange.bound(`${owner}:`, `${owner}:\uffff`));
     read.onsuccess = () => {
-      for (const row of read.result) for (const id of (row.values && row.values.data && row.values.data.photos) || []) named.add(id);
+      for (const row of read.result) for (const id of draftPhotos(row)) named.add(id);
       const mine = photos.index('owner').getAll(owner);
       mine.onsuccess = () => {
         for (const photo of mine.result) {

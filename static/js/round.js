@@ -231,7 +231,3 @@ export function nearestFirst(coords) {
   fillForm(forms.visit, chosen);
   chooseNearest(coords);
 }
-
-export function forgetRound(owner) {
-  return deleteMeta(roundKey(owner));
-}

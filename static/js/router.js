@@ -1,5 +1,7 @@
 // Which screen the hash names.
 
+import { locked } from './db.js';
+import { askingPin } from './lock.js';
 import { show } from './screens.js';
 import { currentSession } from './session.js';
 
@@ -12,6 +14,7 @@ export function onScreen(name, open) {
 }
 
 export async function route() {
+  if (locked() || askingPin()) return;  // the unlock or PIN screen stays
   if (!currentSession()) { show('signin'); return; }
   const mine = ++turn;
   const current = () => mine === turn;

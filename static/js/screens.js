@@ -2,7 +2,7 @@
 
 import { isReturned } from './outbox.js';
 
-const SCREENS = ['signin', 'home', 'encounter', 'round', 'outbox'];
+const SCREENS = ['signin', 'pin', 'unlock', 'home', 'encounter', 'round', 'outbox'];
 const STATE_TEXT = {
   pending: 'Waiting to send',
   sent: 'On the server',

@@ -2,6 +2,7 @@
 
 import { deleteMeta, getMeta, setMeta } from './db.js';
 import { showErrors } from './forms.js';
+import { deviceOf } from './lock.js';
 import { unsentByOwner } from './outbox.js';
 import { $ } from './page.js';
 import { show } from './screens.js';
@@ -23,11 +24,20 @@ export async function restoreSession() {
   return session;
 }
 
-/** The sign-in form and the expired banner's 'Sign in'; onSignedIn() runs after a sign-in. */
-export function wireSignIn(onSignedIn) {
+/** Locked: the token is forgotten from memory (it stays sealed on disk). */
+export function dropSession() {
+  session = null;
+}
+
+/**
+ * The sign-in form and the expired banner's 'Sign in'. onSignedIn(body) runs after a sign-in (the token
+ * is kept by keepSession once the data key is there); onLost(message) when the server says the phone is lost.
+ */
+export function wireSignIn(onSignedIn, onLost) {
   $('#signin-form').addEventListener('submit', async (event) => {
     event.preventDefault();
-    if (await signIn(event.target)) await onSignedIn();
+    const body = await signIn(event.target, onLost);
+    if (body) await onSignedIn(body);
   });
   $('#signin-fields').disabled = false;
   $('#signin-again').addEventListener('click', () => { show('signin'); $('#signin-username').value = officer(); });
@@ -52,39 +62,44 @@ async function refusal(username) {
   return null;
 }
 
-/** A device token; true once kept. A 403 password_change_required (an admin's reset) adds new password fields. */
-async function signIn(form) {
+/** The server's 201 body, or null. A 403 password_change_required (an admin's reset) adds new password fields. */
+async function signIn(form, onLost) {
   const error = $('#signin-error');
   const fresh = form.new_password;
   showErrors(form, {});
   if (fresh && fresh.value !== form.new_password_again.value) {
     showErrors(form, { new_password_again: 'The two new passwords are not the same.' });
     form.new_password_again.focus();
-    return false;
+    return null;
   }
   const refused = await refusal(form.username.value);
   if (refused) {
     error.textContent = refused;
-    return false;
+    return null;
   }
   let response;
   try {
     response = await fetch('/api/auth/token', {
       method: 'POST', credentials: 'omit', cache: 'no-store', headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ username: form.username.value, password: form.password.value,
-        device_name: navigator.userAgent.slice(0, 200), new_password: fresh && fresh.value }),
+        device_name: navigator.userAgent.slice(0, 200), new_password: fresh && fresh.value,
+        device_id: await deviceOf(form.username.value) }),  // this phone's vault: its recovery key again
     });
   } catch (networkError) {
     error.textContent = 'No connection: signing in needs the server. Your entries are safe on this phone.';
-    return false;
+    return null;
   }
   const body = await response.json().catch(() => null);
+  if (body && body.error === 'device_lost') {
+    await onLost(body.message);
+    return null;
+  }
   if (response.status !== 201 || !body) {
     if (body && body.error === 'password_change_required' && !fresh) error.before($('#signin-new').content.cloneNode(true));
     if (body) showErrors(form, body.errors);
     error.textContent = (body && body.message) || `Sign-in failed (${response.status}).`;
     if (form.new_password && !fresh) form.new_password.focus();
-    return false;
+    return null;
   }
   form.password.value = '';
   form.querySelectorAll('[data-field]').forEach((field) => field.remove());
@@ -92,15 +107,19 @@ async function signIn(form) {
   if (still) {  // another username for the same account: still refused
     error.textContent = still;
     api({ token: body.token }, 'DELETE', '/api/auth/token').catch(() => { /* it expires on its own */ });
-    return false;
+    return null;
   }
+  return body;
+}
+
+/** Keep the token of a sign-in (sealed: the data key is there by now). */
+export async function keepSession(body) {
   session = { token: body.token, device_id: body.device_id, expires_at: body.expires_at, user: body.user };
   await setMeta('session', session);
   const names = (await getMeta('names').catch(() => null)) || {};
   if (names[body.user.username] !== body.user.display_name) {
     await setMeta('names', { ...names, [body.user.username]: body.user.display_name });
   }
-  return true;
 }
 
 export async function endSession() {

@@ -5,14 +5,18 @@ import { $ } from './page.js';
 import { currentReference, refreshLists } from './reference.js';
 import { route } from './router.js';
 import { currentSession } from './session.js';
-import { AuthNeeded, RetryLater, backoff, retryDelay, syncOutbox } from './sync.js';
+import { AuthNeeded, DeviceLost, RetryLater, backoff, retryDelay, syncOutbox } from './sync.js';
 
 let failures = 0;  // failed tries in a row
 let timer = null;  // the next automatic try
 let authNeeded = false;  // the server refused the token: wait for a new sign-in (or Send now)
 let notBefore = 0;  // the end of the server's Retry-After, in performance.now() time
 
-export function wireSyncTriggers() {
+let lost = async () => {};
+
+/** ``onLost(message)``: the server says this phone was reported lost. */
+export function wireSyncTriggers(onLost) {
+  lost = onLost;
   window.addEventListener('online', () => { updateCount(); trySync(); });
   window.addEventListener('offline', () => {
     $('#sync-status').textContent = '';  // 'Everything is on the server' was true of the last try, not now
@@ -60,6 +64,10 @@ async function attemptSync({ manual = false } = {}) {
   } catch (error) {
     setNetworkDown(error instanceof RetryLater && error.network);
     const left = await updateCount();
+    if (error instanceof DeviceLost) {
+      await lost(error.message);
+      return;
+    }
     if (error instanceof AuthNeeded) {
       authNeeded = true;
       $('#banner-signin').hidden = false;

@@ -13,6 +13,9 @@ const RETRY_AFTER_CAP_MS = 60 * 60 * 1000;
 
 export class AuthNeeded extends Error {}
 
+/** The server says this phone was reported lost: it erases everything (the message says why). */
+export class DeviceLost extends AuthNeeded {}
+
 /** Try again later: ``retryAfter`` is the server's wait in ms, or null; ``network``: no connection at all. */
 export class RetryLater extends Error {
   constructor(message, retryAfter = null, { network = false } = {}) {
@@ -39,7 +42,10 @@ export async function api(session, method, path, body, extraHeaders = {}) {
     throw new RetryLater('No connection to the server.', null, { network: true });
   }
   const { status } = response;
-  if (status === 401 || status === 403) throw new AuthNeeded();
+  if (status === 401 || status === 403) {
+    const problem = await response.json().catch(() => null);
+    throw problem && problem.error === 'device_lost' ? new DeviceLost(problem.message) : new AuthNeeded();
+  }
   if (status === 304) return { notModified: true, response };
   if (status === 408 || status === 429 || status >= 500) {
     throw new RetryLater(`The server answered ${status}.`, retryAfterMs(response.headers.get('Retry-After')));

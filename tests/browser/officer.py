@@ -11,17 +11,23 @@ from playwright.sync_api import Page, expect
 from tests.factories import GROUNDS
 
 
+#: The PIN every test phone is given at its first sign-in (6 digits, no run or repeat).
+TEST_PIN = "260817"
+
+
 def sign_in_app(page: Page, server, username: str = "officer1", worker: bool = True) -> None:
-    """Open /app, sign the phone in, and wait until the service worker controls the page."""
+    """Open /app, sign the phone in, set its PIN, and wait until the service worker controls the page."""
     page.goto(f"{server.url}/app")
     form = page.get_by_test_id("signin-form")
     form.get_by_label("Username").fill(username)
     form.get_by_label("Password").fill(server.demo_password())
     form.get_by_role("button", name="Sign in").click()
     try:
-        expect(page.locator("#screen-home")).to_be_visible()
+        expect(page.locator("#screen-pin")).to_be_visible()
     except AssertionError:
         raise AssertionError(f"not signed in: {page.locator('#signin-error').inner_text()!r}") from None
+    set_pin(page)
+    expect(page.locator("#screen-home")).to_be_visible()
     if worker:
         try:
             page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
@@ -34,6 +40,29 @@ def sign_in_app(page: Page, server, username: str = "officer1", worker: bool = T
             raise AssertionError(f"no service worker; server health: {health}; "
                                  f"{page.evaluate('navigator.serviceWorker.getRegistrations().then(r => r.map(x => [x.active && x.active.state, x.installing && x.installing.state, x.waiting && x.waiting.state]))')}") from None
     expect(page.locator("#sync-status")).to_have_text(re.compile("Everything is on the server|All sent"))
+
+
+def set_pin(page: Page, pin: str = TEST_PIN) -> None:
+    """Type a new PIN twice on the PIN screen and set it."""
+    form = page.get_by_test_id("pin-form")
+    form.get_by_label("New PIN (at least 6 digits)").fill(pin)
+    form.get_by_label("New PIN again").fill(pin)
+    form.get_by_role("button", name="Set PIN").click()
+    expect(page.locator("#screen-pin")).to_be_hidden()
+
+
+def unlock(page: Page, pin: str = TEST_PIN) -> None:
+    """The app after a reload or an idle lock asks for the PIN: type it and wait for the app."""
+    form = page.get_by_test_id("unlock-form")
+    form.get_by_label("PIN", exact=True).fill(pin)
+    form.get_by_role("button", name="Unlock").click()
+    expect(page.locator("#screen-unlock")).to_be_hidden(timeout=10000)
+
+
+def reload_app(page: Page, pin: str = TEST_PIN) -> None:
+    """Reload the page (the app starts locked) and unlock it."""
+    page.reload()
+    unlock(page, pin)
 
 
 def open_form(page: Page, link: str) -> None:

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.officer import (
-    fill_stop_search, load_draft, local_entries, open_form, outbox_count, save, sign_in_app, stored_ids,
+    fill_stop_search, load_draft, local_entries, open_form, outbox_count, save, sign_in_app, stored_ids, unlock,
     wait_for_draft,
 )
 from tests.fixtures.app import fresh_database
@@ -43,6 +43,7 @@ def test_7_update_keeps_drafts_and_outbox(page, postgres_url, tmp_path):
             assert page.locator("body").get_attribute("data-version") == old_version
             page.get_by_role("button", name="Update now").click()
             page.wait_for_function(f"() => document.body && document.body.dataset.version !== '{old_version}'")
+            unlock(page)  # the reload dropped the data key: the PIN again
             assert [e["id"] for e in local_entries(page)] == [entry["id"]]
             # Only typing was written as a draft: not the forms the officer never typed in.
             assert [load_draft(page, "visit"), load_draft(page, "item")] == [None, None]

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.officer import fill_stop_search, local_entries, outbox_count, save, sign_in_app
+from tests.browser.officer import fill_stop_search, local_entries, outbox_count, reload_app, save, sign_in_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 STEPS = 16
@@ -54,7 +54,7 @@ def test_12_random_toggles_restarts_and_reloads(page, app_server, server_app, se
                 app_server.start()
             up = not up
         elif action == "reload":
-            page.reload()
+            reload_app(page)
             expect(page.locator("#home-title")).not_to_have_text("fieldapp")  # the app has started
         else:
             page.get_by_test_id("sync-now").click()

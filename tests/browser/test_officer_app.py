@@ -20,8 +20,8 @@ from fieldapp.extensions import db
 from fieldapp.models import ConflictCopy, Encounter, PostboxItem, PostboxVisit, User
 from fieldapp.review.operations import add_review
 from tests.browser.officer import (
-    fill_stop_search, load_draft, local_entries, open_form, outbox_count, requests_seen, save, sign_in_app,
-    stored_ids, wait_for_draft, wait_until,
+    fill_stop_search, load_draft, local_entries, open_form, outbox_count, reload_app, requests_seen, save,
+    sign_in_app, stored_ids, unlock, wait_for_draft, wait_until,
 )
 from tests.factories import GROUNDS, edit
 from tests.fixtures.rows import stored
@@ -45,7 +45,7 @@ def test_1_saved_offline_reloaded_offline_then_synced_once(page, app_server, ser
     fill_stop_search(page)
     save(page)
     expect(outbox_count(page)).to_have_text("1")
-    page.reload()
+    reload_app(page)
     expect(outbox_count(page)).to_have_text("1")
     [entry] = local_entries(page)
     assert entry["state"] == "pending"
@@ -146,7 +146,8 @@ def test_5_browser_closed_right_after_saved(playwright_instance, app_server, ser
         context.set_offline(True)
         page = context.pages[0] if context.pages else context.new_page()
         page.goto(f"{app_server.url}/app")
-        expect(outbox_count(page)).to_have_text("1")
+        expect(outbox_count(page)).to_have_text("1")  # counted while locked
+        unlock(page)
         [entry] = local_entries(page)
         assert entry["data"]["grounds"] == GROUNDS
         context.set_offline(False)
@@ -165,6 +166,7 @@ def test_6_two_tabs_and_the_worker_at_once(page, app_server, server_app):
     other = page.context.new_page()
     other.goto(f"{app_server.url}/app")
     expect(outbox_count(other)).to_have_text("5")
+    unlock(other)  # each tab holds its own copy of the key
     page.context.set_offline(False)
     page.get_by_test_id("sync-now").click()
     other.get_by_test_id("sync-now").click()
@@ -270,7 +272,7 @@ def test_10_clock_a_week_ahead_expires_nothing(page, app_server, server_app):
     fill_stop_search(page)
     save(page)
     page.clock.set_system_time(datetime.now(UTC) + timedelta(days=9))
-    page.reload()
+    reload_app(page)
     assert page.evaluate("Date.now()") > (datetime.now(UTC) + timedelta(days=8)).timestamp() * 1000
     expect(outbox_count(page)).to_have_text("1")
     page.context.set_offline(False)
@@ -287,6 +289,7 @@ def test_11_offline_cold_start(page, app_server):
     context.set_offline(True)
     cold = context.new_page()
     cold.goto(f"{app_server.url}/app")
+    unlock(cold)
     expect(cold.locator("#screen-home")).to_be_visible()
     fill_stop_search(cold)
     save(cold)
@@ -435,7 +438,7 @@ def test_drafts_survive_a_reload(page, app_server):
     form = page.get_by_test_id("encounter-form")
     form.locator('[name="grounds"]').fill("Half-typed grounds, the officer is interrupted")
     wait_for_draft(page, "grounds", "Half-typed grounds, the officer is interrupted")
-    page.reload()
+    reload_app(page)
     expect(page.get_by_test_id("encounter-form").locator('[name="grounds"]')).to_have_value(
         "Half-typed grounds, the officer is interrupted")
 

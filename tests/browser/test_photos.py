@@ -16,7 +16,9 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.officer import fill_stop_search, local_entries, open_form, outbox_count, save, sign_in_app, wait_until
+from tests.browser.officer import (
+    fill_stop_search, local_entries, open_form, outbox_count, reload_app, save, sign_in_app, wait_until,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 WIDTH, HEIGHT = 390, 844
@@ -177,7 +179,7 @@ def test_a_photo_stays_with_the_draft_through_a_reload_and_is_saved_with_the_sto
         const draft = await m.loadDraft('officer1', 'encounter');
         return !!draft && (draft.data.photos || []).length === 1;
     }""")
-    page.reload()
+    reload_app(page)
     expect(form.get_by_test_id("photo-list").locator("li img")).to_have_count(1)
     fill_stop_search(page)  # from Home, as an officer back to the form would: the draft, photo and all
     expect(form.get_by_test_id("photo-list").locator("li img")).to_have_count(1)

@@ -13,7 +13,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.officer import fill_stop_search, local_entries, open_form, save, sign_in_app
+from tests.browser.officer import fill_stop_search, local_entries, open_form, reload_app, save, sign_in_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 WIDTH, HEIGHT = 390, 844
@@ -89,7 +89,7 @@ def test_the_last_power_and_object_come_back_and_the_object_is_suggested(phone, 
     # The next search, and after the app is closed and opened again, starts with them (editable).
     for reopen in (False, True):
         if reopen:
-            page.reload()
+            reload_app(page)
             expect(page.locator("#screen-home, #screen-encounter").locator("visible=true")).to_have_count(1)
         open_form(page, "Stop and search")
         expect(legislation).to_have_value(PACE_S1)

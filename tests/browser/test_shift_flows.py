@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.officer import (
-    fill_stop_search, load_draft, local_entries, open_form, save, sign_in_app, wait_for_draft,
+    fill_stop_search, load_draft, local_entries, open_form, reload_app, save, sign_in_app, wait_for_draft,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -85,7 +85,7 @@ def test_finish_round_ends_it_and_a_second_postbox_is_visited(phone, app_server)
                                                  ("Praise", "Thanks for the visit to the youth club.")])
     page.get_by_role("link", name="Finish round").click()
     expect(page.locator("#screen-home")).to_be_visible()
-    page.reload()  # the round stays finished after a restart
+    reload_app(page)  # the round stays finished after a restart
     expect(page.locator("#screen-home")).to_be_visible()
     page.get_by_role("link", name="Postbox round").click()
     expect(page.get_by_test_id("visit-form")).to_be_visible()
@@ -185,7 +185,7 @@ def test_a_saved_draft_of_another_kind_stays_offered(phone, app_server):
     fill_stop_search(page)
     save(page)
     assert [e["data"]["kind"] for e in local_entries(page)] == ["stop_search"]
-    page.reload()
+    reload_app(page)
     page.get_by_role("button", name="Continue the antisocial behaviour draft").click()
     expect(form.locator('[name="location_text"]')).to_have_value("Playground, Nowell Road")
 

@@ -1,0 +1,155 @@
+// The app's lock (issue #14): the PIN that unwraps the data key (vault.js), the wrong-PIN count,
+// the idle lock and the screens that ask for a PIN. app.js decides what happens around them.
+
+import { getMeta, lockStorage, setMeta, unlocked, useKey } from './db.js';
+import { $ } from './page.js';
+import { show } from './screens.js';
+import * as vault from './vault.js';
+
+const IDLE_MS = Number(document.body.dataset.idleLockMinutes || 5) * 60000;
+let lastActive = Date.now();
+let idleTimer = null;
+let asking = false;
+
+/** Whether the PIN screen waits for a PIN (no other screen takes its place meanwhile). */
+export const askingPin = () => asking;
+
+/** The vault record (clear: wraps, salt, wrong-PIN count, owner and device id), or null. */
+export function vaultRecord() {
+  return getMeta('vault');
+}
+
+/** This phone's device id for ``username`` (lower-cased as the server compares), if its vault is theirs. */
+export async function deviceOf(username) {
+  const record = await vaultRecord();
+  return record && record.owner === username.trim().toLowerCase() ? record.device : undefined;
+}
+
+/**
+ * Ask for a PIN on the PIN screen; resolves with it once valid and typed twice.
+ * ``mode`` 'new' (first sign-in), 'change' (also asks the current one: resolves {old, pin}) or 'reset'.
+ */
+export function askNewPin(mode, cancellable = false) {
+  const form = $('#pin-form');
+  const oldField = $('#pin-old-field');
+  $('#pin-title').textContent = mode === 'change' ? 'Change your PIN' : mode === 'reset' ? 'Set a new PIN' : 'Set a PIN';
+  oldField.hidden = mode !== 'change';
+  $('#pin-cancel').hidden = !cancellable;
+  form.reset();
+  $('#pin-error').textContent = '';
+  show('pin');
+  asking = true;
+  return new Promise((done) => {
+    const resolve = (answer) => { asking = false; done(answer); };
+    $('#pin-cancel').onclick = () => { form.reset(); resolve(null); };
+    form.onsubmit = (event) => {
+      event.preventDefault();
+      const problem = vault.checkPin(form.pin.value) ||
+        (form.pin.value !== form.again.value ? 'The two PINs are not the same.' : null);
+      if (problem) {
+        $('#pin-error').textContent = problem;
+        form.pin.focus();
+        return;
+      }
+      const answer = mode === 'change' ? { old: form.old.value, pin: form.pin.value } : form.pin.value;
+      form.reset();
+      resolve(answer);
+    };
+  });
+}
+
+/** A new vault for this sign-in: its key is the data key from now on. */
+export async function createVault(pin, body) {
+  const { record, key } = await vault.createVault(pin, body.recovery_key);
+  await setMeta('vault', { ...record, owner: body.user.username, device: body.device_id });
+  useKey(key);
+}
+
+/** After a password sign-in on this phone's own device: the server's recovery key opens the vault again. */
+export async function recover(body, pin) {
+  const record = await vaultRecord();
+  const key = await vault.unlockWithRecovery(record, body.recovery_key);
+  await setMeta('vault', await vault.rewrap(record, { recoveryKey: body.recovery_key }, pin));
+  useKey(key);
+}
+
+export async function changePin(old, pin) {
+  const record = await vaultRecord();
+  await setMeta('vault', await vault.rewrap(record, { pin: old }, pin));
+}
+
+/** After too many wrong PINs only the server's recovery key opens the vault. */
+export async function lockedOut() {
+  let record = await vaultRecord();
+  if (record && record.pinWrap && (record.failures || 0) >= vault.MAX_WRONG_PINS) {
+    record = vault.afterWrongPin({ ...record, failures: vault.MAX_WRONG_PINS - 1 });  // counted, then the app died
+    await setMeta('vault', record);
+  }
+  return Boolean(record) && !record.pinWrap;
+}
+
+/** Try a PIN. The try is counted on disk before the slow check, so killing the app does not reset the count. */
+export async function unlockWithPin(pin) {
+  const record = await vaultRecord();
+  await setMeta('vault', { ...record, failures: (record.failures || 0) + 1 });
+  let key;
+  try {
+    key = await vault.unlockWithPin(record, pin);
+  } catch (error) {
+    const after = vault.afterWrongPin(record);
+    await setMeta('vault', after);
+    const left = vault.MAX_WRONG_PINS - after.failures;
+    throw new Error(left > 0 ? `Wrong PIN. ${left} ${left === 1 ? 'try' : 'tries'} left.` : error.message);
+  }
+  await setMeta('vault', vault.afterRightPin(record));
+  useKey(key);
+  touch();
+}
+
+/** The unlock screen; ``onUnlocked`` runs after a right PIN, ``onLockedOut`` after the last wrong one. */
+export function wireUnlock(onUnlocked, onLockedOut, onPassword) {
+  $('#unlock-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const error = $('#unlock-error');
+    const pin = event.target.pin;
+    error.textContent = 'Checking…';
+    try {
+      await unlockWithPin(pin.value);
+    } catch (problem) {
+      pin.value = '';
+      error.textContent = problem.message;
+      if (await lockedOut()) await onLockedOut();
+      else pin.focus();
+      return;
+    }
+    pin.value = '';
+    error.textContent = '';
+    await onUnlocked();
+  });
+  $('#unlock-password').addEventListener('click', onPassword);
+}
+
+export function showUnlock() {
+  asking = false;  // a PIN change left half done
+  lockStorage();
+  show('unlock');
+  $('#unlock-pin').focus();
+}
+
+/** The idle lock: ``onIdle`` runs once the app was untouched for IDLE_MS while unlocked. */
+export function watchIdle(onIdle) {
+  const check = () => {
+    if (unlocked() && Date.now() - lastActive >= IDLE_MS) onIdle();
+    else if (unlocked()) idleTimer = setTimeout(check, IDLE_MS - (Date.now() - lastActive));
+  };
+  for (const type of ['pointerdown', 'keydown', 'input', 'wheel']) document.addEventListener(type, touch, { capture: true, passive: true });
+  // Timers sleep with a hidden page: coming back checks the clock.
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') check(); });
+  watchIdle.check = check;
+}
+
+function touch() {
+  lastActive = Date.now();
+  clearTimeout(idleTimer);
+  if (watchIdle.check) idleTimer = setTimeout(watchIdle.check, IDLE_MS);
+}
