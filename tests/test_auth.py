@@ -107,6 +107,14 @@ def test_sign_out_without_csrf_token_is_refused(client, auth, create_user):
     assert client.get("/").status_code == 302 and client.get("/").headers["Location"] == "/app"  # still signed in
 
 
+def test_sign_out_asks_the_browser_to_drop_its_cache(client, auth, create_user):
+    create_user("pc1")
+    auth.login("pc1")
+    response = auth.logout()
+    assert response.status_code == 302
+    assert response.headers["Clear-Site-Data"] == '"cache"'  # not "storage": the officer app's outbox stays
+
+
 def test_sign_out_by_get_is_not_allowed(client, auth, create_user):
     create_user("pc1")
     auth.login("pc1")

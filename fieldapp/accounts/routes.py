@@ -92,7 +92,11 @@ def logout():
     logout_user()
     session.clear()
     flash(SIGNED_OUT)
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # Pages with personal data are no-store already; this also drops anything a browser kept anyway.
+    # Not "storage": on a shared browser it would erase the officer app's unsent entries.
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
