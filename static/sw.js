@@ -1,5 +1,4 @@
-// fieldapp service worker: keeps the app shell available offline. It never touches IndexedDB (the
-// page owns the outbox there) and never caches the API.
+// fieldapp service worker: the app shell offline. Never IndexedDB (the page's), never the API.
 'use strict';
 
 const VERSION = '__SHELL_VERSION__';  // digest of the shell, filled in by the server
@@ -12,10 +11,9 @@ const SHELL = [
   '__SHELL_FILES__',  // the stylesheet, every ES module, the icons: listed once, in fieldapp/officer/shell.py
 ];
 
-// Install: fetch every shell file past the HTTP cache; any failure fails the install.
 self.addEventListener('install', (event) => {
   event.waitUntil(precache());
-  // No skipWaiting() here: the page asks for it when the officer accepts the update.
+  // No skipWaiting(): the officer accepts the update.
 });
 
 async function precache() {
@@ -24,7 +22,6 @@ async function precache() {
   await cache.addAll(requests);
 }
 
-// Activate: delete this app's older shells (only ours).
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     const names = await caches.keys();
@@ -54,7 +51,6 @@ self.addEventListener('fetch', (event) => {
   if (SHELL.includes(url.pathname)) event.respondWith(cacheFirst(request));
 });
 
-// Navigations: the network when it answers well, else the cached shell.
 async function networkFirst(event) {
   try {
     const response = (await event.preloadResponse) || (await fetch(event.request));
@@ -66,13 +62,12 @@ async function networkFirst(event) {
   }
 }
 
-// Shell files: this version's copy; the network only if it is missing.
 async function cacheFirst(request) {
   const cached = await caches.match(request, { cacheName: CACHE });
   return cached || fetch(request);
 }
 
-// Background Sync (Chromium): the page owns the outbox and token, so the worker only wakes it.
+// The page owns the outbox and token: the worker only wakes it.
 self.addEventListener('sync', (event) => {
   if (event.tag !== 'outbox') return;
   event.waitUntil(self.clients.matchAll({ type: 'window' }).then((clients) => {

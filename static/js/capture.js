@@ -15,7 +15,6 @@ import { trySync } from './sync-schedule.js';
 import { requestBackgroundSync } from './updates.js';
 import { validate } from './validate.js';
 
-/** Listen to each form: typing (drafts, visibility), saving, and 'Use my location'. */
 export function wireForms() {
   for (const [name, form] of Object.entries(forms)) {
     form.addEventListener('input', () => {
@@ -39,8 +38,7 @@ export function wireForms() {
 
 async function saveForm(name) {
   const form = forms[name];
-  // A draft save still waiting would run after the reset: the next entry would open with this one's time.
-  cancelDraft(name);
+  cancelDraft(name);  // else it would run after the reset: the next entry would get this one's time
   await photosReady(form);  // a picture still being kept goes with this entry, not the next
   const type = form.dataset.type;
   const data = readForm(form, rules, toIso);
@@ -53,14 +51,14 @@ async function saveForm(name) {
   const existing = form.dataset.editing ? await getEntry(form.dataset.editing) : null;
   const entry = existing ? editEntry(existing, data) : newEntry(type, data, owner);
   try {
-    await saveEntry(entry);  // resolves only once the transaction is committed to disk
+    await saveEntry(entry);  // resolves once committed to disk
   } catch (error) {
     storageProblem(error);
     return;
   }
   delete form.dataset.editing;
   await clearDraft(owner, name);
-  await updateCount();  // the count includes this entry before 'saved' is shown
+  await updateCount();  // counted before 'saved' is shown
   cancelDraft(name);  // typed while saving: it goes with the form's reset, not into a draft
   if (name === 'visit') {
     saved.textContent = 'Saved on this phone';

@@ -13,12 +13,12 @@ import { officer } from './session.js';
 
 const DEFAULTS = { kind: 'stop_search', search_type: 'Person search', bwv_used: true,
   removal_of_more_than_outer_clothing: false };
-// A draft with only these is no work to keep (the position is the phone's, found as the form opened).
+// Never typed: the position is the phone's.
 const UNTYPED = new Set(['kind', 'occurred_at', 'latitude', 'longitude', 'location_accuracy_m']);
-let nextKind;  // the kind a home link chose for the next new entry ('' for 'Other encounter')
-let lastSearch = null;  // {owner, legislation, object_of_search} of this officer's last stop and search
+let nextKind;  // a home link's ('' for 'Other encounter')
+let lastSearch = null;  // {owner, legislation, object_of_search}
 
-// The object of search each power is usually for (the first the lists hold is suggested).
+// The first one the lists hold is suggested.
 const USUAL_OBJECT = {
   'Misuse of Drugs Act 1971 (section 23)': ['Controlled drugs'],
   'Police and Criminal Evidence Act 1984 (section 1)': ['Stolen goods', 'Offensive weapons', 'Article for use in theft',
@@ -40,13 +40,12 @@ const USUAL_OBJECT = {
 const NO_FURTHER_ACTION = 'A no further action disposal';
 const LAST_SEARCH = (owner) => `last-search:${owner}`;
 
-/** A saved stop and search's power and object start the officer's next one. */
 export async function rememberSearch(owner, data) {
   if (data.kind !== 'stop_search' || !data.legislation) return;
   const search = { legislation: data.legislation, object_of_search: data.object_of_search || '' };
   lastSearch = { owner, ...search };
   await setMeta(LAST_SEARCH(owner), search)
-    .catch(() => {});  // only a convenience: a save is never refused for it
+    .catch(() => {});  // a convenience: never refuses a save
 }
 
 async function loadLastSearch(owner) {
@@ -63,13 +62,12 @@ function remembered() {
   return out;
 }
 
-/** Home links choose the kind; 'Discard this entry' asks first. */
 export function wireKindLinks() {
   for (const link of document.querySelectorAll('a[data-kind]')) {
     link.addEventListener('click', () => { nextKind = link.dataset.kind; });
   }
   const form = forms.encounter;
-  // Answers that follow from another (the controls are rebuilt with new lists: listen on the form).
+  // On the form: the controls are rebuilt with new lists.
   form.addEventListener('change', (event) => {
     const name = event.target.name;
     if (name === 'object_of_search') delete event.target.dataset.suggested;  // the officer's own choice
@@ -84,7 +82,6 @@ export function wireKindLinks() {
     'Discard what is typed in this form? It cannot be brought back.', 'Yes, discard it', 'Keep it', discardOpen, button));
 }
 
-/** A new entry ('' for 'Other encounter': the officer picks the kind), with the last search's power and object. */
 export function resetEncounter(kind = DEFAULTS.kind) {
   const form = forms.encounter;
   loadForm(form, { ...DEFAULTS, ...(remembered()), kind: kind || undefined, occurred_at: isoNow() });
@@ -92,7 +89,7 @@ export function resetEncounter(kind = DEFAULTS.kind) {
   markRemembered(form);
 }
 
-/** An object still as remembered was not chosen for this search: a new power may replace it. */
+// Not chosen for this search: a new power may replace it.
 function markRemembered(form) {
   const object = form.querySelector('[name="object_of_search"]');
   const last = remembered();
@@ -100,7 +97,6 @@ function markRemembered(form) {
       form.querySelector('[name="legislation"]')?.value === last.legislation) object.dataset.suggested = 'remembered';
 }
 
-/** A form filled afresh: its answers are the entry's own now. */
 function clearSuggested(form) {
   for (const node of form.querySelectorAll('[data-suggested]')) delete node.dataset.suggested;
 }
@@ -116,7 +112,6 @@ function suggestObject(form, legislation) {
   form.dispatchEvent(new Event('input', { bubbles: true }));  // into the draft, as if typed
 }
 
-/** No further action: answer 'No' unless the officer answered; it goes again when the outcome changes. */
 function linkForNoFurtherAction(form, outcome) {
   const inputs = [...form.querySelectorAll('[name="outcome_linked_to_object_of_search"]')];
   if (!inputs.length) return;
@@ -137,7 +132,6 @@ function linkForNoFurtherAction(form, outcome) {
   form.dispatchEvent(new Event('input', { bubbles: true }));
 }
 
-/** Locate a new entry as it opens; the boxes stay for typing by hand. */
 function locateOnOpen() {
   const form = forms.encounter;
   const latitude = form.querySelector('[name="latitude"]');
@@ -145,10 +139,8 @@ function locateOnOpen() {
   locate(form, form.querySelector('.locate-status'));
 }
 
-/** The home button a kind belongs to: 'stop_search', or '' (Other encounter). */
 export const buttonKind = (kind) => (kind === 'stop_search' ? 'stop_search' : '');
 
-/** Whether a draft holds anything beyond a new entry's answers. */
 function typed(draft) {
   if (!draft) return false;
   if (draft.editing) return true;
@@ -157,23 +149,21 @@ function typed(draft) {
     !UNTYPED.has(name) && JSON.stringify(value) !== JSON.stringify(given[name]));
 }
 
-/** Fill the form (an entry to fix, the draft, an edit left open, or a new one), then show it. */
 export async function openEncounter(current) {
   if (currentReference() && !takeWaitingEdit('encounter')) {
     const wanted = nextKind;
     nextKind = undefined;
-    // Storage that cannot be read now is no reason to keep the form from the officer: start afresh.
+    // Unreadable storage: a new entry rather than no form.
     await loadLastSearch(officer());
     const filled = await fillEncounter(wanted, current).catch(() => { resetEncounter(wanted); return true; });
     if (!filled) return;
   }
   await showOffers();
-  if (!current()) return;  // a newer route (Home tapped, a hash set) came while the offers were read
+  if (!current()) return;  // overtaken by a newer route
   show('encounter');
   locateOnOpen();
 }
 
-/** ``wanted``: a home button's kind, undefined after a reload; another kind's draft is put aside. */
 async function fillEncounter(wanted, current) {
   const owner = officer();
   await flushPending('encounter');
@@ -183,10 +173,10 @@ async function fillEncounter(wanted, current) {
   if (wanted !== undefined && draft && buttonKind(draft.data.kind) !== wanted) {
     if (typed(draft)) await parkDraft(owner, draft); else await clearDraft(owner, 'encounter');
     draft = null;
-    delete form.dataset.editing;  // the edit it held is in the outbox, and in the draft put aside
+    delete form.dataset.editing;  // its edit is in the draft put aside
   } else if (wanted !== undefined && !draft && form.dataset.editing &&
              buttonKind(form.querySelector('[name="kind"]:checked')?.value) !== wanted) {
-    delete form.dataset.editing;  // an edit left open with nothing typed: the outbox still has it
+    delete form.dataset.editing;  // nothing typed: the outbox still has the edit
   }
   if (!draft && wanted !== undefined && !form.dataset.editing) {
     const aside = (await parkedDrafts(owner)).find((row) => buttonKind(row.values.data.kind) === wanted);
@@ -223,7 +213,7 @@ export async function showOffers() {
         await dropParked(row.key);
         await sweepPhotos();
         await showOffers();
-        $('#screen-encounter h1').focus();  // its buttons are gone: the focus goes back to the screen's top
+        $('#screen-encounter h1').focus();  // its buttons are gone
       }, drop));
     const confirm = make('div', { className: 'confirm', hidden: true });
     item.append(when, go, drop, confirm);
@@ -239,7 +229,6 @@ function button(text, onClick) {
   return node;
 }
 
-/** Continue a draft put aside: the form's own typing is put aside in its place. */
 async function continueParked(key) {
   const owner = officer();
   const form = forms.encounter;
@@ -248,11 +237,10 @@ async function continueParked(key) {
   if (typed(open)) await parkDraft(owner, open); else await clearDraft(owner, 'encounter');
   const draft = await unparkDraft(owner, key);
   if (draft) loadForm(form, draft.data, draft.editing); else resetEncounter();
-  startAtTop(form);  // at once: the form is filled, and the button that had the focus goes with the offers
+  startAtTop(form);  // now: the focused button goes with the offers
   await showOffers();
 }
 
-/** Discard the open draft (confirmed): a new entry of its button's kind opens. */
 async function discardOpen() {
   const form = forms.encounter;
   const kind = buttonKind(form.querySelector('[name="kind"]:checked')?.value);
@@ -260,5 +248,5 @@ async function discardOpen() {
   await clearDraft(officer(), 'encounter');
   resetEncounter(kind);
   startAtTop(form);
-  await sweepPhotos();  // the discarded entry's photos go with it
+  await sweepPhotos();
 }

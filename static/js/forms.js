@@ -80,9 +80,8 @@ export function renderForm(form, rules, reference) {
   updateVisibility(form);
 }
 
-/** Quick-pick phrases under the grounds: inserted at the cursor, never replacing typing. */
 function phraseButtons(box, phrases) {
-  let caret = null;  // where the cursor was when the box lost the focus to a phrase button
+  let caret = null;  // as the box lost the focus
   box.addEventListener('blur', () => { caret = box.selectionStart; });
   box.form?.addEventListener('reset', () => { caret = null; });
   const group = el('div', { class: 'phrases', role: 'group', 'aria-label': 'Add a phrase to the grounds' },
@@ -95,19 +94,18 @@ function phraseButtons(box, phrases) {
       const before = at > 0 && !/\s$/.test(text.slice(0, at)) ? ' ' : '';
       const insert = `${before}${phrase.value} `;
       const limit = Number(box.getAttribute('maxlength')) || Infinity;
-      if (text.length + insert.length > limit) return;  // would cut the officer's text: nothing inserted
+      if (text.length + insert.length > limit) return;  // would cut the officer's text
       box.value = text.slice(0, at) + insert + text.slice(at);
       caret = at + insert.length;
       box.focus();
       box.setSelectionRange(caret, caret);
-      box.dispatchEvent(new Event('input', { bubbles: true }));  // saved in the draft as typing is
+      box.dispatchEvent(new Event('input', { bubbles: true }));  // into the draft
     });
     group.append(button);
   }
   return group;
 }
 
-/** data-kinds and data-when come from sync/conditions.py; a field with both needs both. */
 export function updateVisibility(form) {
   const kind = valueOf(form, 'kind');
   for (const holder of form.querySelectorAll('[data-kinds], [data-when]')) {
@@ -135,7 +133,6 @@ function valueOf(form, name) {
   return inputs[0].value;
 }
 
-/** Local datetime-local value <-> ISO 8601 with this phone's offset. */
 export function localToIso(value, toIso) {
   if (!value) return '';
   const date = new Date(value);  // datetime-local is read in the phone's time zone
@@ -149,7 +146,6 @@ export function isoToLocal(iso) {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
-/** The form's shown fields as entry data (typed as the contract wants; empty fields left out). */
 export function readForm(form, rules, toIso) {
   const type = form.dataset.type;
   const data = {};
@@ -200,7 +196,6 @@ export function fillForm(form, data) {
   updateVisibility(form);
 }
 
-/** Messages by their fields, and a focused summary linking to each (as GOV.UK's error summary). */
 export function showErrors(form, errors) {
   for (const node of form.querySelectorAll('.field > .error')) node.textContent = '';
   for (const node of form.querySelectorAll('[aria-invalid]')) node.removeAttribute('aria-invalid');
@@ -236,22 +231,19 @@ export function clearErrors(form) {
   showErrors(form, {});
 }
 
-/** The form's first field the officer can fill (the chosen option of a group, or its first). */
 export function firstField(form) {
-  // Not the camera's input: Space there would open the camera, not answer the first question.
+  // Not the camera's input: Space there would open the camera.
   const first = [...form.querySelectorAll('input:not([type=hidden]):not([type=file]), select, textarea')].find(isShown);
   if (!first || first.type !== 'radio') return first;
   return form.querySelector(`[name="${first.name}"]:checked`) || first;
 }
 
-/** The next entry starts at its top: the page scrolled up, the focus on its first field. */
 export function startAtTop(form) {
   window.scrollTo(0, 0);
   const first = firstField(form);
   if (first) first.focus({ preventScroll: true });
 }
 
-/** Ask in ``box`` (no native dialog) before something that cannot be undone; ``onYes`` on the first button. */
 export function askToConfirm(box, question, yes, no, onYes, back = null) {
   uid += 1;
   const questionId = `confirm-${uid}`;  // read out with the button that takes the focus
@@ -265,9 +257,8 @@ export function askToConfirm(box, question, yes, no, onYes, back = null) {
   noButton.focus();
 }
 
-const locating = new WeakMap();  // each form's last request: an older one's answer (or a cleared form's) is dropped
+const locating = new WeakMap();  // form -> its last request: an older one's answer is dropped
 
-/** Fill latitude/longitude/accuracy from the Geolocation API, if the phone has a fix. */
 export function locate(form, status) {
   if (!('geolocation' in navigator)) { status.textContent = 'No location on this phone: type the location.'; return Promise.resolve(null); }
   const finding = 'Finding your location…';

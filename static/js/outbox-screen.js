@@ -16,10 +16,9 @@ let networkDown = false;  // the last try to reach the server failed on the netw
 
 export async function openOutbox() {
   show('outbox');
-  await updateCount();  // it draws the list while the outbox is on screen
+  await updateCount();  // it draws the list
 }
 
-/** Count the officer's entries and photos not on the server, say what waits, redraw the outbox if shown. */
 export async function updateCount() {
   const entries = currentSession() ? await entriesOf(officer()) : [];
   const photos = currentSession() ? (await photosOf(officer())).filter((p) => p.entryId) : [];
@@ -39,7 +38,6 @@ export function setNetworkDown(down) {
   networkDown = down;
 }
 
-/** No connection (navigator.onLine, or the last try failed on the network): say so, and what waits. */
 function showConnection(unsent) {
   const banner = $('#banner-offline');
   const offline = Boolean(currentSession()) && (!navigator.onLine || networkDown);
@@ -50,7 +48,6 @@ function showConnection(unsent) {
   if (banner.textContent !== text) banner.textContent = text;
 }
 
-/** Another officer's entries not yet sent on this (shared) phone: never hidden. */
 async function showOthers() {
   const note = $('#home-others');
   const counts = currentSession() ? await unsentByOwner(officer()).catch(() => ({})) : {};
@@ -63,7 +60,6 @@ async function showOthers() {
   note.textContent = lines.join(' ');
 }
 
-/** A form editing a returned entry (its ``data-editing`` mark) shows the supervisor's comment at its top. */
 export function watchEditing() {
   for (const form of Object.values(forms)) {
     new MutationObserver(() => showReviewNote(form)).observe(form, { attributes: true, attributeFilter: ['data-editing'] });
@@ -88,7 +84,7 @@ async function showReviewNote(form) {
     (review.comment ? `: “${review.comment}”` : '.') + ' Fix the entry and save it to send it again.';
 }
 
-/** Open an outbox entry in its form (takeWaitingEdit fills it). */
+// takeWaitingEdit fills the form.
 function editFromOutbox(entry) {
   waiting = entry;
   const target = entry.type === 'encounter' ? '#encounter' : '#round';

@@ -2,7 +2,6 @@
 
 import { $ } from './page.js';
 
-/** Ask the browser to keep this site's storage (after sign-in), then show its answer. */
 export async function askPersistence() {
   if (navigator.storage && navigator.storage.persist) await navigator.storage.persist().catch(() => false);
   showStorage();
@@ -16,7 +15,6 @@ export async function showStorage() {
     : 'Storage: the browser may clear it if the phone runs short of space. Send entries when you can.';
 }
 
-/** A save failed (a full phone, or storage that would not open): say so. */
 export function storageProblem(error) {
   const banner = $('#banner-storage');
   banner.hidden = false;

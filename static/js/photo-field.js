@@ -47,7 +47,6 @@ async function addPictures(holder, files) {
   }
 }
 
-/** Resolves once the pictures being kept in this form's photo fields are in the list. */
 export async function photosReady(form) {
   for (const holder of form.querySelectorAll('.field.photos')) await busy.get(holder);
 }
@@ -57,7 +56,7 @@ export function readPhotos(holder) {
 }
 
 export function setPhotos(holder, ids) {
-  holder.dataset.generation = String(Number(holder.dataset.generation || 0) + 1);  // a picture still being kept is for the old one
+  holder.dataset.generation = String(Number(holder.dataset.generation || 0) + 1);  // a picture still being kept is stale
   for (const image of holder.querySelectorAll('img')) URL.revokeObjectURL(urls.get(image));
   holder.querySelector('.photo-list').replaceChildren();
   holder.querySelector('.photo-status').textContent = '';
@@ -98,13 +97,12 @@ async function removeItem(holder, item) {
     other.querySelector('.photo-name').textContent = `Photo ${index + 1}`;
     other.querySelector('.photo-remove').setAttribute('aria-label', `Remove photo ${index + 1}`);
   });
-  await dropDraftPhoto(id);  // a saved entry's photo goes only when the entry is saved without it
+  await dropDraftPhoto(id);  // a saved entry's goes only when it is saved without it
   holder.querySelector('.photo-status').textContent = 'Photo removed.';
   holder.querySelector('.photo-input').focus();
   holder.closest('form').dispatchEvent(new Event('input', { bubbles: true }));
 }
 
-/** Delete draft photos no form shows and no draft names (discarded, or left by a crash). */
 export function sweepPhotos() {
   const shown = [...document.querySelectorAll('.field.photos')].flatMap(readPhotos);
   return sweepDraftPhotos(officer(), shown).catch(() => {});

@@ -13,7 +13,7 @@ export function currentReference() {
   return reference;
 }
 
-/** Take the lists (as cached: {etag, document}); new to this page, rebuild the forms keeping their answers. */
+// ``cached``: {etag, document}.
 export function useReference(cached) {
   if (cached && cached.etag !== etag) {
     const built = reference !== null;
@@ -29,12 +29,11 @@ export function useReference(cached) {
   $('#banner-lists').hidden = reference !== null || !currentSession();
 }
 
-/** Use newer lists from the server (revalidated by ETag); offline, keep what there is. */
 export async function refreshLists() {
   useReference(await refreshReference(currentSession()).catch(() => null));
 }
 
-/** Put the postboxes in another order (nearest first); the caller redraws the visit form. */
+// The caller redraws the visit form.
 export function reorderPostboxes(compare) {
   reference = { ...reference, postboxes: [...reference.postboxes].sort(compare) };
 }

@@ -16,7 +16,6 @@ import { trySync } from './sync-schedule.js';
 const roundKey = (owner) => `round:${owner}`;
 const pristine = new WeakMap();  // form -> its answers as a new entry: anything else is typing
 
-/** 'Finish round' and each form's 'Discard', asking first when typing would go. */
 export function wireRound() {
   const finish = $('#finish-round');
   finish.addEventListener('click', (event) => {
@@ -36,7 +35,6 @@ export function wireRound() {
 const answers = (form) => JSON.stringify(readForm(form, rules, toIso));
 const untouched = (form) => answers(form) === pristine.get(form);
 
-/** End the round: the visit takes the count of its cards; the next round begins with a new visit. */
 async function finishRound() {
   const owner = officer();
   const round = await getMeta(roundKey(owner));
@@ -57,9 +55,8 @@ async function finishRound() {
   window.location.hash = '#home';
 }
 
-const LOCK_WAIT_MS = 5000;  // a send in flight finishes first; a hung one is not waited for
+const LOCK_WAIT_MS = 5000;  // a hung send is not waited for
 
-/** Item count at least the cards here; edited under the outbox lock: no send of the older content in flight. */
 async function countCards(owner, visitId) {
   const update = async () => {
     const entries = await entriesOf(owner);
@@ -76,7 +73,7 @@ async function countCards(owner, visitId) {
       updated = await navigator.locks.request('outbox', { signal }, update);
     } catch (error) {
       if (error.name !== 'AbortError' && error.name !== 'TimeoutError') throw error;
-      updated = await update();  // as an edit from the outbox does: at worst a conflict copy, nothing lost
+      updated = await update();  // at worst a conflict copy, as an outbox edit
     }
   } else {
     updated = await update();
@@ -87,7 +84,6 @@ async function countCards(owner, visitId) {
   }
 }
 
-/** Discard a form's typing (confirmed): a new visit, or the round's next card. */
 async function discard(name) {
   const owner = officer();
   cancelDraft(name);
@@ -96,16 +92,15 @@ async function discard(name) {
   const round = await getMeta(roundKey(owner));
   if (round) showItemForm(round); else loadForm(forms.item, { ...rules.conditions.defaults.postbox_item });
   startAtTop(forms.item);
-  await sweepPhotos();  // the discarded card's photos go with it
+  await sweepPhotos();
 }
 
 function newVisit() {
   loadForm(forms.visit, { visited_at: isoNow(), box_condition: 'ok', item_count: 0 });
 }
 
-let asking = 0;  // the visit form's latest ask for a location: an older answer is not used
+let asking = 0;  // the latest ask for a location
 
-/** An answer after the officer chose, or after the form moved on, changes nothing. */
 function preselectNearest() {
   asking += 1;
   const mine = asking;
@@ -123,7 +118,7 @@ function preselectNearest() {
   }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
 }
 
-/** Metres between two points (haversine). */
+// haversine
 function metres(a, b) {
   const rad = (degrees) => degrees * Math.PI / 180;
   const h = Math.sin(rad(b.latitude - a.latitude) / 2) ** 2 +
@@ -135,7 +130,6 @@ function farness(m) {
   return m < 1000 ? `${Math.round(m)} m` : `${(m / 1000).toFixed(1)} km`;
 }
 
-/** Choose the nearest postbox (active, with coordinates) if none is chosen, and say which and how far. */
 function chooseNearest(coords) {
   const status = $('#nearest-postbox');
   const inputs = [...forms.visit.querySelectorAll('[name="postbox_id"]')];
@@ -158,7 +152,7 @@ export async function openRound(current) {
   show('round');
 }
 
-/** Fill the round screen: an outbox entry to fix, the round's next card, or a new visit. False if overtaken. */
+// False if overtaken.
 async function fillRound(current) {
   const editing = waitingType();
   if (editing === 'postbox_visit' || editing === 'postbox_item') {
@@ -178,7 +172,7 @@ async function fillRound(current) {
   if (round) {
     showItemForm(round);
     if (drafted) {
-      // A card being edited (from the outbox) keeps its own visit; a new one belongs to this round.
+      // A card edited from the outbox keeps its own visit.
       loadForm(forms.item, draft.editing ? draft.data : { ...draft.data, visit_id: round.visitId }, draft.editing);
     }
   } else {
@@ -221,7 +215,6 @@ export async function nextItem() {
   startAtTop(forms.item);
 }
 
-/** List the postboxes nearest first, keeping the visit form's answers. */
 export function nearestFirst(coords) {
   const distance = (box) => (box.latitude === null ? Infinity :
     (box.latitude - coords.latitude) ** 2 + ((box.longitude - coords.longitude) * Math.cos(coords.latitude * Math.PI / 180)) ** 2);

@@ -10,7 +10,6 @@ const STATE_TEXT = {
   conflict: 'Kept for your supervisor (changed elsewhere)',
 };
 
-/** Show one screen, hide the others; move focus to its heading for screen readers. */
 export function show(name) {
   for (const screen of SCREENS) document.getElementById(`screen-${screen}`).hidden = screen !== name;
   const heading = document.querySelector(`#screen-${name} h1`);
@@ -22,7 +21,6 @@ export function labelOf(reference, list, value) {
   return found ? found.label : value;
 }
 
-/** The first words of a text (about ``max`` characters, cut at a word), with '…' if there was more. */
 export function firstWords(text, max = 40) {
   const clean = String(text || '').replace(/\s+/g, ' ').trim();
   if (clean.length <= max) return clean;
@@ -31,7 +29,6 @@ export function firstWords(text, max = 40) {
   return `${(space > max / 2 ? cut.slice(0, space) : cut.slice(0, max)).replace(/[\s,;:.]+$/, '')}…`;
 }
 
-/** Where an entry was: the place as typed, else 'GPS ±12 m' (or 'GPS'), else nothing. */
 function placeOf(data) {
   if (data.location_text) return firstWords(data.location_text, 50);
   if (typeof data.latitude === 'number' && typeof data.longitude === 'number') {
@@ -45,7 +42,7 @@ function postboxName(reference, id) {
   return box ? box.name : '';
 }
 
-/** An entry in a few words that tell it from the others (``visits``: this phone's visits, by id). */
+// ``visits``: this phone's visits, by id.
 export function describe(entry, reference, visits = new Map()) {
   const data = entry.data || {};
   const quote = (text) => (text ? `“${firstWords(text)}”` : '');
@@ -71,7 +68,6 @@ const make = (tag, props, ...children) => {
   return node;
 };
 
-/** An entry's photos in words: how many, and which are not on the server yet (and why, if refused). */
 export function photoLine(photos) {
   if (!photos.length) return '';
   const one = photos.length === 1;

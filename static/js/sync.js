@@ -7,16 +7,14 @@ import { markPhoto, photoBytes, photosOf } from './photos.js';
 const BATCH = 100;
 const BACKOFF_BASE_MS = 2000;
 const BACKOFF_CAP_MS = 5 * 60 * 1000;
-// A Retry-After longer than this is taken as this: a wrong header (a proxy's, say) must not
-// stop a phone syncing for days. The server's own are at most 15 minutes.
+// A wrong header (a proxy's) must not stop a phone for days; the server's are at most 15 minutes.
 const RETRY_AFTER_CAP_MS = 60 * 60 * 1000;
 
 export class AuthNeeded extends Error {}
 
-/** The server says this phone was reported lost: it erases everything (the message says why). */
 export class DeviceLost extends AuthNeeded {}
 
-/** Try again later: ``retryAfter`` is the server's wait in ms, or null; ``network``: no connection at all. */
+// ``retryAfter``: the server's wait in ms, or null; ``network``: no connection at all.
 export class RetryLater extends Error {
   constructor(message, retryAfter = null, { network = false } = {}) {
     super(message);
@@ -25,7 +23,6 @@ export class RetryLater extends Error {
   }
 }
 
-/** Parsed JSON, or AuthNeeded / RetryLater thrown; an ArrayBuffer body is sent as it is. */
 export async function api(session, method, path, body, extraHeaders = {}) {
   let response;
   const raw = body instanceof ArrayBuffer;
@@ -57,7 +54,6 @@ export async function api(session, method, path, body, extraHeaders = {}) {
   return { status, json, response };
 }
 
-/** A receipt is valid only if it is the API's JSON, one result per entry, in order, with our ids. */
 function validReceipt(json, batch) {
   return json && Array.isArray(json.results) && json.results.length === batch.length &&
     json.results.every((result, i) => result && result.id === batch[i].id && typeof result.status === 'string');
@@ -75,7 +71,6 @@ export function syncOutbox(session) {
       const { status, json } = await api(session, 'POST', '/api/sync/push', body);
       if (status === 413 && size > 1) { size = Math.max(1, Math.floor(size / 2)); continue; }
       if (status !== 200) {
-        // The whole request was refused: keep every entry; show why on each.
         const message = (json && json.message) || `The server refused the batch (${status}).`;
         await applyResults(batch, batch.map(() => ({ status: 'rejected', errors: { entry: message } })), null);
         start += batch.length;
@@ -92,7 +87,6 @@ export function syncOutbox(session) {
   });
 }
 
-/** Confirmed: its bytes leave the phone; refused as it is: 'attention', never resent; else tried again. */
 async function sendPhotos(session) {
   const owner = session.user.username;
   const onServer = new Set((await entriesOf(owner)).filter((e) => e.serverVersion !== null).map((e) => e.id));
@@ -117,7 +111,6 @@ async function sendPhotos(session) {
   return { sent, tried: waiting.length };
 }
 
-/** Supervisors' decisions and newer versions of this officer's entries, by cursor. */
 export async function pullFeedback(session) {
   const key = `cursor:${session.user.username}`;
   let cursor = await getMeta(key);
@@ -137,7 +130,6 @@ export async function pullFeedback(session) {
   }
 }
 
-/** Only what is needed: each fetch is an audited read of personal data. */
 async function versionsToFetch(session, changes) {
   const held = new Map((await entriesOf(session.user.username)).map((e) => [e.id, e]));
   const ids = new Set();
@@ -157,7 +149,6 @@ export async function refreshReference(session) {
   return fresh;
 }
 
-/** Full jitter: phones that lost the server together do not come back together. */
 export function backoff(failures) {
   const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** failures);
   return Math.round(Math.random() * ceiling);
@@ -167,7 +158,6 @@ export function retryDelay(failures, error) {
   return Math.max(backoff(failures), (error && error.retryAfter) || 0);
 }
 
-/** Seconds or an HTTP-date (by this phone's clock; past: no wait) as ms, capped; null if not understood. */
 export function retryAfterMs(value, now = Date.now()) {
   const text = (value || '').trim();
   let wait = null;

@@ -21,13 +21,11 @@ export function registerWorker(onUpdate) {
   }).catch(() => { /* no worker (e.g. private mode): the app still works online */ });
 }
 
-/** The officer said yes: let the waiting worker take over; the page reloads once. */
 export function acceptUpdate(worker) {
   accepted = true;
   worker.postMessage({ type: 'skip-waiting' });
 }
 
-/** Ask Background Sync (where the browser has it) to wake us when the connection returns. */
 export async function requestBackgroundSync() {
   try {
     const registration = await navigator.serviceWorker.ready;

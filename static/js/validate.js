@@ -6,7 +6,7 @@ import { labelOf as listLabel } from './screens.js';
 const EARLIEST = Date.UTC(2000, 0, 1);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** null, undefined, '', whitespace and an empty list mean "not given", as on the server. */
+// As on the server.
 const blank = (value) => value === undefined || value === null || (typeof value === 'string' && value.trim() === '') ||
   (Array.isArray(value) && !value.length);
 
@@ -63,7 +63,7 @@ function checkValue(spec, value, reference, now, skewMs) {
   }
 }
 
-/** Whether every condition of a rule holds (see sync/conditions.py). */
+// See sync/conditions.py.
 function holds(rule, values, given) {
   for (const [name, allowed] of Object.entries(rule.when || {})) {
     if (values[name] === undefined || !allowed.includes(values[name])) return false;
@@ -74,7 +74,7 @@ function holds(rule, values, given) {
   return (rule.given || []).every(given) && !(rule.absent || []).some(given);
 }
 
-/** A rule's message: {label} is the field's label, {name} the label of that field's value. */
+// {label}: the field's label; {name}: the label of that field's value.
 function message(rule, field, fields, values, reference) {
   return rule.message.replace(/\{(\w+)\}/g, (_, name) => (name === 'label' ? fields[field].label
     : fields[name].list ? listLabel(reference, fields[name].list, values[name]) : JSON.stringify(values[name])));
@@ -96,7 +96,7 @@ export function validate(type, data, rules, reference, now = Date.now()) {
   for (const name of Object.keys(fields)) {
     if (!given(name)) { if (name in defaults) values[name] = defaults[name]; } else if (!errors[name]) values[name] = data[name];
   }
-  // need: 'required' unless said; fields: neighbouring rules alike but for their field (rule_table.py).
+  // Compacted by rule_table.py (docs/officer-app.md).
   for (const rule of rules.conditions.rules[type]) {
     if (!holds(rule, values, given)) continue;
     // A later rule's message replaces an earlier one's; a forbidden field's replaces its type error.
