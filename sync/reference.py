@@ -83,14 +83,31 @@ def load_reference(path: str | os.PathLike[str]) -> ReferenceLists:
             if not (isinstance(item, dict) and isinstance(item.get("value"), str)
                     and isinstance(item.get("label"), str)):
                 raise _bad(path, f"list {name!r} has an item without a string value and label")
-            clean.append({"value": item["value"], "label": item["label"]})
+            kept = {"value": item["value"], "label": item["label"]}
+            if name == SUGGESTING and "object" in item:
+                kept["object"] = item["object"]
+            clean.append(kept)
         if len({item["value"] for item in clean}) != len(clean):
             raise _bad(path, f"list {name!r} repeats a value")
         lists[name] = tuple(clean)
-    problem = fixed_list_problem(lists)
+    problem = fixed_list_problem(lists) or _suggestion_problem(lists)
     if problem:
         raise _bad(path, problem)
     return ReferenceLists(version=doc["version"], lists=lists)
+
+
+#: The list whose items may name the object of search each is usually for ("object"): the officer
+#: app suggests it when a power is chosen and no object yet.
+SUGGESTING = "legislation"
+
+
+def _suggestion_problem(lists: Mapping[str, tuple[Mapping[str, str], ...]]) -> str | None:
+    objects = {item["value"] for item in lists.get("objects_of_search", ())}
+    for item in lists.get(SUGGESTING, ()):
+        if "object" in item and (not isinstance(item["object"], str) or item["object"] not in objects):
+            return (f"list {SUGGESTING!r}: {item['value']!r} names the object {item['object']!r}, "
+                    "which is not a value of 'objects_of_search'")
+    return None
 
 
 def _quoted(values: list[str]) -> str:

@@ -146,6 +146,9 @@ class Postbox(TypedDict):
 class ListItem(TypedDict):
     value: Annotated[str, Field(description="What is stored and sent.")]
     label: Annotated[str, Field(description="What is shown.")]
+    object: NotRequired[Annotated[str, Field(description=(
+        "Only on `legislation` items, where the reference file gives it: the object of search the power "
+        "is usually for (a value of `objects_of_search`), for a client to suggest."))]]
 
 
 class Reference(TypedDict):

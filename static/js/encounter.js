@@ -18,25 +18,6 @@ const UNTYPED = new Set(['kind', 'occurred_at', 'latitude', 'longitude', 'locati
 let nextKind;  // a home link's ('' for 'Other encounter')
 let lastSearch = null;  // {owner, legislation, object_of_search}
 
-// The first one the lists hold is suggested.
-const USUAL_OBJECT = {
-  'Misuse of Drugs Act 1971 (section 23)': ['Controlled drugs'],
-  'Police and Criminal Evidence Act 1984 (section 1)': ['Stolen goods', 'Offensive weapons', 'Article for use in theft',
-    'Articles for use in criminal damage', 'Fireworks'],
-  'Criminal Justice and Public Order Act 1994 (section 60)': ['Offensive weapons', 'Anything to threaten or harm anyone'],
-  'Firearms Act 1968 (section 47)': ['Firearms'],
-  'Criminal Justice Act 1988 (section 139B)': ['Offensive weapons'],
-  'Psychoactive Substances Act 2016 (s36(2))': ['Psychoactive substances'],
-  'Psychoactive Substances Act 2016 (s37(2))': ['Psychoactive substances'],
-  'Customs and Excise Management Act 1979 (section 163)': ['Goods on which duty has not been paid etc.'],
-  'Crossbows Act 1987 (section 4)': ['Crossbows'],
-  'Wildlife and Countryside Act 1981 (section 19)': ['Evidence of wildlife offences'],
-  'Poaching Prevention Act 1862 (section 2)': ['Game or poaching equipment'],
-  'Deer Act 1991 (section 12)': ['Game or poaching equipment'],
-  'Protection of Badgers Act 1992 (section 11)': ['Evidence of wildlife offences'],
-  'Hunting Act 2004 (section 8)': ['Evidence of hunting any wild mammal with a dog'],
-  'Conservation of Seals Act 1970 (section 4)': ['Seals or hunting equipment'],
-};
 const NO_FURTHER_ACTION = 'A no further action disposal';
 const LAST_SEARCH = (owner) => `last-search:${owner}`;
 
@@ -105,8 +86,9 @@ function suggestObject(form, legislation) {
   const object = form.querySelector('select[name="object_of_search"]');
   if (!object || (object.value && !object.dataset.suggested)) return;
   const offered = new Set([...object.options].map((option) => option.value));
-  const usual = (USUAL_OBJECT[legislation] || []).find((value) => offered.has(value));
-  if (!usual || usual === object.value) return;
+  const power = ((currentReference() || { lists: {} }).lists.legislation || []).find((item) => item.value === legislation);
+  const usual = power && power.object;  // the reference file's
+  if (!usual || !offered.has(usual) || usual === object.value) return;
   object.value = usual;
   object.dataset.suggested = 'legislation';
   form.dispatchEvent(new Event('input', { bubbles: true }));  // into the draft, as if typed

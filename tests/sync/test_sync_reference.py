@@ -1,10 +1,13 @@
 """Reference lists: loading, value sets, labels, and the start-up checks."""
 import json
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
 from sync import ReferenceLists, ValidationContext, load_reference
+
+REFERENCE_FILE = Path(__file__).resolve().parents[2] / "fieldapp" / "data" / "reference.json"
 
 
 def test_real_file_loads_with_its_lists(ctx):
@@ -53,6 +56,30 @@ def test_load_reference_rejects_bad_shapes(tmp_path, doc):
     path.write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(ValueError):
         load_reference(path)
+
+
+def test_a_power_names_the_object_it_is_usually_for(ctx):
+    """The officer app suggests it (static/js/encounter.js); other lists' items keep value and label only."""
+    legislation = {item["value"]: item for item in ctx.reference.lists["legislation"]}
+    assert legislation["Misuse of Drugs Act 1971 (section 23)"]["object"] == "Controlled drugs"
+    assert "object" not in legislation["Police and Criminal Evidence Act 1984 (section 6)"]
+    objects = ctx.reference.values("objects_of_search")
+    assert all(item["object"] in objects for item in legislation.values() if "object" in item)
+
+
+@pytest.mark.parametrize(("named", "accepted"), [("Controlled drugs", True), ("Cheese", False), (3, False)])
+def test_a_power_must_name_an_object_of_the_list(tmp_path, named, accepted):
+    doc = json.loads(open(REFERENCE_FILE, encoding="utf-8").read())
+    doc["lists"]["legislation"][0]["object"] = named
+    doc["lists"]["topics"][0]["object"] = "ignored on other lists"
+    path = tmp_path / "reference.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    if accepted:
+        ref = load_reference(path)
+        assert ref.lists["legislation"][0]["object"] == named and "object" not in ref.lists["topics"][0]
+    else:
+        with pytest.raises(ValueError, match="names the object"):
+            load_reference(path)
 
 
 def test_context_requires_aware_now(ctx):
