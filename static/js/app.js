@@ -20,6 +20,8 @@ import { clearSignInPause, trySync, wireSyncTriggers } from './sync-schedule.js'
 import { acceptUpdate, registerWorker } from './updates.js';
 import { MAX_WRONG_PINS } from './vault.js';
 
+const LOCKED_OUT = `${MAX_WRONG_PINS} wrong PINs: sign in with your password to unlock.`;
+
 async function start() {
   wireKindLinks();
   registerWorker((worker) => {
@@ -32,8 +34,7 @@ async function start() {
   window.addEventListener('hashchange', route);
   wireSyncTriggers(lost);
   wireSignIn(signedIn, lost);
-  wireUnlock(opened, () => passwordNeeded(`${MAX_WRONG_PINS} wrong PINs: sign in with your password to unlock.`),
-    () => passwordNeeded('Sign in with your password, then set a new PIN.'));
+  wireUnlock(opened, () => toSignIn(LOCKED_OUT), () => toSignIn('Sign in with your password, then set a new PIN.'));
   watchIdle(lock);
   $('#lock-now').addEventListener('click', lock);
   $('#change-pin').addEventListener('click', newPin);
@@ -42,9 +43,9 @@ async function start() {
   watchEditing();
   wireRound();
   if (await vaultRecord()) {
-    if (await lockedOut()) passwordNeeded(`${MAX_WRONG_PINS} wrong PINs: sign in with your password to unlock.`);
+    if (await lockedOut()) await toSignIn(LOCKED_OUT);
     else showUnlock();
-    await updateCount();  // what waits to be sent is counted in clear
+    await updateCount();  // counted in clear
     return;
   }
   // No vault: a new phone, or one updated from a release that kept everything in clear.
@@ -52,26 +53,24 @@ async function start() {
   else show('signin');
 }
 
-/** The PIN was right (or the data key is otherwise back): open the officer's data. */
 async function opened() {
   await sealLeftovers();  // a phone interrupted while encrypting its old data finishes here
-  if (!await restoreSession()) { show('signin'); return; }
-  useReference(await getMeta('reference'));
-  await enter();
-  trySync();
+  if (await restoreSession()) await enter();
+  else show('signin');
 }
 
-/** Signed in: fetch the lists if this phone has none, show where the hash points. */
+/** Fetch the lists if this phone has none, show where the hash points, send. */
 async function enter() {
+  useReference(await getMeta('reference'));
   $('#home-title').textContent = `${currentSession().user.display_name}`;
   if (!currentReference()) await refreshLists();  // offline: retried on sync
   showStorage();
   await updateCount();
   await route();
   await sweepPhotos();  // photos of forms discarded before a crash or a reload
+  trySync();
 }
 
-/** After a password sign-in: this officer's vault opened with the server's recovery key, or a new one. */
 async function signedIn(body) {
   const record = await vaultRecord();
   if (record && record.owner === body.user.username) {
@@ -84,13 +83,12 @@ async function signedIn(body) {
   await keepSession(body);
   clearSignInPause();
   askPersistence();
-  useReference(await getMeta('reference'));
+  await refreshLists();  // online now; the last officer's team may have had other postboxes
   window.location.hash = '#home';
   await enter();
-  trySync();
 }
 
-/** A phone from the release before PINs: its token fetches the recovery key, then its data is sealed. */
+/** A phone of the release before PINs: its token fetches the recovery key. */
 async function encryptInPlace() {
   $('#pin-help').textContent = 'This update keeps what is on this phone encrypted: set a PIN to unlock the app with.';
   for (;;) {
@@ -103,16 +101,13 @@ async function encryptInPlace() {
       break;
     } catch (error) {
       if (error instanceof DeviceLost) { await lost(error.message); return; }
-      if (error instanceof AuthNeeded) { passwordNeeded('Sign in to set your PIN.'); return; }
+      if (error instanceof AuthNeeded) { await toSignIn('Sign in to set your PIN.'); return; }
       $('#pin-error').textContent = 'No connection: setting a PIN needs the server once. Your entries are safe.';
     }
   }
-  useReference(await getMeta('reference'));
   await enter();
-  trySync();
 }
 
-/** Locked: typing kept as an encrypted draft, the key and token dropped from memory, nothing on screen. */
 async function lock() {
   if (!unlocked() || !currentSession()) return;
   await saveAllDrafts();
@@ -131,19 +126,17 @@ function forget() {
   useReference(null);
 }
 
-function passwordNeeded(message) {
+async function toSignIn(message = '') {
   forget();
+  window.location.hash = '';
   show('signin');
   $('#signin-error').textContent = message;
+  await updateCount();
 }
 
-/** The server says this phone was reported lost: everything on it is erased, and the officer told why. */
 async function lost(message) {
-  forget();
   await eraseAll();
-  window.location.hash = '';
-  passwordNeeded(`${message} Everything this app kept on it has been erased.`);
-  await updateCount();
+  await toSignIn(`${message} Everything this app kept on it has been erased.`);
 }
 
 async function newPin() {
@@ -158,9 +151,9 @@ async function newPin() {
   route();
 }
 
-/** Sign out, only once every entry is on the server: this phone then forgets the officer's data. */
 async function signOut() {
-  const unsent = await updateCount() + Object.keys(await unsentByOwner()).length;  // erasing must lose nothing
+  await updateCount();
+  const unsent = Object.values(await unsentByOwner()).reduce((sum, n) => sum + n, 0);  // erasing must lose nothing
   if (unsent) {
     $('#signout-error').textContent = `You cannot sign out yet: ${unsent} not on the server (entries and photos). ` +
       'Connect, press Send now, and try again.';
@@ -168,13 +161,10 @@ async function signOut() {
   }
   cancelAllDrafts();  // no draft written after the forgetting
   await endSession();
-  forget();
   await eraseAll();
   $('#signout-error').textContent = '';
-  window.location.hash = '';
-  show('signin');
-  await updateCount();
+  await toSignIn();
 }
 
-window.fieldapp = { describe, trySync, updateCount };  // for debugging on a phone and for bench/client.py
+window.fieldapp = { describe, trySync, updateCount };  // for debugging, and bench/client.py
 start().catch((error) => storageProblem(error));

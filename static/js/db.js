@@ -1,6 +1,5 @@
-// IndexedDB: the phone's own store of entries, their photos, drafts and settings.
-// What people typed is stored sealed (AES-GCM under the data key, vault.js); what the outbox's
-// bookkeeping reads inside a transaction (ids, owner, state, versions, times) stays clear.
+// IndexedDB: the phone's own store of entries, their photos, drafts and settings; what people
+// typed is sealed under the data key (docs/officer-app.md).
 
 import { open, openBytes, seal, sealBytes } from './vault.js';
 
@@ -67,17 +66,15 @@ export async function withStores(names, mode, fn) {
   });
 }
 
-export class Locked extends Error {}
 let dataKey = null;  // a non-extractable CryptoKey, in memory only
 let sealing = false;  // once a vault exists, nothing is stored in clear
 
-/** The vault's key. Until a vault exists, values are stored as they come (a release without one). */
+/** Until a vault exists (a phone of the release before PINs), values are stored as they come. */
 export function useKey(key) {
   dataKey = key;
   sealing = true;
 }
 
-/** Locked: the key is dropped; nothing can be read or written in clear until the next unlock. */
 export function lockStorage() {
   useKey(null);
 }
@@ -88,11 +85,11 @@ export const locked = () => sealing && dataKey === null;
 const sealed = (value) => Boolean(value) && value.sealed === 1 && value.iv instanceof Uint8Array;
 
 function key() {
-  if (!dataKey) throw new Locked('The app is locked.');
+  if (!dataKey) throw new Error('The app is locked.');
   return dataKey;
 }
 
-/** Done outside transactions (WebCrypto's promises would let one commit early). */
+/** Outside transactions: WebCrypto's promises would let one commit early. */
 export async function sealValue(value, bytes = false) {
   if (!sealing || value === null || value === undefined || sealed(value)) return value;
   return { sealed: 1, ...(await (bytes ? sealBytes(key(), value) : seal(key(), value))) };
@@ -103,9 +100,9 @@ export async function openValue(value, bytes = false) {
   return bytes ? openBytes(key(), value) : open(key(), value);
 }
 
-export async function sealFields(record, fields) {
+export async function sealFields(record, fields, bytes = false) {
   const copy = { ...record };
-  for (const field of fields) copy[field] = await sealValue(copy[field]);
+  for (const field of fields) copy[field] = await sealValue(copy[field], bytes);
   return copy;
 }
 
@@ -120,7 +117,7 @@ export function into(out, request, map = (x) => x) {
   request.onsuccess = () => { out.value = map(request.result); };
 }
 
-// The vault's wraps, the wrong-PIN count and the device's id are read before the unlock.
+// Read before the unlock.
 const CLEAR_META = new Set(['vault', 'sealed']);
 
 export async function getMeta(name) {
@@ -136,42 +133,31 @@ export async function deleteMeta(name) {
   return withStores(['meta'], 'readwrite', (meta) => { meta.delete(name); });
 }
 
-// What each store keeps sealed; photo_bytes' bytes are sealed as bytes.
-export const SEALED_FIELDS = { entries: ['data', 'review', 'errors'], drafts: ['values'] };
+export const SEALED_FIELDS = { entries: ['data', 'review', 'errors'], drafts: ['values'], photo_bytes: ['bytes'], meta: ['value'] };
 
-/** A phone updated from a release without a vault: seal in place what it stored in clear. */
+/** Seal in place what a phone of the release before PINs stored in clear. */
 export async function sealLeftovers() {
   if (await getMeta('sealed')) return;
-  for (const store of ['entries', 'drafts', 'photo_bytes', 'meta']) {
+  for (const [store, fields] of Object.entries(SEALED_FIELDS)) {
     const rows = await withStores([store], 'readonly', (s, out) => into(out, s.getAll()));
     const changed = [];
     for (const row of rows) {
-      if (store === 'meta') {
-        if (!CLEAR_META.has(row.key) && !sealed(row.value)) changed.push({ ...row, value: await sealValue(row.value) });
-      } else if (store === 'photo_bytes') {
-        if (!sealed(row.bytes)) changed.push({ ...row, bytes: await sealValue(row.bytes, true) });
-      } else {
-        const fields = SEALED_FIELDS[store];
-        if (fields.some((field) => row[field] != null && !sealed(row[field]))) {
-          const extra = store === 'drafts' ? { photos: draftPhotos(row) } : {};
-          changed.push({ ...(await sealFields(row, fields)), ...extra });
-        }
-      }
+      if ((store === 'meta' && CLEAR_META.has(row.key)) || !fields.some((f) => row[f] != null && !sealed(row[f]))) continue;
+      changed.push({ ...(await sealFields(row, fields, store === 'photo_bytes')), ...(store === 'drafts' ? { photos: draftPhotos(row) } : {}) });
     }
-    // Each row is sealed on its own: a crash between two stores leaves some sealed, the rest done next time.
+    // A crash leaves some rows sealed: the rest are done next time.
     if (changed.length) await withStores([store], 'readwrite', (s) => { for (const row of changed) s.put(row); });
   }
   await setMeta('sealed', true);
 }
 
-/** The photo ids a draft names (kept clear beside its sealed values, for sweeping). */
+/** A draft's photo ids (kept clear, for sweeping). */
 export function draftPhotos(row) {
   if (Array.isArray(row.photos)) return row.photos;
   const values = row.values && !sealed(row.values) ? row.values : null;
   return (values && values.data && values.data.photos) || [];
 }
 
-/** The lost phone: everything this app stored, gone. */
 export async function eraseAll() {
   dataKey = null;
   sealing = false;

@@ -21,13 +21,12 @@ async function saveFormDraft(name) {
   await saveDraft(officer(), name, { data: readForm(form, rules, toIso), editing: form.dataset.editing || null });
 }
 
-/** Forget typing not yet written (the form is about to be reset or saved). */
+/** Typing not yet written is forgotten (the form is about to be reset or saved). */
 export function cancelDraft(name) {
   clearTimeout(timers[name]);
   delete timers[name];
 }
 
-/** Signing out: no draft is written after the forgetting. */
 export function cancelAllDrafts() {
   for (const name of Object.keys(forms)) cancelDraft(name);
 }
@@ -57,7 +56,7 @@ export function loadForm(form, data, editing = null) {
 
 const PARKED = 'encounter~';  // drafts put aside: `${owner}:encounter~<id>`
 
-/** Put the encounter draft aside (offered until continued or discarded). */
+/** Put aside: offered until continued or discarded. */
 export async function parkDraft(owner, values) {
   const row = { key: `${owner}:${PARKED}${crypto.randomUUID()}`, values: await sealValue(values), photos: draftPhotos({ values }), at: Date.now() };
   return withStores(['drafts'], 'readwrite', (drafts) => {
@@ -73,7 +72,7 @@ export async function parkedDrafts(owner) {
   return Promise.all(rows.map(async (row) => ({ ...row, values: await openValue(row.values) })));
 }
 
-/** Take a draft put aside back as the encounter draft (in one transaction); resolves with its values. */
+/** A draft put aside becomes the encounter draft again (one transaction); resolves with its values. */
 export async function unparkDraft(owner, key) {
   return openValue(await withStores(['drafts'], 'readwrite', (drafts, out) => {
     const request = drafts.get(key);

@@ -1,5 +1,4 @@
-// The app's lock (issue #14): the PIN that unwraps the data key (vault.js), the wrong-PIN count,
-// the idle lock and the screens that ask for a PIN. app.js decides what happens around them.
+// The PIN (set, changed, unlocking), wrong PINs and the idle lock (docs/officer-app.md).
 
 import { getMeta, lockStorage, setMeta, unlocked, useKey } from './db.js';
 import { $ } from './page.js';
@@ -9,26 +8,21 @@ import * as vault from './vault.js';
 const IDLE_MS = Number(document.body.dataset.idleLockMinutes || 5) * 60000;
 let lastActive = Date.now();
 let idleTimer = null;
+let idle = () => {};
 let asking = false;
 
-/** Whether the PIN screen waits for a PIN (no other screen takes its place meanwhile). */
+/** No other screen takes the PIN screen's place while it waits. */
 export const askingPin = () => asking;
 
-/** The vault record (clear: wraps, salt, wrong-PIN count, owner and device id), or null. */
-export function vaultRecord() {
-  return getMeta('vault');
-}
+export const vaultRecord = () => getMeta('vault');
 
-/** This phone's device id for ``username`` (lower-cased as the server compares), if its vault is theirs. */
+/** The vault's device id if the vault is ``username``'s (compared as the server does). */
 export async function deviceOf(username) {
   const record = await vaultRecord();
   return record && record.owner === username.trim().toLowerCase() ? record.device : undefined;
 }
 
-/**
- * Ask for a PIN on the PIN screen; resolves with it once valid and typed twice.
- * ``mode`` 'new' (first sign-in), 'change' (also asks the current one: resolves {old, pin}) or 'reset'.
- */
+/** A new PIN typed twice; 'change' also asks the current one ({old, pin}); null if cancelled. */
 export function askNewPin(mode, cancellable = false) {
   const form = $('#pin-form');
   const oldField = $('#pin-old-field');
@@ -58,14 +52,13 @@ export function askNewPin(mode, cancellable = false) {
   });
 }
 
-/** A new vault for this sign-in: its key is the data key from now on. */
 export async function createVault(pin, body) {
   const { record, key } = await vault.createVault(pin, body.recovery_key);
   await setMeta('vault', { ...record, owner: body.user.username, device: body.device_id });
   useKey(key);
 }
 
-/** After a password sign-in on this phone's own device: the server's recovery key opens the vault again. */
+/** A password sign-in on this phone's own device: the recovery key opens the vault, a new PIN wraps it. */
 export async function recover(body, pin) {
   const record = await vaultRecord();
   const key = await vault.unlockWithRecovery(record, body.recovery_key);
@@ -78,17 +71,16 @@ export async function changePin(old, pin) {
   await setMeta('vault', await vault.rewrap(record, { pin: old }, pin));
 }
 
-/** After too many wrong PINs only the server's recovery key opens the vault. */
 export async function lockedOut() {
   let record = await vaultRecord();
   if (record && record.pinWrap && (record.failures || 0) >= vault.MAX_WRONG_PINS) {
-    record = vault.afterWrongPin({ ...record, failures: vault.MAX_WRONG_PINS - 1 });  // counted, then the app died
+    record = vault.afterWrongPin({ ...record, failures: vault.MAX_WRONG_PINS - 1 });  // the app died after counting
     await setMeta('vault', record);
   }
   return Boolean(record) && !record.pinWrap;
 }
 
-/** Try a PIN. The try is counted on disk before the slow check, so killing the app does not reset the count. */
+/** Each try is counted on disk before the slow check: killing the app does not reset the count. */
 export async function unlockWithPin(pin) {
   const record = await vaultRecord();
   await setMeta('vault', { ...record, failures: (record.failures || 0) + 1 });
@@ -106,7 +98,6 @@ export async function unlockWithPin(pin) {
   touch();
 }
 
-/** The unlock screen; ``onUnlocked`` runs after a right PIN, ``onLockedOut`` after the last wrong one. */
 export function wireUnlock(onUnlocked, onLockedOut, onPassword) {
   $('#unlock-form').addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -136,20 +127,15 @@ export function showUnlock() {
   $('#unlock-pin').focus();
 }
 
-/** The idle lock: ``onIdle`` runs once the app was untouched for IDLE_MS while unlocked. */
 export function watchIdle(onIdle) {
-  const check = () => {
-    if (unlocked() && Date.now() - lastActive >= IDLE_MS) onIdle();
-    else if (unlocked()) idleTimer = setTimeout(check, IDLE_MS - (Date.now() - lastActive));
-  };
+  idle = () => { if (unlocked() && Date.now() - lastActive >= IDLE_MS) onIdle(); };
   for (const type of ['pointerdown', 'keydown', 'input', 'wheel']) document.addEventListener(type, touch, { capture: true, passive: true });
-  // Timers sleep with a hidden page: coming back checks the clock.
-  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') check(); });
-  watchIdle.check = check;
+  // Timers sleep in a hidden page.
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') idle(); });
 }
 
 function touch() {
   lastActive = Date.now();
   clearTimeout(idleTimer);
-  if (watchIdle.check) idleTimer = setTimeout(watchIdle.check, IDLE_MS);
+  idleTimer = setTimeout(() => idle(), IDLE_MS);
 }

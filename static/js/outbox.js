@@ -17,7 +17,7 @@ export function newEntry(type, data, owner) {
 const FIELDS = SEALED_FIELDS.entries;
 const opened = (rows) => Promise.all(rows.map((row) => openFields(row, FIELDS)));
 
-/** Entry and photos in one transaction: resolves once both are on disk. */
+/** Entry and photos in one transaction, on disk when this resolves. */
 export async function saveEntry(entry) {
   let ids = (entry.data && entry.data.photos) || [];
   for (;;) {
@@ -27,7 +27,7 @@ export async function saveEntry(entry) {
     const found = await withStores(['entries', 'photos', 'photo_bytes'], 'readwrite', (entries, photos, bytes, out) => {
       attachPhotos(photos, bytes, entry, (kept) => {
         if (kept.join() === ids.join()) { entries.put(record); return; }
-        out.value = kept;  // a listed photo is gone: sealed again without it
+        out.value = kept;  // a listed photo is gone: sealed again without
         out.abort();
       });
     });
@@ -55,13 +55,12 @@ export async function entriesOf(owner) {
     into(out, entries.index('owner').getAll(owner), (rows) => rows.sort((a, b) => b.created - a.created))));
 }
 
-/** Whether a supervisor returned the server's version of this entry, not yet edited. */
 export function isReturned(entry) {
   return Boolean(entry.review) && entry.review.decision === 'returned' && entry.state === 'sent' &&
     entry.review.version === entry.serverVersion;
 }
 
-/** Unsent entries and photos by officer ({username: n}): everyone's, or everyone's but ``except``'s. */
+/** {username: unsent entries and photos}, of everyone or everyone but ``except``. */
 export function unsentByOwner(except = null) {
   return withStores(['entries', 'photos'], 'readonly', (entries, photos, out) => {
     const counts = {};
@@ -89,7 +88,7 @@ function eachOwned(store, range, visit) {
 
 const STORED = ['created', 'duplicate', 'updated'];
 
-/** Apply the server's receipt in one transaction. An entry edited since it was sent (rev changed) keeps its state. */
+/** In one transaction; an entry edited since it was sent (rev changed) keeps its state. */
 export async function applyResults(sent, results, serverTime) {
   const errors = await Promise.all(results.map((result) => (STORED.includes(result.status) ? null
     : sealValue(result.errors || (result.status === 'conflict' ? null : { entry: 'The server refused this entry.' })))));
@@ -117,9 +116,8 @@ export function takesVersion(entry, version) {
   return Boolean(entry) && entry.state === 'sent' && version > (entry.serverVersion || 0);
 }
 
-/** Record supervisors' decisions (and newer versions) pulled from the server. */
 export async function applyChanges(changes, fetched) {
-  // Sealed before the transaction: each newer version merged with the phone's copy as read now.
+  // Merged with the phone's copy as read now, sealed before the transaction.
   const reviews = await Promise.all(changes.map((change) => change.review && sealValue({ ...change.review, version: change.version })));
   const merged = {};
   for (const [id, newer] of Object.entries(fetched)) {

@@ -6,7 +6,7 @@ const LONG_SIDE = 1600;
 const QUALITY = 0.8;
 export const UNSENT_PHOTO = new Set(['pending', 'attention']);
 
-/** A picture as an upright JPEG at most LONG_SIDE px long; throws if it cannot be read. */
+/** Upright, at most LONG_SIDE px; throws if it cannot be read. */
 export async function shrink(file) {
   const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
   const scale = Math.min(1, LONG_SIDE / Math.max(bitmap.width, bitmap.height));
@@ -20,13 +20,12 @@ export async function shrink(file) {
   return { blob, width: canvas.width, height: canvas.height };
 }
 
-/** The SHA-256 of some bytes in hex (the server checks the upload against it). */
 export async function sha256Hex(bytes) {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
-/** Keep a picture as a draft photo of ``owner`` (on disk before this resolves); its record. */
+/** A draft photo of ``owner``, on disk when this resolves. */
 export async function keepPhoto(owner, file) {
   const { blob, width, height } = await shrink(file);
   const bytes = await blob.arrayBuffer();
@@ -44,7 +43,7 @@ export function getPhoto(id) {
   return withStores(['photos'], 'readonly', (photos, out) => into(out, photos.get(id)));
 }
 
-/** A photo's bytes (an ArrayBuffer), or undefined once sent. */
+/** Undefined once sent. */
 export async function photoBytes(id) {
   return openValue(await withStores(['photo_bytes'], 'readonly', (store, out) => into(out, store.get(id), (row) => row && row.bytes)), true);
 }
@@ -53,7 +52,6 @@ export function photosOf(owner) {
   return withStores(['photos'], 'readonly', (photos, out) => into(out, photos.index('owner').getAll(owner)));
 }
 
-/** Change a photo's record; ``dropBytes`` once the server has them. */
 export function markPhoto(id, changes, dropBytes = false) {
   return withStores(['photos', 'photo_bytes'], 'readwrite', (photos, store) => {
     const request = photos.get(id);
@@ -62,7 +60,7 @@ export function markPhoto(id, changes, dropBytes = false) {
   });
 }
 
-/** Delete a photo taken in a form and not saved with an entry (a saved entry's photos stay). */
+/** Only a photo not saved with an entry. */
 export function dropDraftPhoto(id) {
   return withStores(['photos', 'photo_bytes'], 'readwrite', (photos, store) => {
     const request = photos.get(id);

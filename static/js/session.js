@@ -24,15 +24,11 @@ export async function restoreSession() {
   return session;
 }
 
-/** Locked: the token is forgotten from memory (it stays sealed on disk). */
 export function dropSession() {
   session = null;
 }
 
-/**
- * The sign-in form and the expired banner's 'Sign in'. onSignedIn(body) runs after a sign-in (the token
- * is kept by keepSession once the data key is there); onLost(message) when the server says the phone is lost.
- */
+/** The sign-in form and the expired banner's 'Sign in'; keepSession() once the data key is there. */
 export function wireSignIn(onSignedIn, onLost) {
   $('#signin-form').addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -49,7 +45,7 @@ export async function nameOf(username) {
   return (names && names[username]) || username;
 }
 
-/** Why this username may not sign in now (another's entries are unsent), or null. Compared as the server does. */
+/** Why this username may not sign in now (another's entries are unsent), or null. */
 async function refusal(username) {
   const wanted = username.trim().toLowerCase();
   const counts = await unsentByOwner();
@@ -112,7 +108,6 @@ async function signIn(form, onLost) {
   return body;
 }
 
-/** Keep the token of a sign-in (sealed: the data key is there by now). */
 export async function keepSession(body) {
   session = { token: body.token, device_id: body.device_id, expires_at: body.expires_at, user: body.user };
   await setMeta('session', session);

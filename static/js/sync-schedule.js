@@ -14,7 +14,6 @@ let notBefore = 0;  // the end of the server's Retry-After, in performance.now()
 
 let lost = async () => {};
 
-/** ``onLost(message)``: the server says this phone was reported lost. */
 export function wireSyncTriggers(onLost) {
   lost = onLost;
   window.addEventListener('online', () => { updateCount(); trySync(); });

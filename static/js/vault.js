@@ -42,12 +42,12 @@ async function unwrap(wrapped, kek, extractable, wrong) {
   }
 }
 
-async function pinUnwrap(record, pin, extractable) {
+export async function unlockWithPin(record, pin, extractable = false) {
   if (!record.pinWrap) throw new Error(`PIN unlock is off after ${MAX_WRONG_PINS} wrong PINs: sign in online.`);
   return unwrap(record.pinWrap, await pinKek(pin, record.salt, record.iterations), extractable, 'Wrong PIN.');
 }
 
-async function recoveryUnwrap(record, b64url, extractable) {
+export async function unlockWithRecovery(record, b64url, extractable = false) {
   return unwrap(record.recoveryWrap, await recoveryKek(b64url), extractable, 'Wrong recovery key.');
 }
 
@@ -67,14 +67,6 @@ export async function createVault(pin, recoveryKeyB64url) {
   return { record, key: await unwrap(recoveryWrap, kek, false, 'Wrong recovery key.') };
 }
 
-export function unlockWithPin(record, pin) {
-  return pinUnwrap(record, pin, false);
-}
-
-export function unlockWithRecovery(record, recoveryKeyB64url) {
-  return recoveryUnwrap(record, recoveryKeyB64url, false);
-}
-
 export function afterWrongPin(record) {
   const next = { ...record, failures: (record.failures || 0) + 1 };
   if (next.failures >= MAX_WRONG_PINS) {
@@ -89,13 +81,12 @@ export function afterRightPin(record) {
   return { ...record, failures: 0 };
 }
 
-// Changing the PIN takes the old PIN ({pin}) or, after a lockout, the recovery key ({recoveryKey}):
-// the in-memory key cannot be exported, so the data key is unwrapped again as extractable for the
-// moment of wrapping it under the new PIN. Only the PIN wrap changes; the recovery wrap stays.
+// The in-memory key cannot be exported: the old PIN or the recovery key unwraps an extractable copy
+// for the moment of wrapping it under the new PIN. The recovery wrap stays.
 export async function rewrap(record, { pin, recoveryKey }, newPin) {
   const dataKey = recoveryKey === undefined
-    ? await pinUnwrap(record, pin, true)
-    : await recoveryUnwrap(record, recoveryKey, true);
+    ? await unlockWithPin(record, pin, true)
+    : await unlockWithRecovery(record, recoveryKey, true);
   return pinWrap(record, dataKey, newPin);
 }
 

@@ -458,6 +458,7 @@ def test_the_next_encounter_opens_empty_at_its_own_time(page, app_server):
     fill_stop_search(page, location="Rose Hill, by the post office")
     save(page)
     page.clock.fast_forward("30:00")
+    unlock(page)  # half an hour untouched: the app locked
     open_form(page, "Stop and search")
     form = page.get_by_test_id("encounter-form")
     expect(form).to_be_visible()  # filled before it is shown

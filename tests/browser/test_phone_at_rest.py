@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.officer import (
     TEST_PIN, fill_stop_search, local_entries, open_form, outbox_count, reload_app, save, set_pin, sign_in_app,
-    stored_ids, unlock, wait_for_draft, wait_until,
+    stored_ids, unlock, wait_for_draft,
 )
 from tests.fixtures.chromium import CHROMIUM_ARGS, chromium_path
 from tests.images import JPEG

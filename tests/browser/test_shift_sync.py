@@ -19,7 +19,8 @@ from fieldapp.models import ConflictCopy, PostboxItem, User
 from fieldapp.review.conflicts import resolve_conflict
 from fieldapp.review.operations import add_review
 from tests.browser.officer import (
-    fill_stop_search, local_entries, outbox_count, requests_seen, save, sign_in_app, stored_ids, wait_until,
+    fill_stop_search, local_entries, outbox_count, requests_seen, save, set_pin, sign_in_app, stored_ids,
+    wait_until,
 )
 from tests.factories import edit
 from tests.fixtures.rows import stored
@@ -279,4 +280,5 @@ def test_a_second_officer_cannot_hide_the_first_ones_unsent_entries(phone, app_s
     form.get_by_label("Username").fill("officer2")
     form.get_by_label("Password").fill(app_server.demo_password())
     form.get_by_role("button", name="Sign in").click()
+    set_pin(page)
     expect(page.locator("#home-title")).to_have_text("PCSO Tom Baker")

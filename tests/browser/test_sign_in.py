@@ -3,6 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.officer import set_pin
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
@@ -33,6 +35,7 @@ def test_demo_officer_signs_in_and_lands_in_the_app(page, demo_server):
     page.get_by_label("Username").fill("officer1")
     page.get_by_label("Password").fill(demo_server.demo_password())
     page.get_by_role("button", name="Sign in").click()
+    set_pin(page)  # the phone's first sign-in: a PIN for its encrypted store
     expect(page.get_by_role("heading", name="PC Amira Shah")).to_be_visible()
     expect(page.get_by_test_id("outbox-count")).to_have_text("0")
 

@@ -18,15 +18,16 @@ from tests.browser.officer import fill_stop_search, local_entries, outbox_count,
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # Long timers (a second or more: the sync's retry) are recorded instead of set; short ones
-# (drafts, the app's own small waits) run as usual. clearTimeout forgets a recorded one.
+# (drafts, the app's own small waits) and the idle lock's run as usual. clearTimeout forgets a recorded one.
 RECORD_TIMERS = """() => {
     const setReal = window.setTimeout.bind(window);
     const clearReal = window.clearTimeout.bind(window);
     const timers = new Map();
+    const idleLock = Number(document.body.dataset.idleLockMinutes) * 60000;
     let next = 1e9;
     window.__timers = timers;
     window.setTimeout = (fn, delay = 0, ...args) => {
-        if (delay < 1000) return setReal(fn, delay, ...args);
+        if (delay < 1000 || delay === idleLock) return setReal(fn, delay, ...args);
         next += 1;
         timers.set(next, { fn, delay });
         return next;

@@ -1,21 +1,17 @@
 """static/js/vault.js, the phone's crypto core (issue #14), in real headless Chromium on the app's origin.
 
-The module is not wired into the app yet, so it is not in the shell and the
-server does not serve it (/app/static/ serves SHELL_FILES only): Playwright
-answers /app/static/js/vault.js with the file from the checkout, on a page of
-the real server (/login, under its real Content-Security-Policy) with service
-workers blocked. The recovery key is a real one from POST /api/auth/token.
+The module is imported as the server serves it (part of the shell), on a page
+of the real server (/login, under its real Content-Security-Policy) with
+service workers blocked. The recovery key is a real one from POST
+/api/auth/token. tests/browser/test_phone_at_rest.py tests the app around it.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-VAULT = Path(__file__).resolve().parents[2] / "static" / "js" / "vault.js"
 PIN = "480317"
 
 # Snippets run with `v` (the module), `arg`, and these helpers in scope.
@@ -29,8 +25,6 @@ const rejects = async (promise) => (await fails(promise)) !== null;
 @pytest.fixture
 def vault_page(page_without_worker, app_server):
     page = page_without_worker
-    page.route("**/app/static/js/vault.js", lambda route: route.fulfill(
-        status=200, content_type="text/javascript", body=VAULT.read_text()))
     page.goto(f"{app_server.url}/login")
     return page
 
