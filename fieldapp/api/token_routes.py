@@ -196,7 +196,8 @@ def revoke_token():
     device.revoked_at = utcnow()
     audit.record(AuditAction.ALTER, "device", device.id, "device signed out")
     db.session.commit()
-    return "", 204
+    # The officer app erases its own store; this drops whatever the browser's HTTP cache kept.
+    return "", 204, {"Clear-Site-Data": '"cache"'}
 
 
 @bp.get("/me")

@@ -65,7 +65,9 @@ def test_cookies_do_not_authenticate_the_api(client, auth, create_user):
 
 
 def test_signing_out_revokes_the_token_at_once(officer):
-    assert officer.delete("/api/auth/token").status_code == 204
+    response = officer.delete("/api/auth/token")
+    assert response.status_code == 204
+    assert response.headers["Clear-Site-Data"] == '"cache"'  # not "storage": the app erases its own store
     response = officer.get("/api/me")
     assert response.status_code == 401 and response.get_json()["error"] == "token_revoked"
     assert db.session.get(Device, officer.device_id).revoked_at is not None
