@@ -1,19 +1,11 @@
 // Building the forms from the field rules and reference lists, and reading them back.
 
 import { readPhotos, renderPhotoField, setPhotos } from './photo-field.js';
+import { el } from './screens.js';
 
 const RADIO_LIMIT = 7;  // longer lists become a select
 
 let uid = 0;
-export const el = (tag, attrs = {}, ...children) => {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === false || value === undefined || value === null) continue;
-    if (key === 'text') node.textContent = value; else node.setAttribute(key, value === true ? '' : value);
-  }
-  node.append(...children);
-  return node;
-};
 
 function options(spec, reference, name) {
   if (spec.kind === 'bool') return [{ value: 'true', label: 'Yes' }, { value: 'false', label: 'No' }];
@@ -31,10 +23,11 @@ export function renderForm(form, rules, reference) {
     holder.replaceChildren();
     holder.classList.add('field');
     const error = el('p', { class: 'error', id: `${id}-error` });
+    const choices = options(spec, reference, name);
     let control = holder.dataset.control;
     if (!control) {
       if (spec.kind === 'bool') control = 'radio';
-      else if (spec.kind === 'choice') control = options(spec, reference, name).length <= RADIO_LIMIT ? 'radio' : 'select';
+      else if (spec.kind === 'choice') control = choices.length <= RADIO_LIMIT ? 'radio' : 'select';
       else control = { int: 'number', number: 'number', datetime: 'datetime', date: 'date' }[spec.kind] || 'text';
     }
     if (control === 'photos') {
@@ -44,9 +37,8 @@ export function renderForm(form, rules, reference) {
     if (control === 'radio' || control === 'checkboxes') {
       const fieldset = el('fieldset', { class: 'choices', 'aria-describedby': `${id}-error` }, el('legend', { text: spec.label }));
       const inputType = control === 'radio' ? 'radio' : 'checkbox';
-      for (const option of options(spec, reference, name)) {
-        uid += 1;
-        const optionId = `opt-${uid}`;
+      for (const option of choices) {
+        const optionId = `opt-${++uid}`;
         fieldset.append(el('div', { class: 'choice' },
           el('input', { type: inputType, name, value: option.value, id: optionId }),
           el('label', { for: optionId, text: option.label })));
@@ -58,7 +50,7 @@ export function renderForm(form, rules, reference) {
     let input;
     if (control === 'select') {
       input = el('select', { id, name }, el('option', { value: '', text: 'Choose…' }),
-        ...options(spec, reference, name).map((o) => el('option', { value: o.value, text: o.label })));
+        ...choices.map((o) => el('option', { value: o.value, text: o.label })));
     } else if (control === 'textarea') {
       input = el('textarea', { id, name, rows: 4, maxlength: spec.max });
     } else if (control === 'checkbox') {
@@ -67,8 +59,7 @@ export function renderForm(form, rules, reference) {
       holder.append(input, labelNode, error);
       continue;
     } else {
-      const htmlType = { number: 'number', datetime: 'datetime-local', date: 'date', text: 'text' }[control];
-      input = el('input', { id, name, type: htmlType, maxlength: spec.max,
+      input = el('input', { id, name, type: control === 'datetime' ? 'datetime-local' : control, maxlength: spec.max,
         step: spec.kind === 'number' ? 'any' : undefined, inputmode: spec.kind === 'int' ? 'numeric' : undefined,
         min: spec.low, max: spec.high });
     }
@@ -79,6 +70,9 @@ export function renderForm(form, rules, reference) {
   }
   updateVisibility(form);
 }
+
+// As if the officer typed: the draft is saved.
+export const typed = (node) => node.dispatchEvent(new Event('input', { bubbles: true }));
 
 function phraseButtons(box, phrases) {
   let caret = null;  // as the box lost the focus
@@ -99,7 +93,7 @@ function phraseButtons(box, phrases) {
       caret = at + insert.length;
       box.focus();
       box.setSelectionRange(caret, caret);
-      box.dispatchEvent(new Event('input', { bubbles: true }));  // into the draft
+      typed(box);  // into the draft
     });
     group.append(button);
   }
@@ -126,20 +120,22 @@ function isShown(node) {
   return true;
 }
 
+const named = (form, name) => [...form.querySelectorAll(`[name="${name}"]`)];
+
 function valueOf(form, name) {
-  const inputs = [...form.querySelectorAll(`[name="${name}"]`)];
+  const inputs = named(form, name);
   if (!inputs.length) return '';
-  if (inputs[0].type === 'radio') return (inputs.find((i) => i.checked) || {}).value || '';
+  if (inputs[0].type === 'radio') return inputs.find((i) => i.checked)?.value || '';
   return inputs[0].value;
 }
 
-export function localToIso(value, toIso) {
+function localToIso(value, toIso) {
   if (!value) return '';
   const date = new Date(value);  // datetime-local is read in the phone's time zone
   return Number.isNaN(date.getTime()) ? value : toIso(date);
 }
 
-export function isoToLocal(iso) {
+function isoToLocal(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '';
   const pad = (n) => String(n).padStart(2, '0');
@@ -155,7 +151,7 @@ export function readForm(form, rules, toIso) {
       if (isShown(photos) && readPhotos(photos).length) data[name] = readPhotos(photos);
       continue;
     }
-    const inputs = [...form.querySelectorAll(`[name="${name}"]`)];
+    const inputs = named(form, name);
     if (!inputs.length || !isShown(inputs[0])) continue;
     let value;
     if (spec.kind === 'choices') {
@@ -177,10 +173,11 @@ export function readForm(form, rules, toIso) {
 }
 
 export function fillForm(form, data) {
+  data ||= {};
   form.reset();
-  for (const holder of form.querySelectorAll('.field.photos')) setPhotos(holder, (data || {})[holder.dataset.field]);
-  for (const [name, value] of Object.entries(data || {})) {
-    const inputs = [...form.querySelectorAll(`[name="${name}"]`)];
+  for (const holder of form.querySelectorAll('.field.photos')) setPhotos(holder, data[holder.dataset.field]);
+  for (const [name, value] of Object.entries(data)) {
+    const inputs = named(form, name);
     if (!inputs.length) continue;
     if (inputs[0].type === 'radio' || (inputs[0].type === 'checkbox' && inputs.length > 1) || Array.isArray(value)) {
       const wanted = new Set([].concat(value).map(String));
@@ -206,8 +203,9 @@ export function showErrors(form, errors) {
     if (!holder) { unplaced.push(message); items.push(el('li', { text: message })); continue; }
     holder.querySelector('.error').textContent = message;
     for (let fold = holder.closest('details'); fold; fold = fold.parentElement.closest('details')) fold.open = true;
-    holder.querySelectorAll('input, select, textarea').forEach((input) => input.setAttribute('aria-invalid', 'true'));
-    const target = holder.querySelector('input, select, textarea');
+    const controls = holder.querySelectorAll('input, select, textarea');
+    controls.forEach((input) => input.setAttribute('aria-invalid', 'true'));
+    const target = controls[0];
     const link = el('a', { href: `#${target ? target.id : ''}`, text: message });
     link.addEventListener('click', (event) => {  // the hash names screens: a link must not change it
       event.preventDefault();
@@ -231,7 +229,7 @@ export function clearErrors(form) {
   showErrors(form, {});
 }
 
-export function firstField(form) {
+function firstField(form) {
   // Not the camera's input: Space there would open the camera.
   const first = [...form.querySelectorAll('input:not([type=hidden]):not([type=file]), select, textarea')].find(isShown);
   if (!first || first.type !== 'radio') return first;
@@ -240,23 +238,22 @@ export function firstField(form) {
 
 export function startAtTop(form) {
   window.scrollTo(0, 0);
-  const first = firstField(form);
-  if (first) first.focus({ preventScroll: true });
+  firstField(form)?.focus({ preventScroll: true });
 }
 
-export function askToConfirm(box, question, yes, no, onYes, back = null) {
-  uid += 1;
-  const questionId = `confirm-${uid}`;  // read out with the button that takes the focus
+export function askToConfirm(box, question, yes, no, onYes, back) {
+  const questionId = `confirm-${++uid}`;  // read out with the button that takes the focus
   const yesButton = el('button', { type: 'button', class: 'danger', text: yes, 'aria-describedby': questionId });
   const noButton = el('button', { type: 'button', text: no, 'aria-describedby': questionId });
-  const close = () => { box.replaceChildren(); box.hidden = true; if (back) back.focus(); };
-  yesButton.addEventListener('click', async () => { box.replaceChildren(); box.hidden = true; await onYes(); });
-  noButton.addEventListener('click', close);
+  const close = () => { box.replaceChildren(); box.hidden = true; };
+  yesButton.addEventListener('click', async () => { close(); await onYes(); });
+  noButton.addEventListener('click', () => { close(); back?.focus(); });
   box.replaceChildren(el('p', { id: questionId, text: question }), el('div', { class: 'confirm-actions' }, yesButton, noButton));
   box.hidden = false;
   noButton.focus();
 }
 
+export const GEO = { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 };
 const locating = new WeakMap();  // form -> its last request: an older one's answer is dropped
 
 export function locate(form, status) {
@@ -267,20 +264,20 @@ export function locate(form, status) {
   locating.set(form, mine);
   const stale = () => mine !== locating.get(form) || status.textContent !== finding;
   return new Promise((resolve) => {
-    navigator.geolocation.getCurrentPosition((position) => {
+    navigator.geolocation.getCurrentPosition(({ coords }) => {
       if (stale()) { resolve(null); return; }
       const set = (name, value) => { const input = form.querySelector(`[name="${name}"]`); if (input) input.value = value; };
-      set('latitude', position.coords.latitude.toFixed(6));
-      set('longitude', position.coords.longitude.toFixed(6));
-      set('location_accuracy_m', Math.round(position.coords.accuracy));
-      status.textContent = `Location found (within ${Math.round(position.coords.accuracy)} m).`;
-      form.dispatchEvent(new Event('input', { bubbles: true }));
-      resolve(position.coords);
+      set('latitude', coords.latitude.toFixed(6));
+      set('longitude', coords.longitude.toFixed(6));
+      set('location_accuracy_m', Math.round(coords.accuracy));
+      status.textContent = `Location found (within ${Math.round(coords.accuracy)} m).`;
+      typed(form);
+      resolve(coords);
     }, () => {
       if (stale()) { resolve(null); return; }
       status.textContent = form.querySelector('details.by-hand') ? 'No location fix: describe the place, or enter it by hand.'
         : 'No location fix: type the location instead.';
       resolve(null);
-    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+    }, GEO);
   });
 }

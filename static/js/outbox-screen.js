@@ -8,7 +8,7 @@ import { $, forms } from './page.js';
 import { UNSENT_PHOTO, photosOf } from './photos.js';
 import { currentReference } from './reference.js';
 import { route } from './router.js';
-import { labelOf, renderOutbox, show } from './screens.js';
+import { el, renderOutbox, reviewedBy, show } from './screens.js';
 import { currentSession, nameOf, officer } from './session.js';
 
 let waiting = null;  // an outbox entry opened to fix, until its form is shown
@@ -72,16 +72,13 @@ async function showReviewNote(form) {
   const entry = id ? await getEntry(id).catch(() => null) : null;
   let note = form.querySelector(':scope > .review-note');
   if (form.dataset.editing !== id) return;  // the form moved on meanwhile: its own call decides
-  const review = entry && entry.review && entry.review.decision === 'returned' ? entry.review : null;
+  const review = entry?.review?.decision === 'returned' ? entry.review : null;
   if (!review) { if (note) note.remove(); return; }
   if (!note) {
-    note = document.createElement('div');
-    note.className = 'banner warn review-note';
-    note.setAttribute('role', 'note');
+    note = el('div', { class: 'banner warn review-note', role: 'note' });
     form.prepend(note);
   }
-  note.textContent = `${labelOf(currentReference(), 'review_decisions', review.decision)} by ${review.reviewer}` +
-    (review.comment ? `: “${review.comment}”` : '.') + ' Fix the entry and save it to send it again.';
+  note.textContent = `${reviewedBy(currentReference(), review, '.')} Fix the entry and save it to send it again.`;
 }
 
 // takeWaitingEdit fills the form.
@@ -92,7 +89,7 @@ function editFromOutbox(entry) {
 }
 
 export function waitingType() {
-  return waiting && waiting.type;
+  return waiting?.type;
 }
 
 export function takeWaitingEdit(name) {

@@ -3,13 +3,13 @@
 import { $ } from './page.js';
 
 export async function askPersistence() {
-  if (navigator.storage && navigator.storage.persist) await navigator.storage.persist().catch(() => false);
+  if (navigator.storage?.persist) await navigator.storage.persist().catch(() => false);
   showStorage();
 }
 
 export async function showStorage() {
   const node = $('#storage-state');
-  if (!navigator.storage || !navigator.storage.persisted) { node.textContent = ''; return; }
+  if (!navigator.storage?.persisted) { node.textContent = ''; return; }
   const persisted = await navigator.storage.persisted().catch(() => false);
   node.textContent = persisted ? 'Storage: kept on this phone (persistent).'
     : 'Storage: the browser may clear it if the phone runs short of space. Send entries when you can.';
@@ -18,7 +18,7 @@ export async function showStorage() {
 export function storageProblem(error) {
   const banner = $('#banner-storage');
   banner.hidden = false;
-  banner.textContent = error && error.name === 'QuotaExceededError'
+  banner.textContent = error?.name === 'QuotaExceededError'
     ? 'This phone is out of space: the last entry was NOT saved. Everything saved before is safe. Free some space, then save again.'
     : `The last entry was NOT saved (${error && error.message}). Everything saved before is safe. Try again.`;
 }

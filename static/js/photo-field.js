@@ -1,7 +1,8 @@
 // A form's photo field: pictures kept at once as draft photos, listed with 'Remove'.
 
-import { askToConfirm, el } from './forms.js';
+import { askToConfirm, typed } from './forms.js';
 import { dropDraftPhoto, getPhoto, keepPhoto, photoBytes, sweepDraftPhotos } from './photos.js';
+import { el } from './screens.js';
 import { officer } from './session.js';
 
 const MAX_PHOTOS = 10;  // as the server's field (sync/schema.py)
@@ -43,7 +44,7 @@ async function addPictures(holder, files) {
     if (holder.dataset.generation !== generation) { await dropDraftPhoto(photo.id); return; }  // the form moved on
     addItem(holder, photo.id);
     status.textContent = `Photo ${readPhotos(holder).length} kept on this phone. It is saved with the entry.`;
-    form.dispatchEvent(new Event('input', { bubbles: true }));  // into the draft
+    typed(form);  // into the draft
   }
 }
 
@@ -67,19 +68,25 @@ function addItem(holder, id) {
   const list = holder.querySelector('.photo-list');
   const number = list.children.length + 1;
   const item = el('li', { 'data-photo-id': id });
-  const remove = el('button', { type: 'button', class: 'photo-remove', 'aria-label': `Remove photo ${number}`, text: 'Remove' });
-  item.append(el('span', { class: 'photo-name', text: `Photo ${number}` }), remove);
+  const remove = el('button', { type: 'button', class: 'photo-remove', text: 'Remove' });
+  item.append(el('span', { class: 'photo-name' }), remove);
+  numberItem(item, number);
   list.append(item);
   remove.addEventListener('click', () => askToConfirm(holder.querySelector('.confirm'),
     `Remove photo ${number}? It cannot be brought back.`, 'Yes, remove it', 'Keep it', () => removeItem(holder, item), remove));
   showThumbnail(item, id);
 }
 
+function numberItem(item, number) {
+  item.querySelector('.photo-name').textContent = `Photo ${number}`;
+  item.querySelector('.photo-remove').setAttribute('aria-label', `Remove photo ${number}`);
+}
+
 async function showThumbnail(item, id) {
   const [photo, bytes] = await Promise.all([getPhoto(id), photoBytes(id)]).catch(() => [null, null]);
   if (!item.isConnected) return;
   if (!bytes) {
-    item.querySelector('.photo-name').textContent += photo && photo.state === 'sent' ? ' (on the server)' : ' (not on this phone)';
+    item.querySelector('.photo-name').textContent += photo?.state === 'sent' ? ' (on the server)' : ' (not on this phone)';
     return;
   }
   const image = el('img', { alt: '', width: 96, height: 96 });  // named by the text beside it
@@ -93,14 +100,11 @@ async function removeItem(holder, item) {
   const image = item.querySelector('img');
   if (image) URL.revokeObjectURL(urls.get(image));
   item.remove();
-  holder.querySelectorAll('li[data-photo-id]').forEach((other, index) => {
-    other.querySelector('.photo-name').textContent = `Photo ${index + 1}`;
-    other.querySelector('.photo-remove').setAttribute('aria-label', `Remove photo ${index + 1}`);
-  });
+  holder.querySelectorAll('li[data-photo-id]').forEach((other, index) => numberItem(other, index + 1));
   await dropDraftPhoto(id);  // a saved entry's goes only when it is saved without it
   holder.querySelector('.photo-status').textContent = 'Photo removed.';
   holder.querySelector('.photo-input').focus();
-  holder.closest('form').dispatchEvent(new Event('input', { bubbles: true }));
+  typed(holder.closest('form'));
 }
 
 export function sweepPhotos() {

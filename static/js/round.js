@@ -3,7 +3,7 @@
 import { deleteMeta, getMeta, setMeta } from './db.js';
 import { cancelDraft, loadForm } from './drafts.js';
 import { sweepPhotos } from './photo-field.js';
-import { askToConfirm, fillForm, readForm, renderForm, startAtTop } from './forms.js';
+import { GEO, askToConfirm, fillForm, readForm, renderForm, startAtTop } from './forms.js';
 import { clearDraft, editEntry, entriesOf, getEntry, isoNow, loadDraft, saveEntry, toIso } from './outbox.js';
 import { takeWaitingEdit, updateCount, waitingType } from './outbox-screen.js';
 import { storageProblem } from './persistence.js';
@@ -68,9 +68,8 @@ async function countCards(owner, visitId) {
   };
   let updated;
   if (navigator.locks) {
-    const signal = AbortSignal.timeout(LOCK_WAIT_MS);
     try {
-      updated = await navigator.locks.request('outbox', { signal }, update);
+      updated = await navigator.locks.request('outbox', { signal: AbortSignal.timeout(LOCK_WAIT_MS) }, update);
     } catch (error) {
       if (error.name !== 'AbortError' && error.name !== 'TimeoutError') throw error;
       updated = await update();  // at worst a conflict copy, as an outbox edit
@@ -102,8 +101,7 @@ function newVisit() {
 let asking = 0;  // the latest ask for a location
 
 function preselectNearest() {
-  asking += 1;
-  const mine = asking;
+  const mine = ++asking;
   const status = $('#nearest-postbox');
   status.textContent = '';
   if (!('geolocation' in navigator)) return;
@@ -115,7 +113,7 @@ function preselectNearest() {
     chooseNearest(position.coords);
   }, () => {
     if (mine === asking) status.textContent = 'No location fix: choose the postbox.';
-  }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  }, GEO);
 }
 
 // haversine
@@ -156,8 +154,7 @@ export async function openRound(current) {
 async function fillRound(current) {
   const editing = waitingType();
   if (editing === 'postbox_visit' || editing === 'postbox_item') {
-    forms.visit.hidden = editing !== 'postbox_visit';
-    forms.item.hidden = editing !== 'postbox_item';
+    showVisitForm(editing === 'postbox_visit');
     asking += 1;  // an entry to fix keeps its own postbox
     $('#nearest-postbox').textContent = '';
     takeWaitingEdit(editing === 'postbox_visit' ? 'visit' : 'item');
@@ -186,8 +183,12 @@ async function fillRound(current) {
 export async function startItems(visitEntry) {
   const round = { visitId: visitEntry.id, postboxId: visitEntry.data.postbox_id, items: 0 };
   await setMeta(roundKey(officer()), round);
+  showNextCard(round, 'Visit saved on this phone');
+}
+
+function showNextCard(round, saved) {
   showItemForm(round);
-  forms.item.querySelector('.saved').textContent = 'Visit saved on this phone';
+  forms.item.querySelector('.saved').textContent = saved;
   startAtTop(forms.item);
 }
 
@@ -210,9 +211,7 @@ export async function nextItem() {
   if (!round) return;
   round.items += 1;
   await setMeta(key, round);
-  showItemForm(round);
-  forms.item.querySelector('.saved').textContent = 'Saved on this phone';
-  startAtTop(forms.item);
+  showNextCard(round, 'Saved on this phone');
 }
 
 export function nearestFirst(coords) {

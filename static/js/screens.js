@@ -17,11 +17,11 @@ export function show(name) {
 }
 
 export function labelOf(reference, list, value) {
-  const found = ((reference && reference.lists[list]) || []).find((item) => item.value === value);
+  const found = (reference?.lists[list] || []).find((item) => item.value === value);
   return found ? found.label : value;
 }
 
-export function firstWords(text, max = 40) {
+function firstWords(text, max = 40) {
   const clean = String(text || '').replace(/\s+/g, ' ').trim();
   if (clean.length <= max) return clean;
   const cut = clean.slice(0, max + 1);
@@ -38,7 +38,7 @@ function placeOf(data) {
 }
 
 function postboxName(reference, id) {
-  const box = ((reference && reference.postboxes) || []).find((b) => b.id === id);
+  const box = (reference?.postboxes || []).find((b) => b.id === id);
   return box ? box.name : '';
 }
 
@@ -62,13 +62,17 @@ export function describe(entry, reference, visits = new Map()) {
   return parts.filter(Boolean).join(' · ');
 }
 
-const make = (tag, props, ...children) => {
-  const node = Object.assign(document.createElement(tag), props);
+export const el = (tag, attrs = {}, ...children) => {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === false || value == null) continue;
+    if (key === 'text') node.textContent = value; else node.setAttribute(key, value === true ? '' : value);
+  }
   node.append(...children);
   return node;
 };
 
-export function photoLine(photos) {
+function photoLine(photos) {
   if (!photos.length) return '';
   const one = photos.length === 1;
   const waiting = photos.filter((p) => p.state === 'pending').length;
@@ -80,38 +84,33 @@ export function photoLine(photos) {
   return `${one ? 'Photo' : `${photos.length} photos`}: ${parts.filter(Boolean).join(', ')}`;
 }
 
+export const reviewedBy = (reference, review, end = '') =>
+  `${labelOf(reference, 'review_decisions', review.decision)} by ${review.reviewer}${review.comment ? `: “${review.comment}”` : end}`;
+
 export function renderOutbox(list, entries, reference, onEdit, photos = []) {
   list.replaceChildren();
   if (!entries.length) {
-    list.append(make('li', { textContent: 'Nothing recorded on this phone yet.' }));
+    list.append(el('li', { text: 'Nothing recorded on this phone yet.' }));
     return;
   }
   const visits = new Map(entries.filter((e) => e.type === 'postbox_visit').map((e) => [e.id, e]));
   for (const entry of entries) {
-    const item = make('li', { className: `entry state-${entry.state}` });
-    item.dataset.id = entry.id;
-    item.dataset.state = entry.state;
-    item.append(make('strong', { textContent: describe(entry, reference, visits) }),
-      make('span', { textContent: ` · ${new Date(entry.captured_at).toLocaleString('en-GB')}` }),
-      make('p', { className: 'entry-state', textContent: STATE_TEXT[entry.state] +
+    const item = el('li', { class: `entry state-${entry.state}`, 'data-id': entry.id, 'data-state': entry.state });
+    item.append(el('strong', { text: describe(entry, reference, visits) }),
+      el('span', { text: ` · ${new Date(entry.captured_at).toLocaleString('en-GB')}` }),
+      el('p', { class: 'entry-state', text: STATE_TEXT[entry.state] +
         (entry.state === 'sent' && entry.receivedAt ? ` (received ${new Date(entry.receivedAt).toLocaleString('en-GB')})` : '') }));
     const own = photos.filter((p) => p.entryId === entry.id);
-    if (own.length) {
-      item.append(make('p', { className: 'entry-photos', textContent: photoLine(own) }));
-      item.lastChild.dataset.testid = 'entry-photos';
-    }
+    if (own.length) item.append(el('p', { class: 'entry-photos', 'data-testid': 'entry-photos', text: photoLine(own) }));
     if (entry.errors && entry.state === 'attention') {
-      item.append(make('ul', { className: 'errors' }, ...Object.entries(entry.errors).map(([field, message]) =>
-        make('li', { textContent: `${field}: ${message}` }))));
+      item.append(el('ul', { class: 'errors' }, ...Object.entries(entry.errors).map(([field, message]) =>
+        el('li', { text: `${field}: ${message}` }))));
     }
     if (entry.review) {
-      item.append(make('p', { className: `review decision-${entry.review.decision}`,
-        textContent: `${labelOf(reference, 'review_decisions', entry.review.decision)} by ${entry.review.reviewer}` +
-          (entry.review.comment ? `: “${entry.review.comment}”` : '') }));
+      item.append(el('p', { class: `review decision-${entry.review.decision}`, text: reviewedBy(reference, entry.review) }));
     }
-    const returned = isReturned(entry);
-    if (entry.state === 'attention' || returned) {
-      const button = make('button', { type: 'button', textContent: entry.state === 'attention' ? 'Fix and resend' : 'Edit and resend' });
+    if (entry.state === 'attention' || isReturned(entry)) {
+      const button = el('button', { type: 'button', text: entry.state === 'attention' ? 'Fix and resend' : 'Edit and resend' });
       button.addEventListener('click', () => onEdit(entry));
       item.append(button);
     }

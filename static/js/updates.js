@@ -30,5 +30,5 @@ export async function requestBackgroundSync() {
   try {
     const registration = await navigator.serviceWorker.ready;
     if (registration.sync) await registration.sync.register('outbox');
-  } catch (error) { /* not supported: the other triggers cover it */ }
+  } catch { /* not supported: the other triggers cover it */ }
 }

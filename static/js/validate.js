@@ -11,53 +11,54 @@ const blank = (value) => value === undefined || value === null || (typeof value 
   (Array.isArray(value) && !value.length);
 
 function checkValue(spec, value, reference, now, skewMs) {
+  const { label } = spec;
   switch (spec.kind) {
     case 'text': {
-      if (typeof value !== 'string') return `${spec.label} must be text.`;
+      if (typeof value !== 'string') return `${label} must be text.`;
       const text = value.trim();
-      if (text.length > spec.max) return `${spec.label} must be at most ${spec.max} characters (now ${text.length}).`;
-      if (spec.min && text.length < spec.min) return `${spec.label} must be at least ${spec.min} characters.`;
+      if (text.length > spec.max) return `${label} must be at most ${spec.max} characters (now ${text.length}).`;
+      if (spec.min && text.length < spec.min) return `${label} must be at least ${spec.min} characters.`;
       return null;
     }
     case 'choice':
-      return (reference.lists[spec.list] || []).some((item) => item.value === value) ? null : `Choose a value for ${spec.label}.`;
+      return (reference.lists[spec.list] || []).some((item) => item.value === value) ? null : `Choose a value for ${label}.`;
     case 'choices': {
       if (!Array.isArray(value) || !value.length) return `Choose at least one of the ${spec.list} list.`;
       const allowed = new Set((reference.lists[spec.list] || []).map((item) => item.value));
       if (!value.every((item) => allowed.has(item))) return `Choose only values of the ${spec.list} list.`;
-      return new Set(value).size === value.length ? null : `${spec.label} must not repeat a value.`;
+      return new Set(value).size === value.length ? null : `${label} must not repeat a value.`;
     }
     case 'bool':
-      return typeof value === 'boolean' ? null : `${spec.label}: choose yes or no.`;
+      return typeof value === 'boolean' ? null : `${label}: choose yes or no.`;
     case 'int':
     case 'number': {
-      if (typeof value !== 'number' || !Number.isFinite(value)) return `${spec.label} must be a number.`;
-      if (spec.kind === 'int' && !Number.isInteger(value)) return `${spec.label} must be a whole number.`;
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `${label} must be a number.`;
+      if (spec.kind === 'int' && !Number.isInteger(value)) return `${label} must be a whole number.`;
       if ((spec.low !== undefined && value < spec.low) || (spec.high !== undefined && value > spec.high)) {
-        return spec.high === undefined ? `${spec.label} must be at least ${spec.low}.` : `${spec.label} must be between ${spec.low} and ${spec.high}.`;
+        return spec.high === undefined ? `${label} must be at least ${spec.low}.` : `${label} must be between ${spec.low} and ${spec.high}.`;
       }
       return null;
     }
     case 'datetime': {
       const moment = Date.parse(value);
-      if (!/[Zz]|[+-]\d\d:?\d\d$/.test(value) || Number.isNaN(moment)) return `${spec.label} must be a date and time.`;
-      if (moment > now + skewMs) return `${spec.label} cannot be more than an hour in the future.`;
-      return moment < EARLIEST ? `${spec.label} must not be before 2000.` : null;
+      if (!/[Zz]|[+-]\d\d:?\d\d$/.test(value) || Number.isNaN(moment)) return `${label} must be a date and time.`;
+      if (moment > now + skewMs) return `${label} cannot be more than an hour in the future.`;
+      return moment < EARLIEST ? `${label} must not be before 2000.` : null;
     }
     case 'date': {
-      if (typeof value !== 'string' || !/^\d{4}-\d\d-\d\d$/.test(value)) return `${spec.label} must be a date.`;
+      if (typeof value !== 'string' || !/^\d{4}-\d\d-\d\d$/.test(value)) return `${label} must be a date.`;
       const day = new Date(`${value}T00:00:00Z`);
-      if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== value) return `${spec.label} is not a valid date.`;
-      return day.getTime() < EARLIEST ? `${spec.label} must not be before 2000.` : null;
+      if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== value) return `${label} is not a valid date.`;
+      return day.getTime() < EARLIEST ? `${label} must not be before 2000.` : null;
     }
     case 'ids': {
-      const noun = spec.label.toLowerCase().replace(/s+$/, '');
-      if (!Array.isArray(value) || !value.every((id) => typeof id === 'string' && UUID.test(id))) return `${spec.label} must be a list of ${noun} ids (UUIDs).`;
-      if (spec.high !== undefined && value.length > spec.high) return `${spec.label}: at most ${spec.high}.`;
-      return new Set(value.map((id) => id.toLowerCase())).size === value.length ? null : `${spec.label}: the same id twice.`;
+      const noun = label.toLowerCase().replace(/s+$/, '');
+      if (!Array.isArray(value) || !value.every((id) => typeof id === 'string' && UUID.test(id))) return `${label} must be a list of ${noun} ids (UUIDs).`;
+      if (spec.high !== undefined && value.length > spec.high) return `${label}: at most ${spec.high}.`;
+      return new Set(value.map((id) => id.toLowerCase())).size === value.length ? null : `${label}: the same id twice.`;
     }
     case 'uuid':
-      return typeof value === 'string' && UUID.test(value) ? null : `${spec.label} must be a UUID.`;
+      return typeof value === 'string' && UUID.test(value) ? null : `${label} must be a UUID.`;
     default:
       return null;
   }
