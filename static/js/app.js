@@ -32,10 +32,10 @@ async function start() {
   onScreen('round', openRound);
   onScreen('outbox', openOutbox);
   window.addEventListener('hashchange', route);
+  watchIdle(lock);  // before the sync's listeners: coming back after the idle time locks first
   wireSyncTriggers(lost);
   wireSignIn(signedIn, lost);
   wireUnlock(opened, () => toSignIn(LOCKED_OUT), () => toSignIn('Sign in with your password, then set a new PIN.'));
-  watchIdle(lock);
   $('#lock-now').addEventListener('click', lock);
   $('#change-pin').addEventListener('click', newPin);
   $('#sign-out').addEventListener('click', signOut);
@@ -72,15 +72,22 @@ async function enter() {
 }
 
 async function signedIn(body) {
-  const record = await vaultRecord();
-  if (record && record.owner === body.user.username) {
-    if (!unlocked()) await recover(body, await askNewPin('reset'));
-  } else {
-    if (record) await eraseAll();  // the last officer's phone: all of it on the server (sign-in checked)
-    await createVault(await askNewPin('new'), body);
+  try {
+    const record = await vaultRecord();
+    if (record && record.owner === body.user.username) {
+      if (!unlocked()) await recover(body, await askNewPin('reset'));
+    } else {
+      forget();
+      if (record) await eraseAll();  // the last officer's phone: all of it on the server (sign-in checked)
+      await createVault(await askNewPin('new'), body);
+    }
+    await sealLeftovers();
+    await keepSession(body);
+  } catch (error) {
+    api(body, 'DELETE', '/api/auth/token').catch(() => {});
+    await toSignIn(`Not signed in: ${error.message}`);
+    return;
   }
-  await sealLeftovers();
-  await keepSession(body);
   clearSignInPause();
   askPersistence();
   await refreshLists();  // online now; the last officer's team may have had other postboxes
@@ -91,28 +98,40 @@ async function signedIn(body) {
 /** A phone of the release before PINs: its token fetches the recovery key. */
 async function encryptInPlace() {
   $('#pin-help').textContent = 'This update keeps what is on this phone encrypted: set a PIN to unlock the app with.';
+  let problem = '';
   for (;;) {
-    const pin = await askNewPin('new', true);
+    const asked = askNewPin('new', true);
+    $('#pin-error').textContent = problem;
+    const pin = await asked;
     if (pin === null) break;  // 'Not now': as before, until the next start
+    let answer;
     try {
-      const { json } = await api(currentSession(), 'GET', '/api/auth/recovery-key');
-      await createVault(pin, { ...currentSession(), recovery_key: json.recovery_key });
-      await sealLeftovers();
-      break;
+      answer = await api(currentSession(), 'GET', '/api/auth/recovery-key');
     } catch (error) {
       if (error instanceof DeviceLost) { await lost(error.message); return; }
       if (error instanceof AuthNeeded) { await toSignIn('Sign in to set your PIN.'); return; }
-      $('#pin-error').textContent = 'No connection: setting a PIN needs the server once. Your entries are safe.';
+      problem = 'No connection: setting a PIN needs the server once. Your entries are safe.';
+      continue;
     }
+    if (answer.status !== 200) { await toSignIn('Sign in once to set your PIN.'); return; }  // no key yet: a sign-in makes one
+    // Made once, then sealed with no sync writing meanwhile (a crash is finished at the next unlock).
+    await navigator.locks.request('outbox', async () => {
+      await createVault(pin, { ...currentSession(), recovery_key: answer.json.recovery_key });
+      await sealLeftovers();
+    });
+    break;
   }
   await enter();
 }
 
 async function lock() {
   if (!unlocked() || !currentSession()) return;
-  await saveAllDrafts();
-  forget();
-  showUnlock();
+  try {
+    await saveAllDrafts();
+  } finally {
+    forget();
+    showUnlock();
+  }
 }
 
 /** Nothing of the officer's left in this page's memory or on its screens. */
@@ -122,6 +141,7 @@ function forget() {
   lockStorage();
   for (const form of Object.values(forms)) loadForm(form, {});
   $('#outbox-list').replaceChildren();
+  $('#banner-signin').hidden = true;
   $('#home-title').textContent = 'fieldapp';
   useReference(null);
 }

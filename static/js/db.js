@@ -30,8 +30,8 @@ export function openDb() {
       request.onsuccess = () => {
         clearTimeout(timer);
         const db = request.result;
-        // Another tab upgrading, or the browser closing the connection: reopen next time.
-        db.onversionchange = () => { db.close(); opening = null; };
+        // Another tab upgrading or erasing: this one starts again, locked, and never writes to a new empty store.
+        db.onversionchange = () => { db.close(); opening = null; if (sealing) window.location.reload(); };
         db.onclose = () => { opening = null; };
         resolve(db);
       };

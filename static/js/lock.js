@@ -81,7 +81,7 @@ export async function lockedOut() {
 }
 
 /** Each try is counted on disk before the slow check: killing the app does not reset the count. */
-export async function unlockWithPin(pin) {
+export const unlockWithPin = (pin) => navigator.locks.request('pin', async () => {  // one try at a time, tabs too
   const record = await vaultRecord();
   await setMeta('vault', { ...record, failures: (record.failures || 0) + 1 });
   let key;
@@ -96,17 +96,20 @@ export async function unlockWithPin(pin) {
   await setMeta('vault', vault.afterRightPin(record));
   useKey(key);
   touch();
-}
+});
 
 export function wireUnlock(onUnlocked, onLockedOut, onPassword) {
   $('#unlock-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const error = $('#unlock-error');
     const pin = event.target.pin;
+    const button = event.target.querySelector('button');
     error.textContent = 'Checking…';
+    button.disabled = true;
     try {
       await unlockWithPin(pin.value);
     } catch (problem) {
+      button.disabled = false;
       pin.value = '';
       error.textContent = problem.message;
       if (await lockedOut()) await onLockedOut();
@@ -115,6 +118,7 @@ export function wireUnlock(onUnlocked, onLockedOut, onPassword) {
     }
     pin.value = '';
     error.textContent = '';
+    button.disabled = false;
     await onUnlocked();
   });
   $('#unlock-password').addEventListener('click', onPassword);

@@ -36,7 +36,7 @@ export function wireSignIn(onSignedIn, onLost) {
     if (body) await onSignedIn(body);
   });
   $('#signin-fields').disabled = false;
-  $('#signin-again').addEventListener('click', () => { show('signin'); $('#signin-username').value = officer(); });
+  $('#signin-again').addEventListener('click', () => { show('signin'); $('#signin-username').value = session ? officer() : ''; });
 }
 
 export async function nameOf(username) {

@@ -61,6 +61,7 @@ async function attemptSync({ manual = false } = {}) {
     status.textContent = left ? `${left} not sent: check the outbox.` : (tried ? `All sent (${sent}).` : 'Everything is on the server.');
     if (left) timer = setTimeout(() => attemptSync(), backoff(failures + 3));
   } catch (error) {
+    if (!currentSession()) return;  // locked meanwhile: the next unlock tries again
     setNetworkDown(error instanceof RetryLater && error.network);
     const left = await updateCount();
     if (error instanceof DeviceLost) {
