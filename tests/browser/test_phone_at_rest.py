@@ -235,27 +235,36 @@ def previous_release_file(path: str) -> bytes:
                           capture_output=True).stdout
 
 
-def test_a_phone_of_the_previous_release_is_encrypted_in_place(browser, app_server, server_app, tmp_path):
-    """The previous release's app writes its storage (in clear); the update seals it without loss."""
+OLD_MODULES = re.compile(r".*/app/static/js/.*\.js$")
+
+
+def previous_release_phone(browser, server):
+    """A phone running the previous release's app (its modules served from git), signed in as officer1.
+
+    Service workers are blocked, so every module request reaches page.route; unroute OLD_MODULES to update.
+    """
     try:
         previous_release_file("static/js/app.js")
     except subprocess.CalledProcessError:
         pytest.skip("this checkout has no history (a shallow clone): the previous release cannot be served")
     context = browser.new_context(viewport={"width": 390, "height": 844}, service_workers="block")
     page = context.new_page()
-
-    def old_file(route):
-        name = route.request.url.split("/app/static/", 1)[1]
-        route.fulfill(body=previous_release_file(f"static/{name}"), content_type="text/javascript")
-
-    page.route(re.compile(r".*/app/static/js/.*\.js$"), old_file)
-    page.goto(f"{app_server.url}/app")
+    page.route(OLD_MODULES, lambda route: route.fulfill(
+        body=previous_release_file("static/" + route.request.url.split("/app/static/", 1)[1]),
+        content_type="text/javascript"))
+    page.goto(f"{server.url}/app")
     form = page.get_by_test_id("signin-form")
     form.get_by_label("Username").fill("officer1")
-    form.get_by_label("Password").fill(app_server.demo_password())
+    form.get_by_label("Password").fill(server.demo_password())
     form.get_by_role("button", name="Sign in").click()
     expect(page.locator("#screen-home")).to_be_visible()  # no PIN in that release
     expect(page.locator("#sync-status")).to_have_text(re.compile("Everything is on the server|All sent"))
+    return context, page
+
+
+def test_a_phone_of_the_previous_release_is_encrypted_in_place(browser, app_server, server_app, tmp_path):
+    """The previous release's app writes its storage (in clear); the update seals it without loss."""
+    context, page = previous_release_phone(browser, app_server)
     context.set_offline(True)
     fill_stop_search(page, grounds=words("old release"))
     save(page)
@@ -265,7 +274,7 @@ def test_a_phone_of_the_previous_release_is_encrypted_in_place(browser, app_serv
     old = page.evaluate("async () => (await import('/app/static/js/outbox.js')).entriesOf('officer1')")
     assert len(old) == 1 and old[0]["data"]["grounds"] == words("old release")  # in clear, as that release kept it
 
-    page.unroute(re.compile(r".*/app/static/js/.*\.js$"))
+    page.unroute(OLD_MODULES)
     context.set_offline(False)
     page.reload()  # the update: this release's code on that storage
     expect(page.locator("#pin-help")).to_contain_text("This update keeps what is on this phone encrypted")
@@ -289,22 +298,8 @@ def test_a_phone_of_the_previous_release_is_encrypted_in_place(browser, app_serv
 
 def test_a_previous_release_phone_whose_device_has_no_key_signs_in_once(browser, app_server, server_app):
     """A device signed in before recovery keys existed: GET /api/auth/recovery-key is 404, so the app
-    asks for the password once (a sign-in with the device id makes the key), then seals everything."""
-    try:
-        previous_release_file("static/js/app.js")
-    except subprocess.CalledProcessError:
-        pytest.skip("this checkout has no history (a shallow clone): the previous release cannot be served")
-    context = browser.new_context(viewport={"width": 390, "height": 844}, service_workers="block")
-    page = context.new_page()
-    page.route(re.compile(r".*/app/static/js/.*\.js$"), lambda route: route.fulfill(
-        body=previous_release_file("static/" + route.request.url.split("/app/static/", 1)[1]),
-        content_type="text/javascript"))
-    page.goto(f"{app_server.url}/app")
-    form = page.get_by_test_id("signin-form")
-    form.get_by_label("Username").fill("officer1")
-    form.get_by_label("Password").fill(app_server.demo_password())
-    form.get_by_role("button", name="Sign in").click()
-    expect(page.locator("#sync-status")).to_have_text(re.compile("Everything is on the server|All sent"))
+    asks for the password once (a sign-in without a key makes one), then seals everything."""
+    context, page = previous_release_phone(browser, app_server)
     context.set_offline(True)
     fill_stop_search(page, grounds=words("no key"))
     save(page)
@@ -318,12 +313,13 @@ def test_a_previous_release_phone_whose_device_has_no_key_signs_in_once(browser,
         db.session.commit()
         db.session.remove()
 
-    page.unroute(re.compile(r".*/app/static/js/.*\.js$"))
+    page.unroute(OLD_MODULES)
     context.set_offline(False)
     page.reload()
     set_pin(page)  # asked first; the server then has no key for this phone
     expect(page.locator("#screen-signin")).to_be_visible()
     expect(page.locator("#signin-error")).to_have_text("Sign in once to set your PIN.")
+    form = page.get_by_test_id("signin-form")
     form.get_by_label("Username").fill("officer1")
     form.get_by_label("Password").fill(app_server.demo_password())
     form.get_by_role("button", name="Sign in").click()
