@@ -76,6 +76,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from sync.schema import ENCOUNTER_FIELDS, POSTBOX_ITEM_FIELDS, POSTBOX_VISIT_FIELDS  # noqa: E402
+from tests.browser.officer import set_pin  # noqa: E402
 from tests.fixtures.chromium import CHROMIUM_ARGS  # noqa: E402
 from tests.servers import ServerProcess  # noqa: E402
 
@@ -641,12 +642,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def sign_in(page, server: ServerProcess) -> None:
-    """Sign officer1 in and wait for the service worker (not counted)."""
+    """Sign officer1 in, set the PIN and wait for the service worker (not counted)."""
     page.goto(f"{server.url}/app")
     form = page.get_by_test_id("signin-form")
     form.get_by_label("Username").fill(OWNER)
     form.get_by_label("Password").fill(server.demo_password())
     form.get_by_role("button", name="Sign in").click()
+    set_pin(page)  # the phone's first sign-in sets its PIN (not counted: once a phone, not once an entry)
     page.get_by_role("link", name=re.compile("Stop and search", re.I)).or_(
         page.get_by_role("button", name=re.compile("Stop and search", re.I))).first.wait_for(timeout=20000)
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20000)
