@@ -5,7 +5,7 @@ import { eraseAll, getMeta, lockStorage, sealLeftovers, unlocked } from './db.js
 import { cancelAllDrafts, loadForm, saveAllDrafts } from './drafts.js';
 import { openEncounter, wireKindLinks } from './encounter.js';
 import { askNewPin, changePin, createVault, lockedOut, recover, showUnlock, vaultRecord, watchIdle, wireUnlock } from './lock.js';
-import { unsentByOwner } from './outbox.js';
+import { unsentTotal } from './outbox.js';
 import { openOutbox, updateCount, watchEditing } from './outbox-screen.js';
 import { $, forms } from './page.js';
 import { askPersistence, showStorage, storageProblem } from './persistence.js';
@@ -173,7 +173,7 @@ async function newPin() {
 
 async function signOut() {
   await updateCount();
-  const unsent = Object.values(await unsentByOwner()).reduce((sum, n) => sum + n, 0);  // erasing must lose nothing
+  const unsent = await unsentTotal();  // erasing must lose nothing
   if (unsent) {
     $('#signout-error').textContent = `You cannot sign out yet: ${unsent} not on the server (entries and photos). ` +
       'Connect, press Send now, and try again.';

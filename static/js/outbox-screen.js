@@ -3,7 +3,7 @@
 import { locked } from './db.js';
 import { loadForm } from './drafts.js';
 import { showErrors } from './forms.js';
-import { UNSENT, entriesOf, getEntry, isReturned, unsentByOwner } from './outbox.js';
+import { UNSENT, entriesOf, getEntry, isReturned, unsentByOwner, unsentTotal } from './outbox.js';
 import { $, forms } from './page.js';
 import { UNSENT_PHOTO, photosOf } from './photos.js';
 import { currentReference } from './reference.js';
@@ -22,7 +22,7 @@ export async function openOutbox() {
 export async function updateCount() {
   const entries = currentSession() ? await entriesOf(officer()) : [];
   const photos = currentSession() ? (await photosOf(officer())).filter((p) => p.entryId) : [];
-  const unsent = locked() ? Object.values(await unsentByOwner()).reduce((sum, n) => sum + n, 0)  // read in clear
+  const unsent = locked() ? await unsentTotal()
     : entries.filter((e) => UNSENT.has(e.state)).length + photos.filter((p) => UNSENT_PHOTO.has(p.state)).length;
   $('[data-testid="outbox-count"]').textContent = String(unsent);
   showConnection(unsent);

@@ -76,6 +76,9 @@ export function unsentByOwner(except = null) {
   });
 }
 
+/** Everyone's unsent entries and photos, read from clear fields (also while locked). */
+export const unsentTotal = async () => Object.values(await unsentByOwner()).reduce((sum, n) => sum + n, 0);
+
 function eachOwned(store, range, visit) {
   const request = store.index('owner').openCursor(range);
   request.onsuccess = () => {
