@@ -92,6 +92,8 @@ def _not_used_by_other_kinds() -> list[Rule]:
 
 
 STOP_SEARCH = {"kind": ("stop_search",)}
+#: The legislation value of a section 60 search (reference list 'legislation').
+SECTION_60 = "Criminal Justice and Public Order Act 1994 (section 60)"
 ASB = {"kind": ("asb",)}
 SUPPORT = {"kind": ("begging", "welfare_check")}
 
@@ -139,6 +141,11 @@ ENCOUNTER_RULES = (
     # must be added here on purpose.
     required("vehicle_registration", "Vehicle registration is required for a vehicle search.",
              when={**STOP_SEARCH, "search_type": ("Vehicle search", "Person and Vehicle search")}),
+    # Section 60 needs no suspicion, only an authorisation in force (the server checks its window).
+    required("section60_authorisation", "Name the section 60 authorisation this search was made under.",
+             when={**STOP_SEARCH, "legislation": (SECTION_60,)}),
+    forbidden("section60_authorisation", "Only a section 60 search names a section 60 authorisation.",
+              when=STOP_SEARCH, unless={"legislation": (SECTION_60,)}),
     required("asb_category", when=ASB),
     required("asb_action", when=ASB),
     *_asb_action_rules(),

@@ -11,6 +11,7 @@ from sync.fields import (
     MAX_INT32, Field, parse_bool, parse_choice, parse_choices, parse_date,
     parse_datetime, parse_ids, parse_int, parse_number, parse_text, parse_uuid,
 )
+from sync.receipts import parse_receipt_ref
 
 FREE_TEXT = 4000
 # Photos one entry may list (each uploaded on its own: PUT /api/entries/{id}/photos/{photo_id}).
@@ -29,6 +30,11 @@ def text(name: str, label: str = "", max_len: int = 200, min_len: int = 0) -> Fi
 def choice(name: str, list_name: str, label: str = "") -> Field:
     """One value of a reference list."""
     return Field(name, label or _label(name), parse_choice, list_name=list_name)
+
+
+def choices(name: str, list_name: str, label: str = "") -> Field:
+    """One or more distinct values of a reference list."""
+    return Field(name, label or _label(name), parse_choices, list_name=list_name)
 
 
 def flag(name: str, label: str = "") -> Field:
@@ -91,6 +97,13 @@ ENCOUNTER_BY_KIND: dict[str, dict[str, Field]] = {
         flag("removal_of_more_than_outer_clothing"),
         text("vehicle_registration", max_len=20),
         text("operation_name", max_len=200),
+        # The receipt given at the scene (sync.receipts): made on the phone, unique.
+        Field("receipt_ref", "Receipt reference", parse_receipt_ref),
+        # The grounds prompts' warnings the officer saw, and whether the grounds changed after.
+        choices("grounds_warnings", "grounds_warnings", "Grounds warnings shown"),
+        flag("grounds_changed", "Grounds changed after a warning"),
+        # A section 60 search names the authorisation it was made under (its reference).
+        text("section60_authorisation", "Section 60 authorisation", max_len=40),
     ),
     "stop_account": {},
     "asb": _index(

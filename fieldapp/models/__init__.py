@@ -17,6 +17,15 @@ from fieldapp.models.entries import (
 )
 from fieldapp.models.postboxes import Placement, Postbox
 from fieldapp.models.reviews import Review, ReviewState
+from fieldapp.models.searches import (
+    DipSample,
+    DipSampleEntry,
+    PopulationGroup,
+    RecordRequest,
+    ScrutinyPack,
+    ScrutinyPackRecord,
+    Section60Authorisation,
+)
 from fieldapp.models.sync import Change, Counter, Photo, PhotoBlob
 
 __all__ = [
@@ -26,6 +35,8 @@ __all__ = [
     "ConflictCopy",
     "Counter",
     "Device",
+    "DipSample",
+    "DipSampleEntry",
     "Encounter",
     "Entry",
     "EntryType",
@@ -33,16 +44,21 @@ __all__ = [
     "LoginAttempt",
     "Photo",
     "PhotoBlob",
+    "PopulationGroup",
     "Placement",
     "Postbox",
     "PostboxItem",
     "PostboxItemTopic",
     "PostboxVisit",
     "ROLES",
+    "RecordRequest",
     "ROLE_LABELS",
     "Review",
     "ReviewState",
     "Role",
+    "ScrutinyPack",
+    "ScrutinyPackRecord",
+    "Section60Authorisation",
     "Team",
     "User",
 ]

@@ -149,6 +149,8 @@ class Encounter(db.Model):
         Index("ix_encounters_kind_occurred", "kind", "occurred_at"),
         # The review queue's kind filter, entry by entry, without visiting the (wide) table.
         Index("ix_encounters_entry_kind", "entry_id", "kind"),
+        # One search per receipt reference; /receipt looks a search up by it.
+        Index("ix_encounters_receipt_ref", "receipt_ref", unique=True),
     )
 
     entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
@@ -176,6 +178,11 @@ class Encounter(db.Model):
     removal_of_more_than_outer_clothing: Mapped[bool | None] = mapped_column(Boolean)
     vehicle_registration: Mapped[str | None] = mapped_column(String(20))
     operation_name: Mapped[str | None] = mapped_column(String(200))
+    # The receipt handed over at the scene (sync.receipts): the public asks for the record by it.
+    receipt_ref: Mapped[str | None] = mapped_column(String(14))
+    grounds_warnings: Mapped[list[str] | None] = mapped_column(Content)
+    grounds_changed: Mapped[bool | None] = mapped_column(Boolean)
+    section60_authorisation: Mapped[str | None] = mapped_column(String(40))
     # asb
     asb_category: Mapped[str | None] = mapped_column(String(20))
     asb_action: Mapped[str | None] = mapped_column(String(20))

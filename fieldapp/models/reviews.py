@@ -43,4 +43,8 @@ class Review(db.Model):
     comment: Mapped[str | None] = mapped_column(Text)
     grounds_assessment: Mapped[str | None] = mapped_column(String(20))
     bwv_viewed: Mapped[bool | None] = mapped_column(Boolean)
+    # Stop and search: the supervisor's notes on manner and communication (from the footage),
+    # and the footage reference they viewed.
+    manner_notes: Mapped[str | None] = mapped_column(Text)
+    footage_ref: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
