@@ -34,6 +34,8 @@ BLUEPRINTS = (
     "fieldapp.audit.routes",
     "fieldapp.exports.routes",
     "fieldapp.reports.routes",
+    "fieldapp.searches",
+    "fieldapp.public.routes",
 )
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"

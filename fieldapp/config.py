@@ -228,6 +228,15 @@ def load(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "REQUEST_TIME_LIMIT_SECONDS": _seconds(environ, "FIELDAPP_REQUEST_TIME_LIMIT_SECONDS",
                                                REQUEST_TIME_LIMIT_DEFAULT, maximum=3600),
         "REFERENCE_FILE": reference_file(environ),
+        # Stop and search (#15). The address the public reaches this server at, printed on receipts as
+        # a link and a QR code (empty: the address the phone signed in to).
+        "PUBLIC_URL": environ.get("FIELDAPP_PUBLIC_URL", "").strip().rstrip("/")[:200],
+        # Record requests on /receipt accepted from one address per hour (more are refused, politely).
+        "RECEIPT_REQUESTS_PER_HOUR": _int(environ, "FIELDAPP_RECEIPT_REQUESTS_PER_HOUR", 5, maximum=1000),
+        # Days a supervisor has to answer a record request (the team's service standard).
+        "RECORD_REQUEST_ANSWER_DAYS": _int(environ, "FIELDAPP_RECORD_REQUEST_ANSWER_DAYS", 7, maximum=90),
+        # The monthly dip sample: searches drawn per supervisor of the team.
+        "DIP_SAMPLE_PER_SUPERVISOR": _int(environ, "FIELDAPP_DIP_SAMPLE_PER_SUPERVISOR", 3, maximum=100),
         # Mixed into the officer app's version: a new value makes phones offer the update.
         "RELEASE": environ.get("FIELDAPP_RELEASE", "").strip()[:100],
     }

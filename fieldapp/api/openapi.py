@@ -44,6 +44,8 @@ from sync.fields import (
     Field, parse_bool, parse_choice, parse_choices, parse_date, parse_datetime, parse_ids, parse_int,
     parse_number, parse_text, parse_uuid,
 )
+from sync import receipts
+from sync.receipts import parse_receipt_ref
 from sync.conditions import DEFAULTS, FIELDS, field_notes, required_fields
 
 Schema = dict[str, Any]
@@ -162,6 +164,11 @@ def _field_schema(field: Field, lists: ReferenceLists) -> Schema:
         schema = {"type": "string", "format": "date"}
     elif parse is parse_uuid:
         schema = {"type": "string", "format": "uuid"}
+    elif parse is parse_receipt_ref:
+        chars = f"[{receipts.ALPHABET}]"
+        schema = {"type": "string", "pattern": f"^{chars}{{4}}-{chars}{{4}}-{chars}{{4}}$",
+                  "description": "12 characters in groups of four; the last is a check character "
+                                 "(sync/receipts.py). Case, spaces and hyphens are ignored when read."}
     elif parse is parse_ids:
         schema = {"type": "array", "items": {"type": "string", "format": "uuid"}, "uniqueItems": True}
         if field.high is not None:

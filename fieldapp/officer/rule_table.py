@@ -17,12 +17,15 @@ from typing import Any
 from sync import conditions
 from sync import fields as parsers
 from sync.validation import CLOCK_SKEW
+from sync.receipts import parse_receipt_ref
 
 KINDS = {
     parsers.parse_text: "text", parsers.parse_choice: "choice", parsers.parse_choices: "choices",
     parsers.parse_bool: "bool", parsers.parse_int: "int", parsers.parse_number: "number",
     parsers.parse_datetime: "datetime", parsers.parse_date: "date", parsers.parse_uuid: "uuid",
     parsers.parse_ids: "ids",
+    # Made by the app itself (receipt.js), never typed: checked on the server only.
+    parse_receipt_ref: "text",
 }
 
 

@@ -1,0 +1,3 @@
+"""(#15) To be written."""
+
+from fieldapp.searches import bp  # noqa: F401
