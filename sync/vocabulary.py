@@ -43,6 +43,9 @@ REVIEW_DECISIONS = ("approved", "returned", "flagged")
 #: A supervisor's view of a stop and search's grounds.
 GROUNDS_ASSESSMENTS = ("reasonable", "weak", "insufficient")
 
+#: The officer app's warnings on a stop and search's grounds (the app decides when each is shown).
+GROUNDS_WARNINGS = ("short", "generic", "cannabis_only")
+
 #: Where an entry stands in review: not yet reviewed, or the latest decision.
 REVIEW_STATES = ("unreviewed", *REVIEW_DECISIONS)
 
@@ -55,9 +58,10 @@ FIXED_LISTS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "site_types": SITE_TYPES,
     "review_decisions": REVIEW_DECISIONS,
     "grounds_assessments": GROUNDS_ASSESSMENTS,
+    "grounds_warnings": GROUNDS_WARNINGS,
 })
 
 __all__ = [
     "ANONYMITY", "BOX_CONDITIONS", "ENCOUNTER_KINDS", "ENTRY_TYPES", "FIXED_LISTS",
-    "GROUNDS_ASSESSMENTS", "REVIEW_DECISIONS", "REVIEW_STATES", "SITE_TYPES", "URGENCY",
+    "GROUNDS_ASSESSMENTS", "GROUNDS_WARNINGS", "REVIEW_DECISIONS", "REVIEW_STATES", "SITE_TYPES", "URGENCY",
 ]
