@@ -95,7 +95,7 @@ def test_each_check_constraint_allows_exactly_the_code_values(constraint, values
 def test_the_code_names_each_value_once():
     assert set(vocabulary.FIXED_LISTS) == {
         "encounter_kinds", "box_conditions", "anonymity", "urgency", "site_types",
-        "review_decisions", "grounds_assessments",
+        "review_decisions", "grounds_assessments", "grounds_warnings",
     }
     assert vocabulary.FIXED_LISTS["encounter_kinds"] is vocabulary.ENCOUNTER_KINDS
     assert tuple(EntryType) == vocabulary.ENTRY_TYPES
