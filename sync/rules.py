@@ -180,8 +180,34 @@ _ENCOUNTER, _POSTBOX_VISIT, _POSTBOX_ITEM = (
 
 
 def check_encounter(r: Reader) -> None:
-    """Street encounter: common fields plus those of its kind."""
+    """Street encounter: common fields plus those of its kind; a section 60 search within its authorisation."""
     _ENCOUNTER(r)
+    _check_section60_window(r)
+
+
+def _check_section60_window(r: Reader) -> None:
+    """A section 60 search needs no suspicion, only an authorisation in force when and where it was made:
+    the one it names must be the author's team's and its period must contain ``occurred_at``.
+
+    An authorisation of another team gets the same answer as one that does not exist.
+    """
+    windows = r.ctx.section60_windows
+    name = r.parsed.get("section60_authorisation")
+    if windows is None or name is None or "section60_authorisation" in r.errors:
+        return
+    periods = windows.get(name)
+    if not periods:
+        r.errors["section60_authorisation"] = (
+            f'No section 60 authorisation "{name}" is recorded for your team. '
+            "Check the reference with your supervisor.")
+        return
+    occurred_at = r.parsed.get("occurred_at")
+    if occurred_at is None:
+        return  # its own error says why
+    if not any(starts_at <= occurred_at <= ends_at for starts_at, ends_at in periods):
+        r.errors["section60_authorisation"] = (
+            f'Section 60 authorisation "{name}" was not in force at the time of this search: '
+            "a search outside its period needs reasonable grounds under another power.")
 
 
 def check_postbox_visit(r: Reader) -> None:

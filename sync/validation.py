@@ -8,7 +8,7 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Container
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,14 +31,20 @@ _CAPTURED_AT = Field("captured_at", "Captured at", parse_datetime)
 
 @dataclass(frozen=True)
 class ValidationContext:
-    """What validation needs from the server: the lists, the time, the postboxes.
+    """What validation needs from the server: the lists, the time, the postboxes, the section 60 windows.
 
     ``postbox_ids`` None means postbox existence is not checked.
+    ``section60_windows`` maps the reference of each section 60 authorisation of
+    the author's team to its periods ``(starts_at, ends_at)`` (aware datetimes,
+    both ends included); a section 60 search must fall inside one period of the
+    authorisation it names. None means the windows are not checked (the phone's
+    own check, where the server's list may be stale, is only a prompt).
     """
 
     reference: ReferenceLists
     now: datetime
     postbox_ids: Container[int] | None = None
+    section60_windows: Mapping[str, Sequence[tuple[datetime, datetime]]] | None = None
     latest: datetime = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

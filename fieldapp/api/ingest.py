@@ -43,6 +43,7 @@ from fieldapp.models import (
     PostboxItemTopic,
     PostboxVisit,
     ReviewState,
+    Section60Authorisation,
 )
 from fieldapp.models.types import utcnow
 from fieldapp.reference import reference_lists
@@ -124,7 +125,8 @@ def _push_once(raw_entries: Sequence[Any], author: Author, now: datetime) -> lis
     # Only a visit names a postbox (one of the author's team's): skip the query for batches without one.
     has_visit = any(isinstance(raw, dict) and raw.get("type") == "postbox_visit" for raw in raw_entries)
     postboxes = team_postboxes(author.team_id) if has_visit else None
-    ctx = ValidationContext(reference_lists(), now, postboxes)
+    ctx = ValidationContext(reference_lists(), now, postboxes,
+                            team_section60_windows(author.team_id, _named_authorisations(raw_entries)))
     results: list[dict[str, Any] | None] = [None] * len(raw_entries)
     valid: list[tuple[int, Entry]] = []
     for index, raw in enumerate(raw_entries):
@@ -179,6 +181,33 @@ def _rejected(raw: Any, errors: dict[str, str]) -> dict[str, Any]:
 def team_postboxes(team_id: int) -> set[int]:
     """The ids of the postboxes of team ``team_id``: the ones its visits may name."""
     return set(db.session.scalars(select(Postbox.id).where(Postbox.team_id == team_id)))
+
+
+def _named_authorisations(raw_entries: Sequence[Any]) -> set[str]:
+    """The section 60 authorisations the batch's encounters name (as the validator will read them)."""
+    names = set()
+    for raw in raw_entries:
+        data = raw.get("data") if isinstance(raw, dict) else None
+        name = data.get("section60_authorisation") if isinstance(data, dict) else None
+        if isinstance(name, str) and name.strip():
+            names.add(name.strip())
+    return names
+
+
+def team_section60_windows(team_id: int, names: set[str]) -> dict[str, list[tuple[datetime, datetime]]]:
+    """The periods of the team's section 60 authorisations named ``names``: the ones its searches may name.
+
+    Another team's authorisation is left out, as if it did not exist. No names, no query.
+    """
+    windows: dict[str, list[tuple[datetime, datetime]]] = {}
+    if not names:
+        return windows
+    rows = db.session.execute(
+        select(Section60Authorisation.reference, Section60Authorisation.starts_at, Section60Authorisation.ends_at)
+        .where(Section60Authorisation.team_id == team_id, Section60Authorisation.reference.in_(names)))
+    for reference, starts_at, ends_at in rows:
+        windows.setdefault(reference, []).append((starts_at, ends_at))
+    return windows
 
 
 def _stored_state(ids: list[uuid.UUID]) -> dict[uuid.UUID, _Known]:

@@ -1,23 +1,51 @@
-"""Reference data for the phones: postboxes and every list, with an ETag."""
+"""Reference data for the phones: postboxes, every list, the team's station and section 60
+authorisations, and the public link printed on stop and search receipts, with an ETag."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 from sqlalchemy import select
 
 from fieldapp.api.blueprint import bp
 from fieldapp.accounts.tokens import token_required
 from fieldapp.extensions import db
-from fieldapp.models import Placement, Postbox
+from fieldapp.models import Placement, Postbox, Section60Authorisation, Team
+from fieldapp.models.types import utcnow
 from fieldapp.reference import reference_lists
 
 
+#: An authorisation ended longer ago than this leaves the phones: a search entered late may still name it.
+SECTION60_KEPT = timedelta(days=7)
+
+
+def receipt_url() -> str:
+    """The public page where a person searched asks for their record: printed (and in a QR code) on receipts.
+
+    FIELDAPP_PUBLIC_URL when set (the address the public can reach), else this server's own address.
+    """
+    public = current_app.config.get("PUBLIC_URL")
+    return f"{public.rstrip('/')}/receipt" if public else f"{request.url_root}receipt"
+
+
+def section60_authorisations(team_id: int) -> list[dict]:
+    """The team's section 60 authorisations not ended more than :data:`SECTION60_KEPT` ago, earliest first."""
+    rows = db.session.scalars(
+        select(Section60Authorisation)
+        .where(Section60Authorisation.team_id == team_id,
+               Section60Authorisation.ends_at >= utcnow() - SECTION60_KEPT)
+        .order_by(Section60Authorisation.starts_at, Section60Authorisation.reference))
+    return [{"reference": row.reference, "authorising_rank": row.authorising_rank,
+             "area_description": row.area_description, "starts_at": row.starts_at.isoformat(),
+             "ends_at": row.ends_at.isoformat()} for row in rows]
+
+
 def reference_document(team_id: int) -> dict:
-    """The team's postboxes where they stand now (a visit may name no other), and the lists, as the
-    phones cache them."""
+    """The team's postboxes where they stand now (a visit may name no other), the lists, the team's
+    station and section 60 authorisations and the receipts' link, as the phones cache them."""
     rows = db.session.execute(
         select(Postbox, Placement)
         .outerjoin(Placement, (Placement.postbox_id == Postbox.id) & Placement.placed_to.is_(None))
@@ -41,6 +69,9 @@ def reference_document(team_id: int) -> dict:
         "version": lists.version,
         "postboxes": postboxes,
         "lists": {name: [dict(item) for item in items] for name, items in lists.lists.items()},
+        "station": db.session.scalar(select(Team.station).where(Team.id == team_id)),
+        "receipt_url": receipt_url(),
+        "section60_authorisations": section60_authorisations(team_id),
     }
 
 

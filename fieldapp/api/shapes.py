@@ -151,11 +151,29 @@ class ListItem(TypedDict):
         "is usually for (a value of `objects_of_search`), for a client to suggest."))]]
 
 
+class Section60Authorisation(TypedDict):
+    reference: Annotated[str, Field(description="What a section 60 search names in `section60_authorisation`.")]
+    authorising_rank: Annotated[str, Field(description="A value of the `section60_ranks` list.")]
+    area_description: str
+    starts_at: Moment
+    ends_at: Moment
+
+
 class Reference(TypedDict):
     version: Annotated[str, Field(description="The reference lists' version.")]
     postboxes: list[Postbox]
     lists: Annotated[dict[str, list[ListItem]], Field(
         description="Every reference list by name, in display order.")]
+    station: Annotated[str | None, Field(
+        description="The police station the team works from, printed on stop and search receipts; null if "
+                    "not set.")]
+    receipt_url: Annotated[str, Field(
+        description="The public page where a person searched asks for their record: printed, and as a QR "
+                    "code, on the receipt.")]
+    section60_authorisations: Annotated[list[Section60Authorisation], Field(
+        description="The team's section 60 authorisations not ended more than 7 days ago, earliest first. "
+                    "The server refuses a section 60 search whose time is outside the period of the one it "
+                    "names.")]
 
 
 # --- push --------------------------------------------------------------------

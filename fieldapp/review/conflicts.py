@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from fieldapp.api.changes import record_changes
-from fieldapp.api.ingest import Author, apply_edit, stored_visits
+from fieldapp.api.ingest import Author, apply_edit, stored_visits, team_section60_windows
 from fieldapp.audit import operations as audit
 from fieldapp.extensions import db
 from fieldapp.models import AuditAction, ConflictCopy, Entry as EntryRow, Postbox
@@ -78,7 +78,10 @@ def resolve_conflict(copy: ConflictCopy, resolver_id: int, data: dict[str, Any] 
     now = utcnow()
     raw = {"id": str(entry.id), "type": entry.type, "version": entry.version + 1, "base_version": entry.version,
            "captured_at": now.isoformat(), "data": data if data is not None else copy.data}
-    ctx = ValidationContext(reference_lists(), now, set(db.session.scalars(select(Postbox.id))))
+    content = data if data is not None else copy.data
+    named = content.get("section60_authorisation") if isinstance(content, dict) else None
+    windows = team_section60_windows(entry.team_id, {named.strip()} if isinstance(named, str) else set())
+    ctx = ValidationContext(reference_lists(), now, set(db.session.scalars(select(Postbox.id))), windows)
     validated, errors = validate_entry(raw, ctx)
     if validated is None:
         db.session.rollback()
