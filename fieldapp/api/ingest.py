@@ -135,6 +135,7 @@ def _push_once(raw_entries: Sequence[Any], author: Author, now: datetime) -> lis
             results[index] = _rejected(raw, errors)
         else:
             valid.append((index, entry))
+    valid = _refuse_taken_receipt_refs(valid, results)
     valid.sort(key=lambda pair: (APPLY_ORDER[pair[1].type], pair[1].version))
 
     visit_ids = {entry.values["visit_id"] for _, entry in valid if entry.type == "postbox_item"}
@@ -181,6 +182,38 @@ def _rejected(raw: Any, errors: dict[str, str]) -> dict[str, Any]:
 def team_postboxes(team_id: int) -> set[int]:
     """The ids of the postboxes of team ``team_id``: the ones its visits may name."""
     return set(db.session.scalars(select(Postbox.id).where(Postbox.team_id == team_id)))
+
+
+#: The answer to a search whose receipt reference another search already has.
+RECEIPT_REF_TAKEN = ("Another search already has this receipt reference. Make a new receipt for this search "
+                     "(a new reference) and send it again.")
+
+
+def _refuse_taken_receipt_refs(valid: list[tuple[int, Entry]],
+                               results: list[dict[str, Any] | None]) -> list[tuple[int, Entry]]:
+    """Reject, per entry, a search whose receipt reference belongs to another entry; return the others.
+
+    A reference belongs to the entry that has it stored, else to the first entry of the batch that
+    names it. Versions of one entry (a re-send, an edit) may name their own reference again. A reference
+    stored for an entry stays its own for the whole batch, even if an edit in the batch changes it,
+    so that two rows never hold it at once. A concurrent push that stores the same reference first
+    makes ours fail on the unique index: :func:`push` then decides again and lands here.
+    """
+    refs = {entry.values.get("receipt_ref") for _, entry in valid if entry.type == "encounter"} - {None}
+    if not refs:
+        return valid
+    encounters = Encounter.__table__.c
+    owners: dict[str, uuid.UUID] = dict(db.session.execute(
+        select(encounters.receipt_ref, encounters.entry_id).where(bulk.among(encounters.receipt_ref, refs))).all())
+    kept = []
+    for index, entry in valid:
+        ref = entry.values.get("receipt_ref") if entry.type == "encounter" else None
+        if ref is not None and owners.setdefault(ref, entry.id) != entry.id:
+            results[index] = _rejected({"id": str(entry.id), "version": entry.version},
+                                       {"receipt_ref": RECEIPT_REF_TAKEN})
+        else:
+            kept.append((index, entry))
+    return kept
 
 
 def _named_authorisations(raw_entries: Sequence[Any]) -> set[str]:
