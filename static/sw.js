@@ -8,8 +8,9 @@ const SHELL_PAGE = '/app';
 const SHELL = [
   SHELL_PAGE,
   '/manifest.webmanifest',
-  '__SHELL_FILES__',  // the stylesheet, every ES module, the icons: listed once, in fieldapp/officer/shell.py
+  '__SHELL_FILES__',  // listed once, in fieldapp/officer/shell.py
 ];
+const LAZY = ['__LAZY_FILES__'];  // imported when needed
 
 self.addEventListener('install', (event) => {
   event.waitUntil(precache());
@@ -18,7 +19,7 @@ self.addEventListener('install', (event) => {
 
 async function precache() {
   const cache = await caches.open(CACHE);
-  const requests = SHELL.map((url) => new Request(url, { cache: 'reload', credentials: 'omit' }));
+  const requests = [...SHELL, ...LAZY].map((url) => new Request(url, { cache: 'reload', credentials: 'omit' }));
   await cache.addAll(requests);
 }
 
@@ -48,7 +49,7 @@ self.addEventListener('fetch', (event) => {
     }
     return;
   }
-  if (SHELL.includes(url.pathname)) event.respondWith(cacheFirst(request));
+  if (SHELL.includes(url.pathname) || LAZY.includes(url.pathname)) event.respondWith(cacheFirst(request));
 });
 
 async function networkFirst(event) {

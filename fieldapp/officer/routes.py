@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, send
 from jinja2.utils import htmlsafe_json_dumps
 
 from fieldapp.officer.rule_table import field_rules
-from fieldapp.officer.shell import SHELL_FILES, service_worker_source, shell_version, static_dir
+from fieldapp.officer.shell import LAZY_FILES, SHELL_FILES, service_worker_source, shell_version, static_dir
 
 bp = Blueprint("officer", __name__, template_folder="templates")
 
@@ -66,8 +66,8 @@ def app_shell():
 
 @bp.get("/app/static/<path:name>")
 def app_file(name: str):
-    """A shell file (a fixed list: nothing else in the folder is served)."""
-    if name not in SHELL_FILES:
+    """A file of the shell or a lazy module (fixed lists: nothing else in the folder is served)."""
+    if name not in SHELL_FILES and name not in LAZY_FILES:
         abort(404)
     return send_from_directory(static_dir(), name, max_age=0)
 

@@ -49,6 +49,8 @@ async function saveForm(name) {
   if (Object.keys(errors).length) { flushDraft(name); return; }  // the draft keeps the last keystrokes
   const owner = officer();
   const existing = form.dataset.editing ? await getEntry(form.dataset.editing) : null;
+  const search = data.kind === 'stop_search' && await import('./search-form.js');
+  if (search) Object.assign(data, search.stamp(form, existing?.data));
   const entry = existing ? editEntry(existing, data) : newEntry(type, data, owner);
   try {
     await saveEntry(entry);  // resolves once committed to disk
@@ -69,7 +71,7 @@ async function saveForm(name) {
     await rememberSearch(owner, data);
     resetEncounter(buttonKind(data.kind));
     saved.textContent = 'Saved on this phone';
-    startAtTop(form);
+    if (search && !existing) search.showReceipt(entry); else startAtTop(form);
   }
   requestBackgroundSync();
   trySync();

@@ -65,40 +65,13 @@ export function renderForm(form, rules, reference) {
     }
     input.setAttribute('aria-describedby', `${id}-error`);
     holder.append(labelNode, input, error);
-    const phrases = name === 'grounds' ? (reference.lists.grounds_phrases || []) : [];
-    if (phrases.length) holder.append(phraseButtons(input, phrases));
   }
   updateVisibility(form);
+  if (type === 'encounter') import('./search-form.js').then((m) => m.wireSearch(form));  // phrases, prompts
 }
 
 // As if the officer typed: the draft is saved.
 export const typed = (node) => node.dispatchEvent(new Event('input', { bubbles: true }));
-
-function phraseButtons(box, phrases) {
-  let caret = null;  // as the box lost the focus
-  box.addEventListener('blur', () => { caret = box.selectionStart; });
-  box.form?.addEventListener('reset', () => { caret = null; });
-  const group = el('div', { class: 'phrases', role: 'group', 'aria-label': 'Add a phrase to the grounds' },
-    el('p', { class: 'hint', text: 'Add a phrase, then say what you saw, heard or knew:' }));
-  for (const phrase of phrases) {
-    const button = el('button', { type: 'button', class: 'phrase', text: phrase.label });
-    button.addEventListener('click', () => {
-      const text = box.value;
-      const at = caret === null || caret > text.length ? text.length : caret;
-      const before = at > 0 && !/\s$/.test(text.slice(0, at)) ? ' ' : '';
-      const insert = `${before}${phrase.value} `;
-      const limit = Number(box.getAttribute('maxlength')) || Infinity;
-      if (text.length + insert.length > limit) return;  // would cut the officer's text
-      box.value = text.slice(0, at) + insert + text.slice(at);
-      caret = at + insert.length;
-      box.focus();
-      box.setSelectionRange(caret, caret);
-      typed(box);  // into the draft
-    });
-    group.append(button);
-  }
-  return group;
-}
 
 export function updateVisibility(form) {
   const kind = valueOf(form, 'kind');

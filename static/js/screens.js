@@ -85,7 +85,8 @@ function photoLine(photos) {
 }
 
 export const reviewedBy = (reference, review, end = '') =>
-  `${labelOf(reference, 'review_decisions', review.decision)} by ${review.reviewer}${review.comment ? `: “${review.comment}”` : end}`;
+  `${labelOf(reference, 'review_decisions', review.decision)} by ${review.reviewer}${review.comment ? `: “${review.comment}”` : end}` +
+  (review.grounds_assessment ? ` Grounds: ${labelOf(reference, 'grounds_assessments', review.grounds_assessment)}.` : '');
 
 export function renderOutbox(list, entries, reference, onEdit, photos = []) {
   list.replaceChildren();
@@ -100,6 +101,7 @@ export function renderOutbox(list, entries, reference, onEdit, photos = []) {
       el('span', { text: ` · ${new Date(entry.captured_at).toLocaleString('en-GB')}` }),
       el('p', { class: 'entry-state', text: STATE_TEXT[entry.state] +
         (entry.state === 'sent' && entry.receivedAt ? ` (received ${new Date(entry.receivedAt).toLocaleString('en-GB')})` : '') }));
+    if (entry.data?.receipt_ref) item.append(el('p', { class: 'receipt-ref-line', text: `Receipt ${entry.data.receipt_ref}` }));
     const own = photos.filter((p) => p.entryId === entry.id);
     if (own.length) item.append(el('p', { class: 'entry-photos', 'data-testid': 'entry-photos', text: photoLine(own) }));
     if (entry.errors && entry.state === 'attention') {

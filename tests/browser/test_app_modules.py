@@ -1,8 +1,10 @@
 """The officer app's ES modules are all part of the app shell the service worker precaches.
 
-A module left out of ``SHELL_FILES`` is not served at all (the route serves
-that list only), nor cached for offline use; an import of a file that is not
-in the shell would break the app offline. Scenario 11 (test_officer_app.py)
+A module left out of ``SHELL_FILES`` and ``LAZY_FILES`` is not served at all
+(the route serves those lists only), nor cached for offline use; an import of
+a file in neither would break the app offline. A lazy module (imported with
+``import()`` when first needed) is precached like the shell but does not count
+against its byte budget: a shell module may import one only dynamically. Scenario 11 (test_officer_app.py)
 proves an offline cold start; these say which file is missing when one is.
 """
 
@@ -13,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from fieldapp.officer.shell import SHELL_FILES
+from fieldapp.officer.shell import LAZY_FILES, SHELL_FILES
 from tests.browser.officer import sign_in_app
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 IMPORT = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]""")
+STATIC_IMPORT = re.compile(r"""(?:\bfrom\s*|^import\s*)['"]([^'"]+)['"]""", re.M)
 
 
 def modules() -> list[str]:
@@ -31,15 +34,31 @@ NOT_YET_WIRED: set[str] = set()
 
 def test_every_module_is_in_the_shell():
     assert "js/app.js" in modules()
-    assert sorted(set(modules()) - set(SHELL_FILES) - NOT_YET_WIRED) == []
-    assert not NOT_YET_WIRED & set(SHELL_FILES), "wired in now: take it off NOT_YET_WIRED"
+    assert sorted(set(modules()) - set(SHELL_FILES) - set(LAZY_FILES) - NOT_YET_WIRED) == []
+    assert not NOT_YET_WIRED & set(SHELL_FILES + LAZY_FILES), "wired in now: take it off NOT_YET_WIRED"
+    assert not set(SHELL_FILES) & set(LAZY_FILES)
+    assert all((STATIC / name).is_file() for name in LAZY_FILES)
+
+
+def _served_name(module: str, specifier: str) -> str:
+    """The shell or lazy name an import resolves to (``./x.js`` beside it, ``../vendor/x.js``)."""
+    folder = module.rsplit("/", 1)[0]
+    if specifier.startswith("../"):
+        return specifier[3:]
+    return f"{folder}/{specifier[2:]}"
 
 
 def test_every_import_names_a_module_of_the_shell():
-    for name in modules():  # a module not yet wired in may import the shell's; no shell module may import it
-        for specifier in IMPORT.findall((STATIC / name).read_text()):
-            assert specifier.startswith("./"), f"{name} imports {specifier!r}: the shell is same-folder modules only"
-            assert f"js/{specifier[2:]}" in SHELL_FILES, f"{name} imports {specifier}, which is not in the shell"
+    served = set(SHELL_FILES) | set(LAZY_FILES)
+    for name in [*modules(), *(n for n in LAZY_FILES if n.endswith(".js") and not n.startswith("js/"))]:
+        # a module not yet wired in may import the shell's; no shell module may import it
+        source = (STATIC / name).read_text()
+        for specifier in IMPORT.findall(source):
+            assert specifier.startswith(("./", "../vendor/")), f"{name} imports {specifier!r}: same-folder modules and vendor/ only"
+            assert _served_name(name, specifier) in served, f"{name} imports {specifier}, which is not precached"
+        if name in SHELL_FILES:  # the shell's budget: a lazy module is never loaded with it
+            for specifier in STATIC_IMPORT.findall(source):
+                assert _served_name(name, specifier) in SHELL_FILES, f"{name} imports lazy {specifier} statically"
 
 
 @pytest.mark.browser
@@ -53,3 +72,4 @@ def test_the_installed_worker_holds_every_module(page, app_server):
         return requests.map((request) => new URL(request.url).pathname);
     }""")
     assert {f"/app/static/{name}" for name in set(modules()) - NOT_YET_WIRED} <= set(cached)
+    assert {f"/app/static/{name}" for name in LAZY_FILES} <= set(cached)
