@@ -1,4 +1,6 @@
-"""The dashboard and the community forum report: supervisors (their team) and admins (any team).
+"""The dashboard, the stop and search figures and the community forum report: supervisors (their team)
+and admins (any team). The population behind disproportionality has its page in
+:mod:`fieldapp.reports.population`, on this blueprint.
 
 Both join many records into figures, so each showing is audited as a
 combination (DPA 2018 s62).
@@ -19,7 +21,7 @@ from fieldapp.extensions import db
 from fieldapp.models import AuditAction, Role, Team
 from fieldapp.models.types import utcnow
 from fieldapp.periods import FilterError, Period, parse_period, period_rules
-from fieldapp.reports import charts, figures
+from fieldapp.reports import charts, figures, search_figures
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
 
@@ -105,6 +107,11 @@ def _forum(period: Period, team_id: int | None) -> tuple[dict, dict]:
     }
 
 
+def _searches(period: Period, team_id: int | None) -> tuple[dict, dict]:
+    return {"search": search_figures.figures_for(period, team_id),
+            "officers": search_figures.assessments_by_officer(period, team_id)}, {}
+
+
 @bp.get("")
 @role_required(Role.SUPERVISOR, Role.ADMIN)
 def dashboard():
@@ -112,8 +119,19 @@ def dashboard():
     return _report("reports/dashboard.html", "dashboard", _dashboard)
 
 
+@bp.get("/searches")
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def searches():
+    """Stop and search by ethnicity, age and legislation, drugs, disproportionality, and grounds by officer."""
+    return _report("reports/searches.html", "searches", _searches)
+
+
 @bp.get("/forum")
 @role_required(Role.SUPERVISOR, Role.ADMIN)
 def forum():
     """The printable community forum report: counts and categories, no personal data."""
     return _report("reports/forum.html", "forum", _forum)
+
+
+# The population page's routes are on this blueprint (imported last: it imports ``bp``).
+from fieldapp.reports import population  # noqa: E402,F401
