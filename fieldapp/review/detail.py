@@ -29,6 +29,7 @@ from fieldapp.models import (
     Postbox,
     PostboxVisit,
     Review,
+    Section60Authorisation,
     Team,
     User,
 )
@@ -48,6 +49,9 @@ HIDDEN = "Shown to supervisors only"
 LOCATION_FIELDS = ("location_text", "latitude", "longitude", "location_accuracy_m")
 #: The fields read first and shown large: what a stop and search rests on, what a resident wrote.
 PROMINENT = frozenset({"grounds", "summary"})
+#: A stop and search's receipt and grounds prompts: shown together in their own section
+#: ('Receipt and grounds prompts', :class:`SearchContext`), not among the facts.
+SCENE_FIELDS = frozenset({"receipt_ref", "grounds_warnings", "grounds_changed", "section60_authorisation"})
 #: Measures and their unit (one, many): shown as '12 m', '1 hour', '48 hours'.
 UNITS = {"location_accuracy_m": ("m", "m"), "exclusion_hours": ("hour", "hours")}
 
@@ -112,6 +116,39 @@ class PhotoSlot:
     photo: Photo | None
 
 
+@dataclass(frozen=True)
+class SearchContext:
+    """What a stop and search's grounds review reads beside the record: the receipt handed over, the
+    section 60 authorisation it was made under, and what the grounds prompts told the officer on the phone."""
+
+    receipt_ref: str | None
+    #: The reference the search names, and the authorisation of the team by that reference (None if unknown).
+    section60_reference: str | None
+    section60: Section60Authorisation | None
+    #: The labels of the warnings shown while the grounds were typed, in the reference list's order.
+    warnings: list[str]
+    #: Whether the grounds changed after a warning (None: not recorded).
+    grounds_changed: bool | None
+    #: The officer's body-worn video reference (the decision form starts from it).
+    footage_ref: str | None
+
+
+def search_context(entry: Entry) -> SearchContext | None:
+    """The grounds review's context of a stop and search (None for any other entry)."""
+    encounter = db.session.get(Encounter, entry.id) if entry.type == "encounter" else None
+    if encounter is None or encounter.kind != "stop_search":
+        return None
+    authorisation = None
+    if encounter.section60_authorisation:
+        authorisation = db.session.scalar(select(Section60Authorisation).where(
+            Section60Authorisation.team_id == entry.team_id,
+            Section60Authorisation.reference == encounter.section60_authorisation))
+    seen = set(encounter.grounds_warnings or [])
+    warnings = [item["label"] for item in reference_lists().lists["grounds_warnings"] if item["value"] in seen]
+    return SearchContext(encounter.receipt_ref, encounter.section60_authorisation, authorisation, warnings,
+                         encounter.grounds_changed, encounter.bwv_footage_ref)
+
+
 @dataclass
 class Detail:
     """Everything the entry page shows."""
@@ -135,6 +172,8 @@ class Detail:
     visit: PostboxVisit | None
     #: The restricted fields this page shows with a value (each showing is logged).
     restricted_shown: list[RestrictedField]
+    #: A stop and search's receipt, authorisation and grounds prompts (None for other entries).
+    search: SearchContext | None = None
 
 
 def visible_entry(raw_id: str, viewer: Viewer) -> Entry | None:
@@ -318,6 +357,8 @@ def load_detail(entry: Entry, viewer: Viewer) -> Detail:
     facts: list[FieldRow] = []
     not_recorded: list[FieldRow] = []
     for name in reading_order(entry.type, kind):
+        if name in SCENE_FIELDS:
+            continue
         if name == "location":
             row = FieldRow(name, "Location", NOT_RECORDED if location is None else "")
         else:
@@ -351,4 +392,5 @@ def load_detail(entry: Entry, viewer: Viewer) -> Detail:
         versions=version_views, conflicts=conflict_views, reviews=reviews, photos=photos, visit=visit,
         restricted_shown=restricted_shown(viewer.role, entry.type,
                                           [v.data for v, _ in versions] + [c.data for c, _, _ in copies]),
+        search=search_context(entry),
     )

@@ -92,13 +92,22 @@ class QueueFilterForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    """A supervisor's decision on the version shown; stop and search adds the grounds assessment."""
+    """A supervisor's decision on the version shown; stop and search adds the grounds assessment, the footage
+    viewed and notes on manner and communication."""
 
     decision = RadioField("Decision", validators=[DataRequired("Choose approve, return or flag.")])
     comment = TextAreaField("Comment", validators=[Length(max=4000, message="Use at most 4,000 characters.")],
                             filters=[lambda v: v.strip() if v else v])
     grounds_assessment = RadioField("Grounds for the search", validators=[Optional()])
     bwv_viewed = BooleanField("I have viewed the body-worn video")
+    # What the footage shows of how the search was done: inspectors and panels ask about manner, not only grounds.
+    manner_notes = TextAreaField("Manner and communication",
+                                 validators=[Length(max=4000, message="Use at most 4,000 characters.")],
+                                 filters=[lambda v: v.strip() if v else v])
+    # The footage viewed (the page fills in the officer's reference; the supervisor may have watched another).
+    footage_ref = StringField("Footage reference viewed",
+                              validators=[Length(max=100, message="Use at most 100 characters.")],
+                              filters=[lambda v: v.strip() if v else v])
     # The version the supervisor read: a decision never lands on a newer one unseen.
     entry_version = HiddenField()
 

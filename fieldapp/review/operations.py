@@ -38,6 +38,7 @@ class ReviewError(ValueError):
 
 def add_review(entry: Entry, reviewer: User, decision: str, comment: str | None = None, *,
                grounds_assessment: str | None = None, bwv_viewed: bool | None = None,
+               manner_notes: str | None = None, footage_ref: str | None = None,
                commit: bool = True) -> Review:
     """Record a decision on the entry's version as loaded, set its review state, tell the officer.
 
@@ -46,6 +47,8 @@ def add_review(entry: Entry, reviewer: User, decision: str, comment: str | None 
     the supervisor has not read.
     """
     comment = (comment or "").strip() or None
+    manner_notes = (manner_notes or "").strip() or None
+    footage_ref = (footage_ref or "").strip() or None
     if not may_decide(reviewer.id, entry):
         raise ReviewError(OWN_ENTRY)
     if decision not in reference_lists().values("review_decisions"):
@@ -54,6 +57,8 @@ def add_review(entry: Entry, reviewer: User, decision: str, comment: str | None 
         raise ReviewError(RETURN_NEEDS_COMMENT)
     if grounds_assessment is not None and grounds_assessment not in reference_lists().values("grounds_assessments"):
         raise ReviewError("Choose reasonable, weak or insufficient for the grounds.")
+    if footage_ref is not None and len(footage_ref) > 100:
+        raise ReviewError("Give the footage reference in at most 100 characters.")
     # Set the state only if the entry is still at the version read: a sync edit arriving
     # meanwhile (which resets the state to unreviewed) wins, and this decision is refused.
     moved = db.session.execute(
@@ -62,7 +67,8 @@ def add_review(entry: Entry, reviewer: User, decision: str, comment: str | None 
     if moved.rowcount != 1:
         raise ReviewError(NEWER_VERSION)
     review = Review(entry_id=entry.id, entry_version=entry.version, reviewer_id=reviewer.id, decision=decision,
-                    comment=comment, grounds_assessment=grounds_assessment, bwv_viewed=bwv_viewed)
+                    comment=comment, grounds_assessment=grounds_assessment, bwv_viewed=bwv_viewed,
+                    manner_notes=manner_notes, footage_ref=footage_ref)
     db.session.add(review)
     db.session.flush()
     audit.record(AuditAction.ALTER, "entry", entry.id, f"review: {decision}", actor_id=reviewer.id)

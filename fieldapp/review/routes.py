@@ -141,7 +141,8 @@ def _render_entry(entry: Entry, form: DecisionForm | None = None, status: int = 
     own = is_reviewer(current_user.role) and not may_decide(current_user.id, entry)
     reviewer = is_reviewer(current_user.role) and not own  # its author sees the entry read-only
     if reviewer and form is None:
-        form = DecisionForm(formdata=None)
+        # The footage the officer recorded is the one the supervisor is asked to watch.
+        form = DecisionForm(formdata=None, footage_ref=detail.search.footage_ref if detail.search else None)
     if form is not None:
         form.entry_version.data = str(entry.version)  # the version this page shows is the one decided on
     conflict_form = ConflictForm(formdata=None, entry_version=str(entry.version)) if reviewer else None
@@ -179,7 +180,9 @@ def decide(entry_id: str):
             try:
                 add_review(found, current_user, form.decision.data, form.comment.data,
                            grounds_assessment=(form.grounds_assessment.data or None) if stop_search else None,
-                           bwv_viewed=bool(form.bwv_viewed.data) if stop_search else None)
+                           bwv_viewed=bool(form.bwv_viewed.data) if stop_search else None,
+                           manner_notes=form.manner_notes.data if stop_search else None,
+                           footage_ref=form.footage_ref.data if stop_search else None)
             except ReviewError as error:
                 db.session.rollback()
                 form.form_errors.append(str(error))
