@@ -18,6 +18,8 @@ from fieldapp.public.forms import RecordRequestForm
 bp = Blueprint("public", __name__, template_folder="templates")
 
 NO_STORE = {"Cache-Control": "no-store"}
+#: What a refused requester is told to wait, in seconds: the limit's whole window, at most.
+RETRY_AFTER = int(operations.WINDOW.total_seconds())
 
 
 def described(field, hint_id: str) -> dict[str, str]:
@@ -47,5 +49,5 @@ def receipt():
     received = operations.receive(form.reference.data, form.contact.data, form.preference.data or None,
                                   request.remote_addr, utcnow())
     if received.refused:
-        return render_template("public/too_many.html"), 429, NO_STORE
+        return render_template("public/too_many.html"), 429, {**NO_STORE, "Retry-After": str(RETRY_AFTER)}
     return render_template("public/received.html", reference=form.reference.data.strip(), days=days), 200, NO_STORE

@@ -140,7 +140,7 @@ def test_the_sixth_request_in_an_hour_from_one_address_is_refused(app, searched,
     refused = ask(app, known)
     assert refused.status_code == 429
     assert "try again" in refused.get_data(as_text=True)
-    assert refused.headers["Cache-Control"] == "no-store"
+    assert refused.headers["Cache-Control"] == "no-store" and refused.headers["Retry-After"] == "3600"
     assert len(stored()) == limit  # nothing stored for the refused one
     [refusal] = events(AuditAction.CONSULT)
     assert refusal.remote_addr == HOME and "refused" in refusal.detail
