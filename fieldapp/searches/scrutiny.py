@@ -108,16 +108,20 @@ _IDENTIFIERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a UK postcode", re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b", re.I)),
     ("a vehicle registration", re.compile(
         r"\b(?:[A-Z]{2}[0-9]{2} ?[A-Z]{3}|[A-Z][0-9]{1,3} ?[A-Z]{3}|[A-Z]{3} ?[0-9]{1,3}[A-Z])\b")),
+    ("a phone number", re.compile(r"(?<![0-9])(?:\+44 ?|0)[0-9]{2,4}[ -]?[0-9]{3,4}[ -]?[0-9]{3,4}(?![0-9])")),
+    ("an email address", re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")),
     ("a house number and street", re.compile(
         r"\b[0-9]{1,4}[A-Za-z]?,? +(?:[A-Za-z'-]+ +){0,3}?(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Close|Way|Drive|"
         r"Dr|Court|Ct|Crescent|Place|Pl|Terrace|Hill|Gardens|Grove|Park|Square|Row|Walk|Mews|Parade)\b", re.I)),
 )
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?\b")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)$")
+#: What ends a sentence: the capitalised word after it is not taken for a name.
+_SENTENCE_ENDS = ".!?:;\n"
 
 
 def likely_identifiers(text: str) -> list[Finding]:
-    """What in ``text`` looks like a postcode, a registration, a house number and street, or a name.
+    """What in ``text`` looks like a postcode, a registration, a phone number, an email address, a house
+    number and street, or a name.
 
     A name is a capitalised word inside a sentence that is not a common
     capitalised word (days, months, ranks). A help for the supervisor, not a
@@ -127,7 +131,8 @@ def likely_identifiers(text: str) -> list[Finding]:
     for kind, pattern in _IDENTIFIERS:
         found += [Finding(m.start(), m.end(), kind, m.group()) for m in pattern.finditer(text)]
     for match in _CAPITALISED.finditer(text):
-        if match.group() not in _NOT_NAMES and not _SENTENCE_START.search(text[:match.start()]):
+        before = text[:match.start()].rstrip(" \t")
+        if match.group() not in _NOT_NAMES and before and before[-1] not in _SENTENCE_ENDS:
             found.append(Finding(match.start(), match.end(), "a name or a place", match.group()))
     kept: list[Finding] = []
     for finding in sorted(found, key=lambda f: (f.start, -f.end)):
@@ -218,9 +223,13 @@ def visible_packs() -> list[ScrutinyPack]:
     return list(db.session.scalars(query))
 
 
-def _pack_or_404(pack_id: int) -> ScrutinyPack:
-    """The pack if the user may see it; 404 for another team's, so its existence is not leaked."""
-    pack = db.session.get(ScrutinyPack, pack_id)
+def _pack_or_404(pack_id: int, for_update: bool = False) -> ScrutinyPack:
+    """The pack if the user may see it; 404 for another team's, so its existence is not leaked.
+
+    ``for_update``: its row locked (PostgreSQL; SQLite's write lock is already held), so that a
+    release and a redaction of the same pack happen one after the other.
+    """
+    pack = db.session.get(ScrutinyPack, pack_id, with_for_update=for_update or None)
     if pack is None or (current_user.role != Role.ADMIN and pack.team_id != current_user.team_id):
         abort(404, NOT_FOUND)
     return pack
@@ -391,7 +400,7 @@ def scrutiny_pack(pack_id: int):
 def release(pack_id: int):
     """Release a pack whose every record has been redacted."""
     transactions.begin_write()
-    pack = _pack_or_404(pack_id)
+    pack = _pack_or_404(pack_id, for_update=True)
     if not ReleaseForm().validate_on_submit():
         return _render_pack(pack, "The form had expired; try again.", 400)
     try:
@@ -436,7 +445,7 @@ def redact_record(pack_id: int, position: int):
 def save_record(pack_id: int, position: int):
     """Save the redacted grounds; what still looks like an identifier is pointed out, not refused."""
     transactions.begin_write()
-    pack = _pack_or_404(pack_id)
+    pack = _pack_or_404(pack_id, for_update=True)
     record = _record_or_404(pack, position)
     form = RedactForm()
     if not form.validate_on_submit():

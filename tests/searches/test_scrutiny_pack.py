@@ -108,6 +108,8 @@ def test_likely_identifiers_flags_postcodes_registrations_addresses_and_names():
     assert found["14 Cowley Road"] == "a house number and street"
     assert found["John"] == found["Smith"] == "a name or a place"
     assert "Strong" not in found and "Saw" not in found and "Friday" not in found  # sentence starts, days
+    contact = {f.text: f.kind for f in likely_identifiers("Call 07700 900123 or mail kb@example.org\nDave ran.")}
+    assert contact == {"07700 900123": "a phone number", "kb@example.org": "an email address"}
     assert likely_identifiers("Saw a [removed] pass a small bag to another man.") == []
 
 
@@ -171,6 +173,13 @@ def test_an_admin_draws_for_the_team_chosen(people, as_user):
     assert pack.team_id == cowley
     assert [stored({"id": str(r.entry_id)}).author_id for r in pack.records] == [
         db.session.scalar(select(User.id).where(User.username == "pc9"))]
+
+
+def test_an_admin_must_choose_a_real_team(people, as_user):
+    people["pc1"].push(stop_search(occurred_at=local(1)))
+    status, page = draw_pack(as_user("boss"), team="999999")
+    assert status == 400 and "Not a valid choice" in page
+    assert packs() == []
 
 
 # --------------------------------------------------------------------------
