@@ -1,4 +1,4 @@
-"""The ``fieldapp`` command: serve, init-db, create-user, retention, audit (and Flask's own commands).
+"""The ``fieldapp`` command: serve, init-db, create-user, retention, audit, dip-sample (and Flask's own commands).
 
 Each command prints one clear line and exits non-zero when something is
 wrong with the configuration, the database or the port, never a traceback.
@@ -23,6 +23,7 @@ from fieldapp.config import ConfigError
 from fieldapp.models import ROLES
 from fieldapp.audit.commands import audit_command
 from fieldapp.retention import retention_command
+from fieldapp.searches.dip import dip_sample_command
 
 
 
@@ -204,6 +205,7 @@ def serve_command(host: str, port: int, workers: int, demo: bool, access_log: bo
 
 main.add_command(retention_command)
 main.add_command(audit_command)
+main.add_command(dip_sample_command)
 
 
 if __name__ == "__main__":
