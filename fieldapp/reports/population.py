@@ -16,8 +16,10 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.widgets import TextInput
 
 from fieldapp.access import role_required
 from fieldapp.audit import operations as audit
@@ -43,7 +45,10 @@ class WholeNumberField(IntegerField):
     """A whole number as people type census figures (``12,345`` too); anything else is no number.
 
     Its validators then give the one message that says what to type, not WTForms' own as well.
+    A text input (``inputmode`` numeric in the page), not type=number, which refuses the commas.
     """
+
+    widget = TextInput()
 
     def process_formdata(self, valuelist: list[str]) -> None:
         """Read the number, ignoring commas and spaces between digits; None if it is not one."""
@@ -76,15 +81,38 @@ for _group in GROUP_NAMES:
     setattr(PopulationForm, _field_name(_group), _population_field(_group))
 
 
-def _groups() -> dict[str, PopulationGroup]:
-    """The groups entered, by name."""
-    return {g.ethnic_group: g for g in db.session.scalars(select(PopulationGroup))}
+def _groups(*, for_update: bool = False) -> dict[str, PopulationGroup]:
+    """The groups entered, by name (locked, to change them)."""
+    statement = select(PopulationGroup).order_by(PopulationGroup.ethnic_group)
+    if for_update:
+        statement = statement.with_for_update()
+    return {g.ethnic_group: g for g in db.session.scalars(statement)}
 
 
 def save_population(values: dict[str, int], area: str, source: str, year: int, actor_id: int) -> None:
-    """Set every group's population (one source for all), log each change, and commit."""
-    begin_write()
-    groups = _groups()
+    """Set every group's population (one source for all), log each change, and commit.
+
+    Two admins saving at once: the rows are locked (PostgreSQL; SQLite's write
+    lock is already held), so each change logs the value it really replaced; if
+    both insert the first figures, the second's insert clashes on the unique
+    group and it is done again as an update.
+    """
+    for attempt in range(2):
+        begin_write()
+        try:
+            _save(values, area, source, year, actor_id)
+        except IntegrityError:
+            db.session.rollback()
+            if attempt:
+                raise
+        else:
+            db.session.commit()
+            return
+
+
+def _save(values: dict[str, int], area: str, source: str, year: int, actor_id: int) -> None:
+    """The changes and their audit events, flushed, not committed."""
+    groups = _groups(for_update=True)
     for group in GROUP_NAMES:
         row = groups.get(group)
         if row is None:
@@ -96,7 +124,6 @@ def save_population(values: dict[str, int], area: str, source: str, year: int, a
         db.session.flush()
         audit.record(AuditAction.ALTER, "population_group", row.id,
                      f"{group}: {before or 'none'} -> {values[group]} ({source}, {year}, {area})"[:500])
-    db.session.commit()
 
 
 def _form_page(form: PopulationForm | None, status: int = 200):

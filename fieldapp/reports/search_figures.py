@@ -296,9 +296,12 @@ def assessments_by_officer(period: Period, team_id: int | None) -> list[OfficerA
     part of anything printed for the public. Counts are exact, not suppressed:
     they describe officers' work, which a supervisor can open record by record.
     """
-    latest = (select(Review.entry_id, Review.grounds_assessment,
-                     func.row_number().over(partition_by=Review.entry_id,
-                                            order_by=(Review.created_at.desc(), Review.id.desc())).label("n"))
+    # Only the reviews of the period's searches are ranked (the index on entry and time serves it).
+    latest = (_searches(period, team_id)
+              .add_columns(Review.entry_id, Review.grounds_assessment,
+                           func.row_number().over(partition_by=Review.entry_id,
+                                                  order_by=(Review.created_at.desc(), Review.id.desc())).label("n"))
+              .join(Review, Review.entry_id == Entry.id)
               .where(Review.grounds_assessment.is_not(None)).subquery())
     assessed = func.sum(case((latest.c.grounds_assessment.is_not(None), 1), else_=0))
     weak = func.sum(case((latest.c.grounds_assessment.in_(WEAK_ASSESSMENTS), 1), else_=0))
