@@ -68,12 +68,14 @@ def stored_reference(typed: str) -> str:
 
 
 def matching_search(reference: str) -> tuple[object, int] | None:
-    """The (entry id, team id) of the stop and search with this receipt reference, or None."""
-    canonical = normalise(reference)
-    if canonical is None:
-        return None
+    """The (entry id, team id) of the stop and search with this receipt reference, or None.
+
+    The lookup runs whatever was typed (a reference that cannot be one matches nothing, since
+    searches keep theirs in the canonical form), so that no answer comes back sooner than another.
+    """
+    typed = normalise(reference) or stored_reference(reference)
     row = db.session.execute(select(Entry.id, Entry.team_id).join(Encounter, Encounter.entry_id == Entry.id)
-                             .where(Encounter.receipt_ref == canonical)).first()
+                             .where(Encounter.receipt_ref == typed)).first()
     return None if row is None else (row[0], row[1])
 
 

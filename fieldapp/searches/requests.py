@@ -152,7 +152,10 @@ def _answered_at(form: AnswerForm, requested_at: datetime, now: datetime) -> dat
 def answer_request(request_id: int):
     """Mark a request answered: how, when and an optional note (once; a second answer changes nothing)."""
     begin_write()
-    row = db.session.scalar(select(RecordRequest).where(RecordRequest.id == request_id, visible()))
+    # Locked (PostgreSQL; SQLite's write lock is held already): two supervisors answering at once
+    # cannot both find it open.
+    row = db.session.scalar(select(RecordRequest).where(RecordRequest.id == request_id, visible())
+                            .with_for_update())
     if row is None:
         abort(404, "No record request with that id that you can see.")
     if row.answered_at is not None:
