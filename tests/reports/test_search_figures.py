@@ -191,6 +191,7 @@ def test_every_figure_against_the_hand_count(known_searches, client):
     # PC1: 8 searches, W1-W4 assessed, W2 insufficient and W3 weak. Jo Bloggs: 19, B1-B3 assessed, B1 insufficient.
     assert table_row(officers, "PC1") == ["8", "4", "2", "50.0%"]
     assert table_row(officers, "4521 Jo Bloggs") == ["19", "3", "1", "33.3%"]
+    assert '<section class="report no-print" aria-labelledby="officers-heading">' in page  # never printed
     assert "How this is counted" in page and "Khat or Cannabis warning" in page
 
 
