@@ -79,8 +79,8 @@ def download(chunks: Iterator[bytes], filename: str) -> Response:
 
 
 def cell(value: Any) -> str:
-    """One value as CSV text: times in ISO 8601 with offset, True/False, empty for unknown;
-    any other text neutralised (a leading apostrophe where a spreadsheet would see a formula)."""
+    """One value as CSV text: times in ISO 8601 with offset, True/False, empty for unknown, a list
+    joined with ``;``; any other text neutralised (a leading apostrophe where a spreadsheet would see a formula)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -91,6 +91,8 @@ def cell(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, uuid.UUID | int | float):
         return str(value)
+    if isinstance(value, list):  # a list of values (the grounds warnings shown): one cell, in stored order
+        return neutralise(";".join(str(item) for item in value))
     return neutralise(str(value))
 
 
