@@ -1,4 +1,4 @@
-"""The admin index and the read-only page of reference lists."""
+"""The admin index and the read-only page of reference lists (the teams' page is fieldapp.admin.teams)."""
 
 from __future__ import annotations
 
@@ -23,3 +23,6 @@ def reference():
     """Each list's values and labels as the app uses them now, and where to edit them."""
     lists = reference_lists()
     return render_template("admin/reference.html", lists=lists, path=current_app.config.get("REFERENCE_FILE", REFERENCE_FILE))
+
+
+from fieldapp.admin import teams  # noqa: E402,F401  (its routes)
