@@ -81,6 +81,7 @@ def test_known_and_unknown_references_get_the_same_answer(app, searched):
                    entry_id, "Rose Hill"):
         assert secret not in body
     assert all(response.headers["Cache-Control"] == "no-store" for response in answers.values())
+    assert len({tuple(sorted(response.headers.keys())) for response in answers.values()}) == 1
 
 
 def test_a_request_is_stored_with_its_deadline_and_the_search_it_names(app, searched):
