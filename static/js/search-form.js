@@ -11,7 +11,9 @@ import { el } from './screens.js';
 export const SECTION_60 = 'Criminal Justice and Public Order Act 1994 (section 60)';
 const SHORT = 60;  // characters: under this, grounds rarely say what was seen, heard and known
 const LITTLE_ELSE = 40;  // letters left once the generic phrases (or the cannabis smell) are taken out
-const QUIET_MS = 1200;  // warnings wait for a pause in the typing, or for the officer to leave the box
+const QUIET_MS = 1200;  // warnings wait for a pause in the typing
+// Not counted as saying anything: the words any sentence has.
+const FILLER = /\b(the|an?|of|from|to|and|in|on|at|as|by|with|was|were|is|he|she|they|him|her|them|his|their|it|i|me|my|we|us)\b/g;
 // The only words not from the lists: what names a smell of cannabis.
 const CANNABIS = /\b(cannabis|weed|skunk)\b/;
 const SMELL = /\b(smell\w*|smelt|odou?r)\b/;
@@ -37,8 +39,9 @@ export function wireSearch(form) {
     if (event.target.name === 'grounds') groundsTyped(form);
     if (event.target.name === 'occurred_at') offerAuthorisations(form);
   });
+  // Leaving the box changes nothing on screen: the next field must not move under the finger.
+  form.addEventListener('focusout', (event) => { if (event.target.name === 'grounds') clearTimeout(timer); });
   form.addEventListener('change', (event) => {
-    if (event.target.name === 'grounds') checkGrounds(form);
     if (event.target.name === 'legislation' || event.target.name === 'occurred_at') offerAuthorisations(form);
   });
   // A new entry, a draft or an outbox entry is loaded (forms.js fillForm resets first, then fills).
@@ -57,9 +60,10 @@ function addGroundsHelp(grounds) {
   const phrases = lists().grounds_phrases || [];
   const prompts = lists().grounds_prompts || [];
   const points = lists().gowisely || [];
-  grounds.after(warning);
+  // Below the phrase buttons: a warning appearing never moves a button from under the finger.
   holder.append(
     ...(phrases.length ? [phraseButtons(grounds, phrases)] : []),
+    warning,
     el('div', { class: 'grounds-help' },
       prompts.length ? el('ul', { class: 'prompts', 'aria-label': 'Say what you saw, heard and knew' },
         ...prompts.map((p) => el('li', { 'data-prompt': p.value, text: p.label }))) : '',
@@ -93,11 +97,13 @@ function phraseButtons(grounds, phrases) {
   return group;
 }
 
-// A warning already shown follows the text at once (it goes as soon as the grounds are fixed); a new one waits.
+// While the officer types in the box (a phrase button puts the focus back there): a warning already shown
+// follows the text at once (it goes as soon as the grounds are fixed); a new one waits for a pause.
 function groundsTyped(form) {
   clearTimeout(timer);
+  if (document.activeElement !== box(form)) return;
   if (form.querySelector('.grounds-warning')?.childElementCount) checkGrounds(form);
-  else timer = setTimeout(() => checkGrounds(form), QUIET_MS);
+  else timer = setTimeout(() => { if (document.activeElement === box(form)) checkGrounds(form); }, QUIET_MS);
 }
 
 /** The warnings for some grounds: values of the list grounds_warnings. Never blocks a save. */
@@ -106,7 +112,7 @@ export function warningsFor(text, reference = lists()) {
   if (!clean) return [];
   const out = [];
   if (clean.length < SHORT) out.push('short');
-  const letters = (s) => s.replace(/\b\w{1,3}\b/g, '').replace(/[^a-z]/g, '').length;
+  const letters = (s) => s.replace(FILLER, '').replace(/[^a-z]/g, '').length;
   let rest = clean;
   const generic = (reference.grounds_generic_words || []).map((w) => w.value.toLowerCase())
     .sort((a, b) => b.length - a.length).filter((w) => clean.includes(w));
