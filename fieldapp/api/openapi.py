@@ -218,6 +218,12 @@ DATA = {
         "occurred_at": "When it happened.",
         "location_accuracy_m": "In metres.",
         "self_defined_ethnicity": "The 'Not stated' value is allowed.",
+        "receipt_ref": "One search per reference: a reference another entry already has is refused "
+                       "(errors.receipt_ref); make a new one. A re-send or an edit of the same entry may "
+                       "keep its own.",
+        "section60_authorisation": "The `reference` of one of the team's `section60_authorisations` from GET "
+                                   "/api/reference. Refused (errors.section60_authorisation) unless occurred_at "
+                                   "is within its starts_at..ends_at, both ends included.",
         "photos": PHOTOS,
     }),
     "postbox_visit": (shapes.PostboxVisitData, "A visit to empty a postbox.", {

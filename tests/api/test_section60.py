@@ -169,3 +169,28 @@ def test_a_new_authorisation_changes_the_etag(officer):
     auth.ends_at = utcnow()
     db.session.commit()
     assert officer.get("/api/reference", headers={"If-None-Match": etag}).status_code == 200
+
+
+# --- a supervisor resolving a conflict copy ---------------------------------------
+
+def test_resolving_a_conflict_checks_the_window_of_the_entrys_team(officer, sign_in_device, create_user):
+    from fieldapp.models import ConflictCopy
+    from fieldapp.review.conflicts import ResolveError, resolve_conflict
+    from tests.factories import edit
+
+    auth = authorise(starts_at=utcnow() - timedelta(hours=30))
+    entry = s60_search(auth.starts_at + timedelta(minutes=5))
+    officer.push(entry)
+    officer.push(edit(entry, notes="phone one"))
+    spare = sign_in_device("pc1", device_name="spare")
+    assert spare.push(edit(entry, notes="phone two"))[0]["status"] == "conflict"
+    copy = db.session.scalar(select(ConflictCopy))
+    sergeant = create_user("sergeant", role="supervisor")
+    outside = {**copy.data, "occurred_at": (auth.ends_at + timedelta(minutes=1)).isoformat()}
+    with pytest.raises(ResolveError) as caught:
+        resolve_conflict(copy, sergeant.id, outside)
+    assert set(caught.value.errors) == {"section60_authorisation"}
+    unknown = {**copy.data, "section60_authorisation": "S60-NOPE"}
+    with pytest.raises(ResolveError):
+        resolve_conflict(db.session.scalar(select(ConflictCopy)), sergeant.id, unknown)
+    assert resolve_conflict(db.session.scalar(select(ConflictCopy)), sergeant.id) == 3
