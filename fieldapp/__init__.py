@@ -34,7 +34,7 @@ BLUEPRINTS = (
     "fieldapp.audit.routes",
     "fieldapp.exports.routes",
     "fieldapp.reports.routes",
-    "fieldapp.searches",
+    "fieldapp.searches.routes",
     "fieldapp.public.routes",
 )
 

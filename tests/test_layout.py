@@ -18,6 +18,7 @@ FEATURES = {
     "fieldapp.api.changes": ("fieldapp.api.routes",),
     "fieldapp.exports.csv_files": ("fieldapp.exports.routes",),
     "fieldapp.reports.figures": ("fieldapp.reports.routes",),
+    "fieldapp.reports.search_figures": ("fieldapp.reports.routes",),
 }
 
 
@@ -34,4 +35,4 @@ def test_every_blueprint_the_factory_registers_is_a_routes_module(app):
 
     assert all(name.rsplit(".", 1)[1] in ("routes", "admin_routes") for name in BLUEPRINTS)
     assert set(app.blueprints) == {"main", "auth", "api", "officer", "review", "admin", "users", "postboxes",
-                                   "audit", "exports", "reports"}
+                                   "audit", "exports", "reports", "searches", "public"}

@@ -1,8 +1,7 @@
 """Stop and search supervision: section 60 authorisations, the public's record requests, the monthly dip
-sample and scrutiny packs. One blueprint (/searches); each part is its own module."""
+sample and scrutiny packs. One blueprint (/searches, declared here); each part's pages are in its own
+module, all registered by fieldapp.searches.routes."""
 
 from flask import Blueprint
 
 bp = Blueprint("searches", __name__, url_prefix="/searches", template_folder="templates")
-
-from fieldapp.searches import authorisations, dip, requests, scrutiny  # noqa: E402,F401  (their routes)
