@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from html import unescape
@@ -259,3 +260,31 @@ def test_the_command_draws_for_every_team_lacking_a_sample(app, month, as_user):
     nobody = runner.invoke(dip_sample_command, ["--by", "pc1"])
     assert nobody.exit_code != 0 and "no active supervisor or admin named 'pc1'" in nobody.output
     assert db.session.scalar(select(func.count(DipSample.id))) == 3
+
+
+def test_two_draws_at_once_record_one_sample(month, make_app):
+    """Two app processes drawing the same month at the same moment: one sample, both answered 302."""
+    rose_hill = team_id("Rose Hill")
+    db.session.commit()  # the test's own session holds no transaction while the two draw
+    browsers = []
+    for username in ("sarge", "sarge2"):
+        browser = make_app().test_client()
+        assert AuthActions(browser).login(username).status_code == 302
+        browsers.append((browser, token(browser)))
+    start = threading.Barrier(len(browsers))
+    answers: list[int] = []
+
+    def draw_now(browser, csrf: str) -> None:
+        start.wait()
+        answers.append(browser.post("/searches/dip", data={
+            "csrf_token": csrf, "team": str(rose_hill), "month": f"{LAST:%Y-%m}"}).status_code)
+
+    threads = [threading.Thread(target=draw_now, args=pair) for pair in browsers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [302, 302]
+    [sample] = samples()
+    assert len(drawn_ids(sample)) == 6
+    assert len(audit_events("combine", "dip_sample")) == 1
