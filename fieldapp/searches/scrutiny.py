@@ -457,6 +457,9 @@ def save_record(pack_id: int, position: int):
         db.session.rollback()
         flash(str(error))
         return redirect(url_for("searches.scrutiny_pack", pack_id=pack.id), 303)
+    # Read before the commit: a read after it would open a transaction (on SQLite, the write lock) again.
+    following = next((other.position for other in pack.records
+                      if other.redacted_at is None and other.position != position), None)
     db.session.commit()
     left = likely_identifiers(text)
     if left:
@@ -464,8 +467,6 @@ def save_record(pack_id: int, position: int):
               "look like a name, place or number that identifies someone (marked below). Check and save again "
               "if they should go.")
         return redirect(url_for("searches.redact_record", pack_id=pack.id, position=position), 303)
-    following = next((other.position for other in pack.records
-                      if other.redacted_at is None and other.position != position), None)
     flash(f"Record {position} saved.")
     if following is not None:
         return redirect(url_for("searches.redact_record", pack_id=pack.id, position=following), 303)

@@ -5,6 +5,7 @@ events of each step, and who may do what."""
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from datetime import datetime, timedelta
 from html import unescape
@@ -330,3 +331,34 @@ def test_officers_are_refused_and_another_teams_supervisor_sees_nothing(people, 
     assert sarge.get(f"/searches/scrutiny/{pack.id}/records/9").status_code == 404
     assert sarge.get("/searches/scrutiny/999999").status_code == 404
     assert count(Entry) == 1
+
+
+def test_two_releases_at_once_release_once_and_neither_fails(people, as_user, make_app):
+    """Two supervisors press Release together, each through its own app (own connections), as two server
+    processes would: one releases, the other is told it already was; never a 500, one disclosure."""
+    people["pc1"].push(stop_search(occurred_at=local(1)))
+    sarge = as_user("sarge")
+    draw_pack(sarge)
+    pack = packs()[0]
+    assert redact(sarge, pack, 1, "Redacted.").status_code == 303
+    pack_id = pack.id
+    db.session.rollback()  # the requests above share the test's session: end its transaction
+    browsers = []
+    for _ in range(2):
+        browser = make_app().test_client()
+        assert AuthActions(browser).login("sarge").status_code == 302
+        browsers.append((browser, csrf_token(browser, "/searches/scrutiny")))
+    start, statuses = threading.Barrier(2), []
+
+    def press(browser, token: str) -> None:
+        start.wait()
+        statuses.append(browser.post(f"/searches/scrutiny/{pack_id}/release", data={"csrf_token": token}).status_code)
+
+    threads = [threading.Thread(target=press, args=pair) for pair in browsers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [303, 409]
+    assert [e.record_id for e in audit_events("disclose", "scrutiny_pack")] == [str(pack_id)]
+    assert len(audit_events("disclose", "entry")) == 1
