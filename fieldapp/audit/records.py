@@ -41,6 +41,11 @@ RECORD_TYPES: tuple[tuple[str, str], ...] = (
     ("team", "Team"),
     ("device", "Device"),
     ("postbox", "Postbox"),
+    ("section60_authorisation", "Section 60 authorisation"),
+    ("record_request", "Record request (from /receipt)"),
+    ("dip_sample", "Dip sample"),
+    ("scrutiny_pack", "Scrutiny pack"),
+    ("population_group", "Population by ethnic group"),
     ("audit_log", "Audit log"),
 )
 
