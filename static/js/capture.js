@@ -49,7 +49,7 @@ async function saveForm(name) {
   if (Object.keys(errors).length) { flushDraft(name); return; }  // the draft keeps the last keystrokes
   const owner = officer();
   const existing = form.dataset.editing ? await getEntry(form.dataset.editing) : null;
-  const search = data.kind === 'stop_search' && await import('./search-form.js');
+  const search = data.kind === 'stop_search' && await import('./search-form.js').catch(() => null);
   if (search) Object.assign(data, search.stamp(form, existing?.data));
   const entry = existing ? editEntry(existing, data) : newEntry(type, data, owner);
   try {

@@ -43,6 +43,7 @@ def server_encounter(server_app, entry_id: str) -> Encounter:
 
 
 def test_warnings_shown_while_typing_and_recorded_with_the_entry(page, app_server, server_app):
+    page.set_viewport_size({"width": 360, "height": 740})  # a small phone
     sign_in_app(page, app_server)
     fill_stop_search(page, grounds="")
     form = page.get_by_test_id("encounter-form")
@@ -58,6 +59,7 @@ def test_warnings_shown_while_typing_and_recorded_with_the_entry(page, app_serve
 
     grounds.fill("Seen with a bag.")
     expect(warning).to_have_text(sentence("short"))  # after a pause in the typing
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
     grounds.fill("Strong smell of cannabis coming from the male as I walked past him on the High Street")
     expect(warning).to_have_text(sentence("cannabis_only"))  # the warning shown follows the text at once
     grounds.fill(GOOD)

@@ -74,6 +74,8 @@ def test_receipt_made_offline_with_a_qr_code_of_the_request_link(page, app_serve
     receipt = page.get_by_test_id("receipt")
     for text in ("4521", "Rose Hill police station", "Misuse of Drugs Act 1971 (section 23)", "Controlled drugs"):
         expect(receipt).to_contain_text(text)
+    page.set_viewport_size({"width": 360, "height": 740})  # a small phone: nothing wider than the screen
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
     link = f"{app_server.url}/receipt?ref={reference}"
     expect(receipt.get_by_test_id("receipt-url")).to_have_text(link)
     assert decode_qr(page) == link
