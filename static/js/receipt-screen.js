@@ -53,8 +53,9 @@ export function showReceipt(entry) {
   const panel = el('section', { id: 'receipt', class: 'receipt', 'aria-labelledby': 'receipt-title', 'data-testid': 'receipt' },
     el('h2', { id: 'receipt-title', tabindex: '-1', text: 'Stop and search receipt' }),
     el('p', { text: 'Your reference:' }),
-    el('p', { class: 'receipt-ref', 'data-testid': 'receipt-ref', 'data-ref': data.receipt_ref, 'aria-label': [...data.receipt_ref].join(' ') },
-      ...data.receipt_ref.split('-').map((group) => el('span', { text: group }))),
+    el('p', { class: 'receipt-ref', 'data-testid': 'receipt-ref', 'data-ref': data.receipt_ref },
+      ...data.receipt_ref.split('-').map((group) => el('span', { 'aria-hidden': 'true', text: group })),
+      el('span', { class: 'visually-hidden', text: [...data.receipt_ref.replace(/-/g, '')].join(' ') })),  // read out one by one
     el('dl', {},
       ...row('Date', when.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric' })),
       ...row('Time', when.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })),
