@@ -24,6 +24,8 @@ RETENTION_DEFAULTS = {
     "postbox_visit": 365 * 2,
     "postbox_item": 365 * 2,
     "audit_event": 365 * 6,
+    # A member of the public's request for their search record, with their contact details (#15).
+    "record_request": 365,
 }
 
 

@@ -33,7 +33,7 @@ from sqlalchemy.orm import aliased
 from fieldapp.audit import operations as audit
 from fieldapp.extensions import db
 from fieldapp.transactions import begin_write
-from fieldapp.models import AuditAction, Entry, Photo, PhotoBlob, PostboxItem
+from fieldapp.models import AuditAction, Entry, Photo, PhotoBlob, PostboxItem, RecordRequest
 from fieldapp.models.types import utcnow
 
 #: Items before the visits they belong to (the foreign key has no cascade).
@@ -152,6 +152,49 @@ def erase_due(now: datetime | None = None, batch_size: int = BATCH_SIZE,
     return erased
 
 
+def _requests_statement(now: datetime) -> Select:
+    """Record requests (a requester's contact details) past their period, counted from the request, oldest first."""
+    cutoff = now - timedelta(days=retention_days("record_request"))
+    return (select(RecordRequest.id, RecordRequest.requested_at).where(RecordRequest.requested_at < cutoff)
+            .order_by(RecordRequest.requested_at, RecordRequest.id))
+
+
+def _due_request(request_id: int, requested_at: datetime, now: datetime) -> Due:
+    days = retention_days("record_request")
+    return Due("record_request", request_id, requested_at, (now - requested_at).days,  # type: ignore[arg-type]
+               f"retention: record_request past {days} days")
+
+
+def due_requests(now: datetime | None = None) -> Iterator[Due]:
+    """Every record request past its period (answered or not: the requester's details go either way)."""
+    now = now or utcnow()
+    for request_id, requested_at in db.session.execute(_requests_statement(now)):
+        yield _due_request(request_id, requested_at, now)
+
+
+def erase_due_requests(now: datetime | None = None, batch_size: int = BATCH_SIZE,
+                       report: Callable[[Due], None] | None = None) -> int:
+    """Erase every record request past its period, each erasure audited; how many."""
+    now = now or utcnow()
+    erased = 0
+    while True:
+        begin_write()
+        rows = db.session.execute(_requests_statement(now).limit(batch_size)).all()
+        if not rows:
+            db.session.commit()
+            return erased
+        batch = [_due_request(request_id, requested_at, now) for request_id, requested_at in rows]
+        for due in batch:
+            audit.record(AuditAction.ERASE, "record_request", due.entry_id, due.reason)
+        db.session.execute(delete(RecordRequest).where(RecordRequest.id.in_([due.entry_id for due in batch]))
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+        erased += len(batch)
+        for due in batch:
+            if report is not None:
+                report(due)
+
+
 def _line(due: Due) -> str:
     """One line of the command's listing."""
     return (f"{due.entry_type:<14} {due.entry_id}  {due.occurred_at.isoformat(timespec='seconds')}  "
@@ -168,16 +211,21 @@ def retention_command(apply_: bool, batch_size: int) -> None:
     periods = ", ".join(f"{t} {retention_days(t)} days" for t in ERASE_ORDER)
     try:
         if not apply_:
-            count = 0
+            count = requests = 0
             for due in due_entries():
                 click.echo(_line(due))
                 count += 1
+            for due in due_requests():
+                click.echo(_line(due))
+                requests += 1
             db.session.rollback()
             click.echo(f"{count} entries past their retention period ({periods}).")
-            if count:
+            click.echo(f"{requests} record requests past theirs ({retention_days('record_request')} days).")
+            if count or requests:
                 click.echo("Run 'fieldapp retention --apply' to erase them.")
             return
         erased = erase_due(batch_size=batch_size, report=lambda due: click.echo(f"erased {_line(due)}"))
+        requests = erase_due_requests(batch_size=batch_size, report=lambda due: click.echo(f"erased {_line(due)}"))
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise click.ClickException(f"cannot use the database: {reason}") from None
@@ -185,3 +233,4 @@ def retention_command(apply_: bool, batch_size: int) -> None:
     detail = ", ".join(f"{n} {t}" for t, n in erased.items() if n)
     click.echo(f"Erased {total} entries past their retention period ({detail or 'none'}); "
                "each erasure is in the audit log.")
+    click.echo(f"Erased {requests} record requests past their retention period.")

@@ -190,3 +190,31 @@ def test_the_database_refuses_a_photo_without_its_bytes(stored):
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def test_record_requests_go_a_year_after_they_were_made_and_each_erasure_is_logged(app):
+    from datetime import timedelta
+
+    from fieldapp.models import RecordRequest
+
+    now = utcnow()
+    old = RecordRequest(reference="ABCD-EFGH-JKMN", contact="old@example.org", requested_at=now - timedelta(days=366),
+                        due_at=now - timedelta(days=359))
+    recent = RecordRequest(reference="ABCD-EFGH-JKMN", contact="recent@example.org",
+                           requested_at=now - timedelta(days=364), due_at=now - timedelta(days=357))
+    db.session.add_all([old, recent])
+    db.session.commit()
+    old_id, recent_id = old.id, recent.id
+
+    listed = app.test_cli_runner().invoke(retention_command)
+    assert listed.exit_code == 0, listed.output
+    assert "1 record requests past theirs (365 days)" in listed.output
+    assert count(RecordRequest) == 2
+
+    result = app.test_cli_runner().invoke(retention_command, ["--apply"])
+    assert result.exit_code == 0, result.output
+    assert "Erased 1 record requests" in result.output
+    assert set(db.session.scalars(select(RecordRequest.id))) == {recent_id}
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "erase")).one()
+    assert (event.record_type, event.record_id) == ("record_request", str(old_id))
+    assert "old@example.org" not in (event.detail or "")
