@@ -38,6 +38,7 @@ PAGES = [
     ("/admin/postboxes",                       302, 403, 403, 200),
     ("/admin/postboxes/new",                   302, 403, 403, 200),
     ("/admin/reference",                       302, 403, 403, 200),
+    ("/admin/teams",                           302, 403, 403, 200),
     ("/audit",                                 302, 403, 403, 200),
     ("/audit/export.csv",                      302, 403, 403, 200),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 import unicodedata
+from datetime import UTC, datetime
 from html import unescape
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from fieldapp.access import never_exported
 from fieldapp.extensions import db
 from fieldapp.exports.formulas import neutralise
-from fieldapp.models import AuditEvent, Entry, Team
+from fieldapp.models import AuditEvent, Entry, Section60Authorisation, Team, User
 from fieldapp.postboxes.operations import Site, add_postbox
 from fieldapp.review.operations import add_review
 from sync.fields import parse_text
@@ -99,7 +100,14 @@ def poisoned(app, officer, create_user):
     the_visit = formulas.fill(visit(box.id, visited_at=when), "notes")
     card = formulas.fill(item(the_visit["id"], anonymity="contact_requested", latitude=51.729, longitude=-1.2343),
                          "summary", "contact_details", "location_text")
-    entries = [search, dispersal, warning, referral, welfare, the_visit, card]
+    s60 = formulas.fill(stop_search(occurred_at=when, legislation="Criminal Justice and Public Order Act 1994 (section 60)",
+                                    object_of_search="Offensive weapons"), "section60_authorisation")
+    db.session.add(Section60Authorisation(
+        team_id=team_id, reference=s60["data"]["section60_authorisation"], authorising_rank="Inspector",
+        area_description="Rose Hill", starts_at=datetime(2025, 6, 10, 9, tzinfo=UTC),
+        ends_at=datetime(2025, 6, 10, 12, tzinfo=UTC), created_by=db.session.scalar(select(User.id))))
+    db.session.commit()
+    entries = [search, s60, dispersal, warning, referral, welfare, the_visit, card]
     officer.push(*entries)
     for entry_type, names in TEXT_FIELDS.items():  # a text field added to the schema must be added here
         assert formulas.filled(entry_type, entries) == names, entry_type
@@ -149,7 +157,8 @@ def test_each_formula_is_kept_behind_an_apostrophe(poisoned, admin, client):
     assert visit_row["site_name"] == "'+SUM(1,1) Stores"
 
     header, *searches = files["/exports/stop-search.csv"]
-    [national] = [dict(zip(header, row)) for row in searches]
+    # The search with the operation (the section 60 one has none).
+    [national] = [row for row in (dict(zip(header, row)) for row in searches) if row["Policing operation"]]
     assert national["Policing operation"] == "'" + formulas.given[entries[0]["id"], "operation_name"]
     assert national["Part of a policing operation"] == "True"
 
@@ -161,7 +170,8 @@ def test_each_formula_is_kept_behind_an_apostrophe(poisoned, admin, client):
 def test_numbers_the_app_writes_stay_numbers(poisoned, admin, client):
     files = downloads(client)
     header, *searches = files["/exports/stop-search.csv"]
-    [national] = [dict(zip(header, row)) for row in searches]
+    # The search with the operation (the section 60 one has none).
+    [national] = [row for row in (dict(zip(header, row)) for row in searches) if row["Policing operation"]]
     assert (national["Latitude"], national["Longitude"]) == ("51.728800", "-1.234955")
     assert (national["Type"], national["Date"], national["Gender"]) == (
         "Person search", "2025-06-10T10:00:00+00:00", "Male")
