@@ -1,6 +1,6 @@
 """Stop and search receipt references: made on the phone at the scene, typed back by the public.
 
-A reference is 12 characters in three groups of four, e.g. ``7KQ4-MX9T-HC3W``:
+A reference is 12 characters in three groups of four, e.g. ``7KQ4-MX9T-HC3R``:
 11 random characters and a check character. The alphabet drops the
 characters most often misread or misheard in pairs (0/O, 1/I/L, 2/Z, 5/S,
 8/B, 6/G, U/V: one of each pair goes, here B, G, I, L, O, S, U, Z and

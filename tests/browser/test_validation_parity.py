@@ -55,7 +55,8 @@ GOOD: dict[str, Any] = {
     "grounds": "Strong smell of cannabis; saw him pass a small bag to another man.",
     "outcome": "A no further action disposal", "outcome_linked_to_object_of_search": False,
     "removal_of_more_than_outer_clothing": False, "vehicle_registration": "AB12 CDE",
-    "operation_name": "Op Nightjar", "asb_category": "nuisance", "asb_action": "advice",
+    "operation_name": "Op Nightjar", "receipt_ref": "7KQ4-MX9T-HC3R", "grounds_warnings": ["short", "cannabis_only"],
+    "grounds_changed": True, "section60_authorisation": "S60/2026/014", "asb_category": "nuisance", "asb_action": "advice",
     "authorisation_ref": "INSP 4411", "exclusion_hours": 48, "area_description": "Town centre",
     "conduct": "Leaving rubbish bags in the alley", "comply_by": "2026-12-11", "support_offered": True,
     "referral_made": False, "referral_org": "St Mungo's outreach",
@@ -107,6 +108,9 @@ def samples() -> list[tuple[str, dict[str, Any]]]:
     for search_type, bwv_used in itertools.product(values("search_types"), (True, False)):
         add("encounter", **{**every_encounter_field, "kind": "stop_search", "search_type": search_type,
                             "bwv_used": bwv_used})
+    # A section 60 search names its authorisation (the server's window check needs the database: not here).
+    add("encounter", **{**every_encounter_field, "kind": "stop_search",
+                        "legislation": "Criminal Justice and Public Order Act 1994 (section 60)"})
     for action in values("asb_actions"):
         add("encounter", **{**every_encounter_field, "kind": "asb", "asb_action": action})
     add("postbox_visit", **{name: GOOD[name] for name in ("postbox_id", "visited_at", "box_condition", "item_count")})
