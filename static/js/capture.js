@@ -50,7 +50,7 @@ async function saveForm(name) {
   const owner = officer();
   const existing = form.dataset.editing ? await getEntry(form.dataset.editing) : null;
   const search = data.kind === 'stop_search' && await import('./search-form.js').catch(() => null);
-  if (search) Object.assign(data, search.stamp(form, existing?.data));
+  if (search) Object.assign(data, search.stamp(form, existing));
   const entry = existing ? editEntry(existing, data) : newEntry(type, data, owner);
   try {
     await saveEntry(entry);  // resolves once committed to disk
@@ -71,7 +71,7 @@ async function saveForm(name) {
     await rememberSearch(owner, data);
     resetEncounter(buttonKind(data.kind));
     saved.textContent = 'Saved on this phone';
-    if (search && !existing) search.showReceipt(entry); else startAtTop(form);
+    if (search?.fresh) search.showReceipt(entry); else startAtTop(form);
   }
   requestBackgroundSync();
   trySync();

@@ -183,9 +183,16 @@ function offerAuthorisations(form) {
 }
 
 /** The fields the app writes itself, for a stop and search being saved (``old``: its data before, on an edit). */
-export function stamp(form, old = {}) {
+// Whether the last stamp() made a new reference: the receipt is then shown (a new search, or one whose
+// reference the server found taken: the officer hands over the new one).
+export let fresh = false;
+
+export function stamp(form, entry) {
+  const old = entry?.data || {};
   const warnings = new Set([...(old.grounds_warnings || []), ...state.shown]);
-  const out = { receipt_ref: old.receipt_ref || newReference() };  // kept on later edits
+  const kept = !entry?.errors?.receipt_ref && old.receipt_ref;  // kept on later edits, unless refused as taken
+  fresh = !kept;
+  const out = { receipt_ref: kept || newReference() };
   if (warnings.size) {
     out.grounds_warnings = [...warnings];
     const now = (box(form)?.value || '').trim();

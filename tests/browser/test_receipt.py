@@ -163,3 +163,33 @@ def test_the_receipt_and_the_grounds_helpers_pass_axe(page, app_server):
     save(page)
     expect(page.get_by_test_id("receipt")).to_be_visible()
     assert violations(page) == []
+
+
+def test_a_reference_found_taken_gets_a_new_receipt_on_fix_and_resend(page, app_server, server_app):
+    """About 5 in a million: the server refuses a reference another search has. 'Fix and resend' must not
+    send the same one again (it would be refused forever): a new one is made and its receipt shown."""
+    from tests.factories import stop_search
+
+    sign_in_app(page, app_server)
+    page.context.set_offline(True)
+    fill_stop_search(page)
+    save(page)
+    taken = shown_reference(page)
+    page.get_by_test_id("receipt").get_by_role("button", name="Done").click()
+    with server_app.app_context():  # meanwhile, another phone's search with the same reference reaches the server
+        from tests.browser.officer import push_as_officer
+
+        push_as_officer(server_app, app_server, [stop_search(receipt_ref=taken)])
+    page.context.set_offline(False)
+    page.get_by_test_id("sync-now").click()
+    expect(outbox_count(page)).to_have_text("1", timeout=15000)
+    [entry] = local_entries(page)
+    assert entry["state"] == "attention" and "receipt_ref" in entry["errors"], entry
+
+    page.goto(page.url.split("#")[0] + "#outbox")
+    page.locator(f'li[data-id="{entry["id"]}"]').get_by_role("button", name="Fix and resend").click()
+    save(page)
+    fresh = shown_reference(page)
+    assert fresh != taken and receipts.normalise(fresh) == fresh
+    expect(outbox_count(page)).to_have_text("0", timeout=15000)
+    assert server_encounter(server_app, entry["id"]).receipt_ref == fresh
