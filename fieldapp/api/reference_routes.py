@@ -18,8 +18,9 @@ from fieldapp.models.types import utcnow
 from fieldapp.reference import reference_lists
 
 
-#: An authorisation ended longer ago than this leaves the phones: a search entered late may still name it.
-SECTION60_KEPT = timedelta(days=7)
+#: An authorisation ended longer ago than this leaves the phones. Until then a search entered late, or one
+#: a supervisor returns to be fixed (the form offers only what the phone holds), may still name it.
+SECTION60_KEPT = timedelta(days=92)
 
 
 def receipt_url() -> str:

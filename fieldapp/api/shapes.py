@@ -171,7 +171,7 @@ class Reference(TypedDict):
         description="The public page where a person searched asks for their record: printed, and as a QR "
                     "code, on the receipt.")]
     section60_authorisations: Annotated[list[Section60Authorisation], Field(
-        description="The team's section 60 authorisations not ended more than 7 days ago, earliest first. "
+        description="The team's section 60 authorisations not ended more than 92 days ago, earliest first. "
                     "The server refuses a section 60 search whose time is outside the period of the one it "
                     "names.")]
 

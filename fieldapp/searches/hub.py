@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from flask import render_template
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -13,6 +11,7 @@ from fieldapp.extensions import db
 from fieldapp.models import DipSample, RecordRequest, Role, Section60Authorisation
 from fieldapp.models.types import utcnow
 from fieldapp.searches import bp
+from fieldapp.searches.dip import previous_month, this_month
 from fieldapp.searches.requests import visible as visible_requests
 
 
@@ -28,8 +27,7 @@ def index():
     open_requests = select(RecordRequest.id).where(visible_requests(), RecordRequest.answered_at.is_(None))
     in_force = select(Section60Authorisation.id).where(Section60Authorisation.starts_at <= now,
                                                        Section60Authorisation.ends_at > now)
-    last_month = (date(now.year, now.month, 1) - timedelta(days=1)).replace(day=1)
-    samples = select(DipSample.id).where(DipSample.month == last_month)
+    samples = select(DipSample.id).where(DipSample.month == previous_month(this_month()))  # UK months
     if current_user.role != Role.ADMIN:
         in_force = in_force.where(Section60Authorisation.team_id == current_user.team_id)
         samples = samples.where(DipSample.team_id == current_user.team_id)

@@ -130,8 +130,9 @@ def test_an_edit_is_checked_again(officer):
 def test_the_reference_document_carries_the_teams_authorisations(officer):
     now = utcnow().replace(microsecond=0)
     current = authorise("S60-NOW", starts_at=now - timedelta(hours=1))
-    authorise("S60-LAST-WEEK", starts_at=now - timedelta(days=6, hours=20))  # ended 6 days 8 hours ago
-    authorise("S60-OLD", starts_at=now - timedelta(days=8))  # ended 7 days 12 hours ago
+    # Kept 92 days after its end: a search returned to be fixed still finds it on the phone.
+    authorise("S60-LAST-WEEK", starts_at=now - timedelta(days=91, hours=20))  # ended 91 days 8 hours ago
+    authorise("S60-OLD", starts_at=now - timedelta(days=93))  # ended 92 days 12 hours ago
     authorise("S60-COWLEY", team="Cowley")
     body = officer.get("/api/reference").get_json()
     assert [a["reference"] for a in body["section60_authorisations"]] == ["S60-LAST-WEEK", "S60-NOW"]

@@ -145,6 +145,12 @@ def test_the_section_60_authorisation_is_shown_with_its_terms(people, as_user):
     html = page(as_user("sarge"), entry)
     shown = re.search(r'<dd data-field="section60_authorisation">(.*?)</dd>', html, re.S).group(1)
     assert shown.startswith("S60-2026-014: authorised by Superintendent for Blackbird Leys estate")
+    # Recorded in the app after the search happened (the search was pushed first): the page says so,
+    # since a backdated authorisation could make an out-of-time search look lawful.
+    assert "after this search" in shown
+    db.session.execute(update(Section60Authorisation).values(created_at=now - timedelta(days=3650)))
+    db.session.commit()
+    assert "after this search" not in page(as_user("sarge"), entry)
     # Another team's authorisation of the same reference is not this search's.
     cowley = db.session.scalar(select(Team).where(Team.name == "Cowley"))
     db.session.execute(update(Section60Authorisation).values(team_id=cowley.id))
