@@ -9,6 +9,13 @@ happen under one lock per address: SQLite's write lock (``begin_write``), or
 on PostgreSQL a transaction-scoped advisory lock on the address, so two
 submissions at once cannot both take the last place.
 
+Every address together may make at most ALL_ADDRESSES times that limit an
+hour: an address is cheap to change (an IPv6 network hands out billions), and
+the cap bounds what a flood can put in supervisors' lists. It applies to
+every request alike, matched or not, so it tells nothing about a reference.
+(On PostgreSQL the per-address locks do not serialise different addresses,
+so a burst may pass this cap by a few.)
+
 Whether the reference matches a search changes what is stored (the entry and
 its team, for the supervisors' task) and never what the requester is told.
 """
@@ -31,6 +38,8 @@ from sync.receipts import normalise
 
 RECORD_TYPE = "record_request"
 WINDOW = timedelta(hours=1)
+#: Requests from all addresses together, in an hour, as a multiple of one address's limit.
+ALL_ADDRESSES = 20
 #: The first key of the advisory locks of this module (the two-int form; the second is the address's CRC).
 _LOCK_SPACE = 15
 
@@ -54,12 +63,14 @@ def _lock_address(remote_addr: str | None) -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": _LOCK_SPACE, "b": key})
 
 
-def requests_from(remote_addr: str | None, now: datetime) -> int:
-    """How many requests this address made in the hour up to ``now`` (their audit events)."""
-    address = AuditEvent.remote_addr.is_(None) if remote_addr is None else AuditEvent.remote_addr == remote_addr[:64]
-    return db.session.scalar(select(func.count()).where(
-        AuditEvent.record_type == RECORD_TYPE, AuditEvent.action == str(AuditAction.COLLECT),
-        AuditEvent.at > now - WINDOW, address)) or 0
+def requests_from(remote_addr: str | None, now: datetime, *, every_address: bool = False) -> int:
+    """How many requests this address (or every address) made in the hour up to ``now`` (their audit events)."""
+    clauses = [AuditEvent.record_type == RECORD_TYPE, AuditEvent.action == str(AuditAction.COLLECT),
+               AuditEvent.at > now - WINDOW]
+    if not every_address:
+        clauses.append(AuditEvent.remote_addr.is_(None) if remote_addr is None
+                       else AuditEvent.remote_addr == remote_addr[:64])
+    return db.session.scalar(select(func.count()).where(*clauses)) or 0
 
 
 def stored_reference(typed: str) -> str:
@@ -94,6 +105,11 @@ def receive(reference: str, contact: str, preference: str | None, remote_addr: s
     if requests_from(remote_addr, now) >= limit:
         audit.record(AuditAction.CONSULT, RECORD_TYPE, None,
                      f"record request refused: over the limit of {limit} an hour from this address")
+        db.session.commit()
+        return Received(None)
+    if requests_from(remote_addr, now, every_address=True) >= limit * ALL_ADDRESSES:
+        audit.record(AuditAction.CONSULT, RECORD_TYPE, None,
+                     f"record request refused: over the limit of {limit * ALL_ADDRESSES} an hour from all addresses")
         db.session.commit()
         return Received(None)
     match = matching_search(reference)

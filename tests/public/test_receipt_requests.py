@@ -191,3 +191,15 @@ def test_the_answer_page_holds_no_form_data_in_its_address(app):
     assert response.status_code == 200  # rendered from the POST: no redirect to an address with the contact
     assert "jo@example.org" not in response.get_data(as_text=True)
     assert not re.search(r"Location", str(response.headers))
+
+
+def test_all_addresses_together_are_held_to_twenty_times_one_addresss_limit(app, searched):
+    """A flood from many addresses (an IPv6 network has billions) cannot fill supervisors' lists."""
+    _, known = searched
+    app.config["RECEIPT_REQUESTS_PER_HOUR"] = 1  # so that the cap is 20
+    for n in range(20):
+        assert ask(app, new_reference(), addr=f"2001:db8::{n + 1:x}").status_code == 200
+    refused = ask(app, known, addr="2001:db8::ffff")  # a known reference, a fresh address: refused alike
+    assert refused.status_code == 429
+    assert len(stored()) == 20
+    assert "from all addresses" in events(AuditAction.CONSULT)[-1].detail
