@@ -13,6 +13,17 @@ Small numbers (rules kept here, shown on the page under "How this is counted"):
   exactly: its denominator must be at least 5 and its numerator 0 or at least
   5 (a share of 2 in 40 would give the 2 away); otherwise it is ``—``.
 - the ratio to the White group also needs at least 5 searches of White people.
+- complementary (secondary) suppression, :func:`complementary`: where a set of
+  cells is shown with its sum (a table column and its total row; a broad
+  group's count and its self-defined ethnicities; the broad groups, "Not
+  stated", "Not recorded" and the total), one hidden cell could be worked out
+  by subtraction. So whenever exactly one cell of such a set is hidden, the
+  smallest other non-zero cell of the set is hidden too (shown as ``c``, the
+  ONS mark for "confidential", since it may be 5 or more), over and over
+  until no set has a single hidden cell. A broad group's count is a cell of
+  both its own set and the total's, so a hidden group cannot be worked out
+  from its ethnicities either. Totals are never hidden this way (only by the
+  first rule), and no rate, share or ratio is drawn from a hidden cell.
 
 Possession-only drug searches (:data:`POSSESSION_OUTCOMES`): the record has no
 field saying "possession" or "supply", so a drug search (object of search
@@ -21,6 +32,10 @@ the object of search and the outcome is one given for possession of drugs,
 never for supply: a khat or cannabis warning, a community resolution or a
 penalty notice for disorder. An arrest, summons or caution may be for
 either, so it is not counted as possession-only.
+
+Finds, as the Home Office counts them: a search whose outcome was linked to
+the object of the search and was not "no further action"
+(:data:`NO_FURTHER_ACTION`); a linked no further action is not a find.
 
 Disproportionality, as the Home Office publishes it: searches of each broad
 ethnic group per 1,000 residents of that group (census population entered by
@@ -37,7 +52,7 @@ printable scrutiny pack shows to a community panel.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -51,9 +66,13 @@ from fieldapp.reference import reference_lists
 #: Counts below this (but above 0) are shown as "<5", and no rate is drawn from them.
 SMALL = 5
 SUPPRESSED = "<5"
+#: A count hidden so that a "<5" cannot be worked out by subtraction (it may be 5 or more).
+CONFIDENTIAL = "c"
 NO_RATE = "—"
 
 ARREST = "Arrest"
+#: Never a find, even when recorded as linked to the object of search.
+NO_FURTHER_ACTION = "A no further action disposal"
 DRUGS = "Controlled drugs"
 #: Outcomes given for possession of drugs, never for supply (see the module's docstring).
 POSSESSION_OUTCOMES = ("Khat or Cannabis warning", "Community resolution", "Penalty Notice for Disorder")
@@ -89,6 +108,36 @@ def share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%"
 
 
+def complementary(values: Mapping[Hashable, int], sets: Iterable[Sequence[Hashable]],
+                  fixed: Collection[Hashable] = ()) -> set[Hashable]:
+    """The cells to hide besides those under 5, so that no hidden cell can be worked out by subtraction.
+
+    ``values`` maps each cell to its count; each of ``sets`` is cells whose sum
+    is shown (the sum's own cell among them, e.g. a column and its total).
+    While some set has exactly one hidden cell (under 5, or already hidden
+    here), its smallest other non-zero cell not in ``fixed`` (totals) is hidden
+    too (ties: the first in the set). Returns only the cells hidden here.
+    """
+    sets = [list(cells) for cells in sets]
+    hidden: set[Hashable] = set()
+
+    def is_hidden(cell: Hashable) -> bool:
+        return cell in hidden or not exact(values.get(cell, 0))
+
+    changed = True
+    while changed:
+        changed = False
+        for cells in sets:
+            if sum(is_hidden(cell) for cell in cells) != 1:
+                continue
+            others = [(values.get(cell, 0), i, cell) for i, cell in enumerate(cells)
+                      if not is_hidden(cell) and cell not in fixed and values.get(cell, 0) > 0]
+            if others:  # none: the hidden cell is the set's only non-zero one, and so is its sum
+                hidden.add(min(others, key=lambda found: found[:2])[2])
+                changed = True
+    return hidden
+
+
 def broad_group(ethnicity: str | None) -> str | None:
     """The broad group of a self-defined ethnicity; None for not stated, not recorded or unknown."""
     if ethnicity is None or ethnicity == NOT_STATED:
@@ -111,10 +160,16 @@ class Row:
     find_rate: str
 
     @classmethod
-    def of(cls, label: str, searches: int, arrests: int, finds: int) -> Row:
-        """The row for these counts, suppressed."""
-        return cls(label, count(searches), count(arrests), share(arrests, searches), count(finds),
-                   share(finds, searches))
+    def of(cls, label: str, searches: int, arrests: int, finds: int, hidden: Collection[str] = ()) -> Row:
+        """The row for these counts, suppressed; ``hidden`` names the columns hidden as ``c``."""
+        def shown(column: str, n: int) -> str:
+            return CONFIDENTIAL if column in hidden else count(n)
+
+        def rate(column: str, n: int) -> str:
+            return NO_RATE if {column, "searches"} & set(hidden) else share(n, searches)
+
+        return cls(label, shown("searches", searches), shown("arrests", arrests), rate("arrests", arrests),
+                   shown("finds", finds), rate("finds", finds))
 
 
 @dataclass(frozen=True)
@@ -175,23 +230,72 @@ def _flag(condition) -> object:
     return func.sum(case((condition, 1), else_=0))
 
 
+def _find() -> object:
+    """A find: the outcome was linked to the object of search and was not no further action."""
+    return (Encounter.outcome_linked_to_object_of_search.is_(True)
+            & Encounter.outcome.is_distinct_from(NO_FURTHER_ACTION))
+
+
 def _grouped(period: Period, team_id: int | None, column) -> dict[object, tuple[int, int, int]]:
     """``value -> (searches, arrests, finds)`` of ``column``, grouped in the database."""
     rows = db.session.execute(_searches(period, team_id).add_columns(
-        column, func.count(), _flag(Encounter.outcome == ARREST),
-        _flag(Encounter.outcome_linked_to_object_of_search.is_(True))).group_by(column))
+        column, func.count(), _flag(Encounter.outcome == ARREST), _flag(_find())).group_by(column))
     return {value: (n, int(arrests or 0), int(finds or 0)) for value, n, arrests, finds in rows}
 
 
-def _rows(found: dict[object, tuple[int, int, int]], list_name: str) -> list[Row]:
-    """One row per value found, labelled, in the reference list's order; None last as "Not recorded"."""
+COLUMNS = ("searches", "arrests", "finds")
+
+
+def _rows(found: dict[object, tuple[int, int, int]], list_name: str, hidden: Collection = ()) -> list[Row]:
+    """One row per value found, labelled, in the reference list's order; None last as "Not recorded".
+
+    ``hidden`` holds the cells ``(list_name, value, column)`` hidden as ``c`` (:func:`complementary`).
+    """
     lists = reference_lists()
     order = [item["value"] for item in lists.lists[list_name]]
     keys = [k for k in order if k in found] + sorted(k for k in found if k not in order and k is not None)
-    rows = [Row.of(lists.label(list_name, key), *found[key]) for key in keys]
+
+    def row(label: str, key: object) -> Row:
+        return Row.of(label, *found[key], hidden={c for c in COLUMNS if (list_name, key, c) in hidden})
+
+    rows = [row(lists.label(list_name, key), key) for key in keys]
     if None in found:
-        rows.append(Row.of("Not recorded", *found[None]))
+        rows.append(row("Not recorded", None))
     return rows
+
+
+def _group_searches(by_ethnicity: dict[object, tuple[int, int, int]]) -> dict[str, int]:
+    """Searches of each broad group (rule in the module's docstring)."""
+    searches = dict.fromkeys(GROUP_NAMES, 0)
+    for ethnicity, (n, _, _) in by_ethnicity.items():
+        group = broad_group(ethnicity if isinstance(ethnicity, str) else None)
+        if group is not None:
+            searches[group] += n
+    return searches
+
+
+def _hidden(total: tuple[int, int, int], tables: dict[str, dict[object, tuple[int, int, int]]]) -> set:
+    """The cells to show as ``c`` (:func:`complementary`) over every table whose sums are shown.
+
+    Cells: ``(list_name, value, column)`` of the group tables, ``("total", column)`` (never hidden
+    here) and ``("group", name)``: a broad group's searches.
+    """
+    values: dict[Hashable, int] = {("total", c): n for c, n in zip(COLUMNS, total, strict=True)}
+    sets: list[list[Hashable]] = []
+    for list_name, found in tables.items():
+        for i, column in enumerate(COLUMNS):
+            values |= {(list_name, key, column): counts[i] for key, counts in found.items()}
+            sets.append([("total", column), *((list_name, key, column) for key in found)])
+    ethnicities = tables["self_defined_ethnicities"]
+    groups = _group_searches(ethnicities)
+    values |= {("group", name): n for name, n in groups.items()}
+    members: dict[str | None, list[Hashable]] = {name: [] for name in (*GROUP_NAMES, None)}
+    for key in ethnicities:
+        members[broad_group(key if isinstance(key, str) else None)].append(
+            ("self_defined_ethnicities", key, "searches"))
+    sets += [[("group", name), *members[name]] for name in GROUP_NAMES]
+    sets.append([("total", "searches"), *(("group", name) for name in GROUP_NAMES), *members[None]])
+    return complementary(values, sets, fixed={("total", c) for c in COLUMNS})
 
 
 def _drugs(period: Period, team_id: int | None) -> DrugSearches:
@@ -221,21 +325,21 @@ def _per_thousand(searches: int, population: int | None) -> float | None:
 
 
 def _disproportionality(by_ethnicity: dict[object, tuple[int, int, int]],
-                        population: dict[str, int]) -> list[GroupRate]:
-    """Each broad group's rate per 1,000 and its ratio to the White group's."""
-    searches = dict.fromkeys(GROUP_NAMES, 0)
-    for ethnicity, (n, _, _) in by_ethnicity.items():
-        group = broad_group(ethnicity if isinstance(ethnicity, str) else None)
-        if group is not None:
-            searches[group] += n
-    rates = {group: _per_thousand(searches[group], population.get(group)) for group in GROUP_NAMES}
+                        population: dict[str, int], hidden: Collection = ()) -> list[GroupRate]:
+    """Each broad group's rate per 1,000 and its ratio to the White group's.
+
+    ``hidden`` holds ``("group", name)`` for a group whose searches are shown as ``c``: no rate from it.
+    """
+    searches = _group_searches(by_ethnicity)
+    rates = {group: None if ("group", group) in hidden else _per_thousand(searches[group], population.get(group))
+             for group in GROUP_NAMES}
     reference = rates[REFERENCE_GROUP] if searches[REFERENCE_GROUP] >= SMALL else None
     found = []
     for group in GROUP_NAMES:
         rate = rates[group]
         ratio = (f"{rate / reference:.1f}" if rate is not None and reference and searches[group] >= SMALL
                  else NO_RATE)
-        found.append(GroupRate(group, count(searches[group]),
+        found.append(GroupRate(group, CONFIDENTIAL if ("group", group) in hidden else count(searches[group]),
                                f"{population[group]:,}" if group in population else NO_RATE,
                                NO_RATE if rate is None else f"{rate:.1f}", ratio))
     return found
@@ -244,18 +348,21 @@ def _disproportionality(by_ethnicity: dict[object, tuple[int, int, int]],
 def figures_for(period: Period, team_id: int | None) -> SearchFigures:
     """Every figure of :class:`SearchFigures` for a period (as the reports read it) and team."""
     searches, arrests, finds = db.session.execute(_searches(period, team_id).add_columns(
-        func.count(), _flag(Encounter.outcome == ARREST),
-        _flag(Encounter.outcome_linked_to_object_of_search.is_(True)))).one()
-    by_ethnicity = _grouped(period, team_id, Encounter.self_defined_ethnicity)
+        func.count(), _flag(Encounter.outcome == ARREST), _flag(_find()))).one()
+    total = (searches, int(arrests or 0), int(finds or 0))
+    tables = {"self_defined_ethnicities": _grouped(period, team_id, Encounter.self_defined_ethnicity),
+              "age_ranges": _grouped(period, team_id, Encounter.age_range),
+              "legislation": _grouped(period, team_id, Encounter.legislation)}
+    hidden = _hidden(total, tables)
     population, source = _population()
     return SearchFigures(
         start=period.first, end=period.last, team_id=team_id,
-        total=Row.of("All searches", searches, int(arrests or 0), int(finds or 0)),
-        by_ethnicity=_rows(by_ethnicity, "self_defined_ethnicities"),
-        by_age=_rows(_grouped(period, team_id, Encounter.age_range), "age_ranges"),
-        by_legislation=_rows(_grouped(period, team_id, Encounter.legislation), "legislation"),
+        total=Row.of("All searches", *total),
+        by_ethnicity=_rows(tables["self_defined_ethnicities"], "self_defined_ethnicities", hidden),
+        by_age=_rows(tables["age_ranges"], "age_ranges", hidden),
+        by_legislation=_rows(tables["legislation"], "legislation", hidden),
         drugs=_drugs(period, team_id),
-        disproportionality=_disproportionality(by_ethnicity, population),
+        disproportionality=_disproportionality(tables["self_defined_ethnicities"], population, hidden),
         population_source=source,
     )
 

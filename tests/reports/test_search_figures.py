@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, PopulationGroup, Review, Team, User
-from fieldapp.reports.search_figures import search_figures
+from fieldapp.reports.search_figures import complementary, search_figures
 from tests.factories import stop_search
 
 JUNE = "from=2025-06-01&to=2025-06-30"
@@ -146,11 +146,12 @@ def test_every_figure_against_the_hand_count(known_searches, client):
 
     ethnicity = table(page, "Searches, arrests and finds by self-defined ethnicity")
     # searches, arrests, arrest rate, finds, find rate
-    assert table_row(ethnicity, WE) == ["6", "&lt;5", "—", "&lt;5", "—"]  # 1 arrest, 4 finds
+    # WE (6) is hidden as c: White 8 = WE 6 + WI 2 would give WI away. 1 arrest, 4 finds.
+    assert table_row(ethnicity, WE) == ["c", "&lt;5", "—", "&lt;5", "—"]
     assert table_row(ethnicity, WI) == ["&lt;5", "&lt;5", "—", "&lt;5", "—"]  # 2 searches, 1 arrest, 2 finds
     assert table_row(ethnicity, AP) == ["&lt;5", "0", "—", "&lt;5", "—"]  # 3, 0 arrests, 1 find
     assert table_row(ethnicity, BA) == ["&lt;5", "0", "—", "&lt;5", "—"]  # 3, 0, 1
-    assert table_row(ethnicity, BC) == ["5", "&lt;5", "—", "&lt;5", "—"]  # 5, 2, 2
+    assert table_row(ethnicity, BC) == ["c", "&lt;5", "—", "&lt;5", "—"]  # 5, 2, 2: c, or Black 8 - 5 = BA 3
     assert table_row(ethnicity, ARAB) == ["5", "5", "100.0%", "5", "100.0%"]  # exactly 5 is shown
     assert table_row(ethnicity, "Not stated") == ["&lt;5", "0", "—", "&lt;5", "—"]  # 3, 0, 1
     assert "Not recorded" not in ethnicity
@@ -167,7 +168,9 @@ def test_every_figure_against_the_hand_count(known_searches, client):
 
     legislation = table(page, "Searches, arrests and finds by legislation")
     assert table_row(legislation, MDA) == ["15", "&lt;5", "—", "8", "53.3%"]  # 3 arrests
-    assert table_row(legislation, PACE) == ["8", "&lt;5", "—", "5", "62.5%"]  # 4 arrests
+    # 8 searches, 4 arrests, 5 finds: searches and finds hidden as c, or 27 - 15 - 8 = 4 and 16 - 8 - 5 = 3
+    # would give CJA's away (PACE is the smallest other non-zero cell of each column).
+    assert table_row(legislation, PACE) == ["c", "&lt;5", "—", "c", "—"]
     assert table_row(legislation, CJA) == ["&lt;5", "&lt;5", "—", "&lt;5", "—"]  # 4 searches, 2 arrests, 3 finds
     assert legislation.index(MDA) < legislation.index(PACE) < legislation.index(CJA)  # reference-list order
 
@@ -227,10 +230,11 @@ def test_small_numbers_give_no_ratio(sign_in_device, supervisor, client):
     page = client.get(f"/reports/searches?{JUNE}").get_data(as_text=True)
     rates = table(page, "Searches per 1,000 residents, and how many times as likely as a White person to be searched")
     assert table_row(rates, "White") == ["&lt;5", "80,000", "—", "—"]
-    assert table_row(rates, "Black") == ["6", "4,000", "1.5", "—"]
+    # BC's 6 is hidden (10 - 6 = WE's 4), and so Black's 6 (= BC's): no rate from either.
+    assert table_row(rates, "Black") == ["c", "4,000", "—", "—"]
     ethnicity = table(page, "Searches, arrests and finds by self-defined ethnicity")
     assert table_row(ethnicity, WE) == ["&lt;5", "0", "—", "0", "—"]
-    assert table_row(ethnicity, BC) == ["6", "6", "100.0%", "6", "100.0%"]
+    assert table_row(ethnicity, BC) == ["c", "6", "—", "6", "—"]
     assert table_row(ethnicity, "All searches") == ["10", "6", "60.0%", "6", "60.0%"]
 
 
@@ -291,3 +295,67 @@ def test_roles(create_user, auth, client):
 def test_dashboard_links_to_the_figures(supervisor, client):
     page = client.get(f"/reports?{JUNE}").get_data(as_text=True)
     assert "/reports/searches?from=2025-06-01&amp;to=2025-06-30" in page
+
+
+RATES = "Searches per 1,000 residents, and how many times as likely as a White person to be searched"
+ETHNICITY = "Searches, arrests and finds by self-defined ethnicity"
+
+
+def test_a_small_count_cannot_be_worked_out_by_subtraction(sign_in_device, supervisor, client):
+    # 6 searches: 5 White British, 1 Black Caribbean. Shown as 6, 5 and <5, 6 - 5 would give the 1 away.
+    sgt = db.session.scalar(select(User.id).where(User.username == "sgt"))
+    add_population(POPULATION, sgt)
+    searches = {f"W{n}": ("pc1", WE, "18-24", MDA, NFA, False) for n in range(5)}
+    searches |= {"B1": ("pc1", BC, "18-24", MDA, NFA, False)}
+    push_searches(sign_in_device("pc1"), searches)
+    page = client.get(f"/reports/searches?{JUNE}").get_data(as_text=True)
+    ethnicity = table(page, ETHNICITY)
+    assert table_row(ethnicity, "All searches") == ["6", "0", "0.0%", "0", "0.0%"]  # totals stay exact
+    assert table_row(ethnicity, WE) == ["c", "0", "—", "0", "—"]
+    assert table_row(ethnicity, BC) == ["&lt;5", "0", "—", "0", "—"]
+    # White's 5 would equal WE's 5 hidden as c (and 6 - White = Black's 1): it is hidden too, with its rate.
+    rates = table(page, RATES)
+    assert table_row(rates, "White") == ["c", "80,000", "—", "—"]
+    assert table_row(rates, "Black") == ["&lt;5", "4,000", "—", "—"]
+    assert table_row(rates, "Asian") == ["0", "10,000", "0.0", "—"]
+    # Every column of every table: never exactly one hidden cell against a total shown.
+    for caption in (ETHNICITY, "Searches, arrests and finds by age range", "Searches, arrests and finds by legislation"):
+        rows = re.findall(r'<tr><th scope="row">.*?</th>(.*?)</tr>', table(page, caption), re.S)
+        cells = [re.findall(r"<td>(.*?)</td>", row) for row in rows]
+        for column in (0, 1, 3):
+            assert sum(row[column] in ("&lt;5", "c") for row in cells) != 1, (caption, column)
+    assert "shown as c (confidential)" in page
+
+
+def test_complementary_suppression_on_hand_made_tables():
+    # One hidden cell (3) in a column shown with its total: the smallest other non-zero cell (6, not 0) goes too.
+    column = {"total": 19, "a": 3, "b": 6, "c": 10, "z": 0}
+    assert complementary(column, [["total", "a", "b", "c", "z"]], fixed={"total"}) == {"b"}
+    # Two hidden cells need no complement; nor does a total of 0 to 4 with its one cell.
+    assert complementary({"total": 15, "a": 3, "b": 2, "c": 10}, [["total", "a", "b", "c"]], {"total"}) == set()
+    assert complementary({"total": 3, "a": 3, "z": 0}, [["total", "a", "z"]], {"total"}) == set()
+    # A broad group's count (8) against its sub-rows: sub-row 2 hidden, so 6 goes (the group's 8 is larger).
+    values = {"total": 20, "White": 8, "WE": 6, "WI": 2, "Black": 12, "BC": 12}
+    sets = [["White", "WE", "WI"], ["Black", "BC"], ["total", "White", "Black"]]
+    assert complementary(values, sets, {"total"}) == {"WE"}
+    # A group hidden (it is the only way to close a set) must not come back from its one sub-row either.
+    values = {"total": 10, "White": 6, "WE": 6, "Black": 4, "BC": 4}
+    sets = [["total", "White", "Black"], ["White", "WE"], ["Black", "BC"]]
+    assert complementary(values, sets, {"total"}) == {"White", "WE"}
+    # The cascade: hiding b in the first column exposes the second set (b, d, its total), so d goes too.
+    values = {"t1": 20, "a": 2, "b": 7, "c": 11, "t2": 30, "d": 9, "e": 14}
+    sets = [["t1", "a", "b", "c"], ["t2", "b", "d", "e"]]
+    assert complementary(values, sets, {"t1", "t2"}) == {"b", "d"}
+
+
+def test_a_linked_no_further_action_is_not_a_find(sign_in_device, supervisor, client):
+    searches = {f"F{n}": ("pc1", WE, "18-24", MDA, "Arrest", True) for n in range(5)}
+    searches |= {f"N{n}": ("pc1", WE, "18-24", MDA, NFA, True) for n in range(5)}  # linked, but no further action
+    push_searches(sign_in_device("pc1"), searches)
+    page = client.get(f"/reports/searches?{JUNE}").get_data(as_text=True)
+    ethnicity = table(page, ETHNICITY)
+    assert table_row(ethnicity, "All searches") == ["10", "5", "50.0%", "5", "50.0%"]
+    assert table_row(ethnicity, WE) == ["10", "5", "50.0%", "5", "50.0%"]
+    assert table_row(table(page, "Searches, arrests and finds by age range"), "18 to 24")[3:] == ["5", "50.0%"]
+    assert table_row(table(page, "Searches, arrests and finds by legislation"), MDA)[3:] == ["5", "50.0%"]
+    assert "was not &ldquo;no further action&rdquo;" in page
