@@ -52,6 +52,7 @@ export function showReceipt(entry) {
   const done = el('button', { type: 'button', class: 'primary', text: 'Done' });
   const panel = el('section', { id: 'receipt', class: 'receipt', 'aria-labelledby': 'receipt-title', 'data-testid': 'receipt' },
     el('h2', { id: 'receipt-title', tabindex: '-1', text: 'Stop and search receipt' }),
+    el('p', { class: 'receipt-saved', 'data-testid': 'receipt-saved', text: 'Saved on this phone. Show or hand over this receipt.' }),
     el('p', { text: 'Your reference:' }),
     el('p', { class: 'receipt-ref', 'data-testid': 'receipt-ref', 'data-ref': data.receipt_ref },
       ...data.receipt_ref.split('-').map((group) => el('span', { 'aria-hidden': 'true', text: group })),

@@ -184,3 +184,17 @@ def push_as_officer(server_app, server, entries: list[dict], username: str = "of
     assert response.status_code == 200, response.get_json()
     assert not [r for r in response.get_json()["results"] if "errors" in r], response.get_json()
     db.session.remove()
+
+
+def server_encounter(server_app, entry_id: str):
+    """The server's stored content of encounter ``entry_id`` (detached), or None."""
+    import uuid
+
+    from fieldapp.extensions import db
+    from fieldapp.models import Encounter
+
+    with server_app.app_context():
+        row = db.session.get(Encounter, uuid.UUID(entry_id))
+        db.session.expunge_all()
+        db.session.remove()
+    return row

@@ -8,7 +8,6 @@ reference lists' (fieldapp/data/reference.json).
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -16,11 +15,13 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from fieldapp.extensions import db
-from fieldapp.models import Encounter, Section60Authorisation, User
+from fieldapp.models import Section60Authorisation, User
 from fieldapp.models.types import utcnow
 from fieldapp.reference import reference_lists
 from fieldapp.review.operations import add_review
-from tests.browser.officer import fill_stop_search, local_entries, open_form, outbox_count, save, sign_in_app
+from tests.browser.officer import (
+    fill_stop_search, local_entries, open_form, outbox_count, save, server_encounter, sign_in_app,
+)
 from tests.factories import GROUNDS
 from tests.fixtures.rows import stored
 
@@ -32,14 +33,6 @@ GOOD = ("Seen by me to take a small wrapped package from a man on a bike outside
 
 def sentence(value: str) -> str:
     return reference_lists().label("grounds_warnings", value)
-
-
-def server_encounter(server_app, entry_id: str) -> Encounter:
-    with server_app.app_context():
-        row = db.session.get(Encounter, uuid.UUID(entry_id))
-        db.session.expunge_all()
-        db.session.remove()
-    return row
 
 
 def test_warnings_shown_while_typing_and_recorded_with_the_entry(page, app_server, server_app):

@@ -18,10 +18,10 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from fieldapp.extensions import db
-from fieldapp.models import Encounter, Team, User
+from fieldapp.models import Team, User
 from sync import receipts
 from tests.browser.officer import (
-    fill_stop_search, local_entries, open_form, outbox_count, requests_seen, save, sign_in_app,
+    fill_stop_search, local_entries, open_form, outbox_count, requests_seen, save, server_encounter, sign_in_app,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -54,16 +54,6 @@ def decode_qr(page) -> str:
     return code.text
 
 
-def server_encounter(server_app, entry_id: str) -> Encounter:
-    import uuid
-
-    with server_app.app_context():
-        row = db.session.get(Encounter, uuid.UUID(entry_id))
-        db.session.expunge_all()
-        db.session.remove()
-    return row
-
-
 def test_receipt_made_offline_with_a_qr_code_of_the_request_link(page, app_server, server_app):
     set_station(server_app, "Rose Hill police station")
     sign_in_app(page, app_server)
@@ -76,6 +66,7 @@ def test_receipt_made_offline_with_a_qr_code_of_the_request_link(page, app_serve
     assert REFERENCE.match(reference), reference
     assert receipts.normalise(reference) == reference  # a valid check character
     receipt = page.get_by_test_id("receipt")
+    expect(page.get_by_test_id("receipt-saved")).to_have_text("Saved on this phone. Show or hand over this receipt.")
     for text in ("4521", "Rose Hill police station", "Misuse of Drugs Act 1971 (section 23)", "Controlled drugs"):
         expect(receipt).to_contain_text(text)
     page.set_viewport_size({"width": 360, "height": 740})  # a small phone: nothing wider than the screen

@@ -3,11 +3,9 @@ browsers signed in as any of them (``token`` and ``listed`` are in tests/fixture
 
 from __future__ import annotations
 
-from collections.abc import Callable
 
 import pytest
 
-from tests.fixtures.web import AuthActions
 
 
 @pytest.fixture
@@ -19,16 +17,3 @@ def people(create_user, sign_in_device) -> dict:
     create_user("boss", role="admin", team="Rose Hill", display_name="Admin")
     return {"pc1": sign_in_device("pc1"), "pc2": sign_in_device("pc2"),
             "pc9": sign_in_device("pc9", team="Cowley")}
-
-
-@pytest.fixture
-def as_user(app) -> Callable:
-    """Factory: a new browser (test client) signed in through the real form as ``username``."""
-    def sign_in(username: str):
-        """Sign a fresh test client in."""
-        browser = app.test_client()
-        response = AuthActions(browser).login(username)
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return browser
-
-    return sign_in

@@ -35,17 +35,6 @@ def during(month: date, day: int, hour: int = 12) -> str:
 
 
 @pytest.fixture
-def as_user(app):
-    """Factory: a new browser signed in through the real form as ``username``."""
-    def sign_in(username: str):
-        browser = app.test_client()
-        assert AuthActions(browser).login(username).status_code == 302
-        return browser
-
-    return sign_in
-
-
-@pytest.fixture
 def month(create_user, sign_in_device) -> dict:
     """Rose Hill: two active supervisors and one gone, 8 stop and searches last month by two officers,
     and what must not be drawn (a stop and account last month, searches this month and the month before);

@@ -35,17 +35,6 @@ def people(create_user, sign_in_device) -> dict:
     return {"pc1": sign_in_device("pc1"), "pc9": sign_in_device("pc9", team="Cowley")}
 
 
-@pytest.fixture
-def as_user(app):
-    """Factory: a new browser signed in through the real form as ``username``."""
-    def sign_in(username: str):
-        browser = app.test_client()
-        assert AuthActions(browser).login(username).status_code == 302
-        return browser
-
-    return sign_in
-
-
 def local(days_ago: int, hour: int = 14) -> str:
     """An ISO time ``days_ago`` days before today at ``hour`` on the UK clock."""
     day = local_today() - timedelta(days=days_ago)
