@@ -224,6 +224,10 @@ def test_saved_is_seen_and_the_next_entry_starts_at_its_top(phone, app_server):
     sign_in_app(page, app_server)
     fill_stop_search(page)
     save(page)
+    # A stop and search first shows its receipt, which says it was saved, with the focus on it (#15).
+    assert in_viewport(page, "#receipt .receipt-saved")
+    assert page.evaluate("document.activeElement.id") == "receipt-title"
+    page.get_by_test_id("receipt").get_by_role("button", name="Done").click()
     assert in_viewport(page, "#encounter-form .saved")
     assert page.evaluate("window.scrollY") == 0
     assert page.evaluate("document.activeElement.name") == "kind"
