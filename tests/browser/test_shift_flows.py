@@ -225,6 +225,7 @@ def test_saved_is_seen_and_the_next_entry_starts_at_its_top(phone, app_server):
     fill_stop_search(page)
     save(page)
     # A stop and search first shows its receipt, which says it was saved, with the focus on it (#15).
+    expect(page.get_by_test_id("receipt-saved")).to_be_visible()  # shown once its module has loaded
     assert in_viewport(page, "#receipt .receipt-saved")
     assert page.evaluate("document.activeElement.id") == "receipt-title"
     page.get_by_test_id("receipt").get_by_role("button", name="Done").click()

@@ -38,7 +38,10 @@ def people(create_user, sign_in_device) -> dict:
 def local(days_ago: int, hour: int = 14) -> str:
     """An ISO time ``days_ago`` days before today at ``hour`` on the UK clock."""
     day = local_today() - timedelta(days=days_ago)
-    return datetime(day.year, day.month, day.day, hour, 10, tzinfo=LOCAL_ZONE).isoformat()
+    moment = datetime(day.year, day.month, day.day, hour, 10, tzinfo=LOCAL_ZONE)
+    # Today's afternoon may not have come yet (the server refuses a time in the future): a minute ago then.
+    just_now = datetime.now(LOCAL_ZONE) - timedelta(minutes=1)
+    return (min(moment, just_now) if days_ago == 0 else moment).isoformat()
 
 
 def period(first_days_ago: int = 10, last_days_ago: int = 0) -> dict[str, str]:
