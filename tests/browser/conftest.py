@@ -92,3 +92,19 @@ def server_app(app_server):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def desk(browser, app_server):
+    """The demo sergeant signed in at a 1280x800 desk screen (its own browser context)."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(f"{app_server.url}/login")
+    page.get_by_label("Username").fill("sergeant")
+    page.get_by_label("Password").fill(app_server.demo_password())
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    yield page
+    context.close()

@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from fieldapp.demo import TEAM
 from fieldapp.periods import local_today
@@ -20,20 +20,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 GROUNDS = "Saw Kevin Bloggs take a small bag from his waistband and hand it over for cash by the bus shelter."
 REDACTED = "Saw a man take a small bag from his waistband and hand it over for cash by [removed]."
 A4_POINTS = (595, 842)
-
-
-@pytest.fixture
-def desk(browser, app_server) -> Page:
-    """The demo sergeant signed in at a desk screen."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.goto(f"{app_server.url}/login")
-    page.get_by_label("Username").fill("sergeant")
-    page.get_by_label("Password").fill(app_server.demo_password())
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    yield page
-    context.close()
 
 
 def test_a_pack_is_drawn_redacted_released_and_printed_with_its_heading_once(desk, app_server, server_app):

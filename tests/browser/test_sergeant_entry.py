@@ -49,20 +49,6 @@ def decisions(server_app, entry: dict) -> list[tuple[str, str | None]]:
     return [tuple(row) for row in rows]
 
 
-@pytest.fixture
-def desk(browser, app_server) -> Page:
-    """The sergeant signed in at a 1280x800 desk screen."""
-    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
-    page = context.new_page()
-    page.goto(f"{app_server.url}/login")
-    page.get_by_label("Username").fill("sergeant")
-    page.get_by_label("Password").fill(app_server.demo_password())
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    yield page
-    context.close()
-
-
 def open_entry(page: Page, server, entry: dict) -> None:
     response = page.goto(f"{server.url}/review/{entry['id']}")
     assert response is not None and response.status == 200
